@@ -1,0 +1,6 @@
+export * from './result.js';
+export * from './rejections.js';
+export * from './topics.js';
+export * from './catalogue.js';
+export * from './frame.js';
+export * from './command.js';
