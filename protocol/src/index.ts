@@ -4,3 +4,4 @@ export * from './topics.js';
 export * from './catalogue.js';
 export * from './frame.js';
 export * from './command.js';
+export * from './config.js';

@@ -1,0 +1,99 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { requireBinary } from './binaries.js';
+import { startProcess, type ManagedProcess } from './managed-process.js';
+import { freePort } from './ports.js';
+import { tempDir, type TempDir } from './temp-dir.js';
+
+/** A real influxd (Debian's 1.6.7) on free loopback ports with its data in a temp dir. */
+export interface Influxd {
+  url: string;
+  httpPort: number;
+  dataDir: string;
+  process: ManagedProcess;
+  /** Stops the server, keeping its data (for outage tests); `start()` brings it back. */
+  pause(): Promise<void>;
+  start(): Promise<void>;
+  /** InfluxQL against /query; throws on an HTTP or statement error. */
+  query(q: string, db?: string): Promise<InfluxSeries[]>;
+  stop(): Promise<void>;
+}
+
+export interface InfluxSeries {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+export function influxdConfig(dir: string, httpPort: number, rpcPort: number): string {
+  return `reporting-enabled = false
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${join(dir, 'meta')}"
+  logging-enabled = false
+[data]
+  dir = "${join(dir, 'data')}"
+  wal-dir = "${join(dir, 'wal')}"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${httpPort}"
+  log-enabled = false
+  pprof-enabled = false
+[continuous_queries]
+  enabled = true
+  log-enabled = false
+  run-interval = "1s"
+`;
+}
+
+export async function startInfluxd(): Promise<Influxd> {
+  const bin = requireBinary('influxd');
+  const dir: TempDir = await tempDir('kpp-influxd-');
+  const httpPort = await freePort();
+  const rpcPort = await freePort();
+  const configPath = join(dir.path, 'influxdb.conf');
+  await writeFile(configPath, influxdConfig(dir.path, httpPort, rpcPort));
+  const url = `http://127.0.0.1:${httpPort}`;
+  const ping = async () => (await fetch(`${url}/ping`)).status === 204;
+
+  const launch = () =>
+    startProcess('influxd', bin, { args: ['-config', configPath], readyWhen: ping, timeoutMs: 30_000 });
+
+  let proc = await launch();
+  const server: Influxd = {
+    url,
+    httpPort,
+    dataDir: dir.path,
+    get process() {
+      return proc;
+    },
+    async pause() {
+      await proc.stop();
+    },
+    async start() {
+      if (!proc.running) proc = await launch();
+    },
+    async query(q, db) {
+      const params = new URLSearchParams({ q, epoch: 'ms' });
+      if (db) params.set('db', db);
+      const res = await fetch(`${url}/query`, { method: 'POST', body: params });
+      const body = (await res.json()) as {
+        error?: string;
+        results?: { error?: string; series?: InfluxSeries[] }[];
+      };
+      if (!res.ok || body.error) throw new Error(`influx query failed: ${body.error ?? res.status}`);
+      const first = body.results?.[0];
+      if (first?.error) throw new Error(`influx query failed: ${first.error}`);
+      return first?.series ?? [];
+    },
+    async stop() {
+      await proc.stop();
+      await dir.remove();
+    },
+  };
+  return server;
+}

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface StartOptions {
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Ready when this appears in stdout or stderr, or when the check resolves truthy. */
+  readyWhen?: RegExp | (() => Promise<boolean>);
+  timeoutMs?: number;
+}
+
+/** A child process a test owns: its output is kept, and `stop()` always leaves nothing behind. */
+export class ManagedProcess {
+  output = '';
+  readonly exited: Promise<number | null>;
+  private exitCode: number | null | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    const keep = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      if (this.output.length > 1_000_000) this.output = this.output.slice(-500_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitCode = code ?? (signal ? null : 0);
+        resolve(this.exitCode);
+      });
+      child.once('error', (err) => {
+        this.output += `\n[spawn error] ${err.message}`;
+        this.exitCode = null;
+        resolve(null);
+      });
+    });
+  }
+
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.running) this.child.kill(sig);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`. Resolves with the exit code. */
+  async stop(graceMs = 5000): Promise<number | null> {
+    if (!this.running) return this.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async kill(): Promise<void> {
+    this.signal('SIGCONT');
+    this.signal('SIGKILL');
+    await this.exited;
+  }
+}
+
+export async function startProcess(
+  name: string,
+  command: string,
+  { args = [], env, cwd, readyWhen, timeoutMs = 15_000 }: StartOptions = {},
+): Promise<ManagedProcess> {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc = new ManagedProcess(name, child);
+  if (!readyWhen) return proc;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!proc.running) {
+      throw new Error(`${name} exited before it was ready:\n${proc.output.slice(-4000)}`);
+    }
+    const ready =
+      readyWhen instanceof RegExp ? readyWhen.test(proc.output) : await readyWhen().catch(() => false);
+    if (ready) return proc;
+    await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 50))]);
+  }
+  await proc.kill();
+  throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${proc.output.slice(-4000)}`);
+}

@@ -1,0 +1,38 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { requireBinary } from './binaries.js';
+import { startProcess, type ManagedProcess } from './managed-process.js';
+import { freePort } from './ports.js';
+import { tempDir } from './temp-dir.js';
+
+/** Debian's mosquitto broker on a free loopback port, anonymous, MQTT 3.1.1 peers welcome. */
+export interface Mosquitto {
+  port: number;
+  url: string;
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+export async function startMosquitto(): Promise<Mosquitto> {
+  const bin = requireBinary('mosquitto');
+  const dir = await tempDir('kpp-mosquitto-');
+  const port = await freePort();
+  const conf = join(dir.path, 'mosquitto.conf');
+  await writeFile(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n`,
+  );
+  const proc = await startProcess('mosquitto', bin, {
+    args: ['-c', conf, '-v'],
+    readyWhen: /running|Opening ipv4 listen socket/,
+  });
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    process: proc,
+    async stop() {
+      await proc.stop();
+      await dir.remove();
+    },
+  };
+}
