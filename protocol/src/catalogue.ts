@@ -21,6 +21,8 @@ export interface FieldSpec {
   values?: readonly string[];
   /** A sensor reading that can drop out (null in the frame). */
   sensor?: boolean;
+  /** A count or bit mask: the validator rejects non-integers. */
+  integer?: boolean;
 }
 
 export const UNIT_STATES = ['running', 'paused', 'stopped', 'tripped'] as const;
@@ -35,6 +37,12 @@ const num = (
   max: number,
   sensor = false,
 ): FieldSpec => ({ name, kind: 'number', unit, description, resolution, min, max, ...(sensor ? { sensor } : {}) });
+
+/** A count (or bit mask): resolution 1, integer values only. */
+const count = (name: string, description: string, max: number): FieldSpec => ({
+  ...num(name, '', description, 1, 0, max),
+  integer: true,
+});
 
 const BIG = 1e15;
 
@@ -69,19 +77,19 @@ export const FIELD_CATALOGUE: readonly FieldSpec[] = [
   num('free_air_flow_m3ps', 'm³/s', 'compressor free-air delivery', 0.0001, 0, 100),
   num('compressor_duty', '', 'compressor duty (0..1)', 0.001, 0, 1),
   num('compressor_discharge_temp_c', '°C', 'compressor discharge temperature', 0.01, -50, 400, true),
-  num('fill_failures', '', 'floaters that passed the injector without a full fill (cumulative)', 1, 0, 1e9),
+  count('fill_failures', 'floaters that passed the injector without a full fill (cumulative)', 1e9),
   // Thermal and tank
   num('bearing_temp_c', '°C', 'main bearing temperature', 0.01, -50, 400, true),
   num('water_temp_c', '°C', 'tank water temperature', 0.01, -5, 100, true),
   num('tank_level_m', 'm', 'water level above the tank floor', 0.001, 0, 200, true),
   // Floaters by state
-  num('floaters_filling', '', 'floaters at the injector', 1, 0, 10000),
-  num('floaters_rising', '', 'air-filled floaters on the rising side', 1, 0, 10000),
-  num('floaters_venting', '', 'floaters venting at the top', 1, 0, 10000),
-  num('floaters_falling', '', 'water-filled floaters on the falling side', 1, 0, 10000),
-  num('floaters_fault', '', 'floaters that failed to fill and rise flooded', 1, 0, 10000),
+  count('floaters_filling', 'floaters at the injector', 10000),
+  count('floaters_rising', 'air-filled floaters on the rising side', 10000),
+  count('floaters_venting', 'floaters venting at the top', 10000),
+  count('floaters_falling', 'water-filled floaters on the falling side', 10000),
+  count('floaters_fault', 'floaters that failed to fill and rise flooded', 10000),
   // Faults
-  num('fault_mask', '', 'active faults as a bit mask (see FAULT_KINDS)', 1, 0, 2 ** 16 - 1),
+  count('fault_mask', 'active faults as a bit mask (see FAULT_KINDS)', 2 ** 16 - 1),
 ] as const;
 
 /** Faults that can be injected and cleared; bit i of `fault_mask` is FAULT_KINDS[i]. */

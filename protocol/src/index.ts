@@ -1,7 +1,22 @@
 export * from './result.js';
 export * from './rejections.js';
+export * from './rejections-doc.js';
 export * from './topics.js';
 export * from './catalogue.js';
 export * from './frame.js';
 export * from './command.js';
-export * from './config.js';
+export { TS_MIN_MS, TS_MAX_MS } from './checks.js';
+export { utf8ByteLength, type Payload } from './json-payload.js';
+export * from './frame-codec.js';
+export * from './command-codec.js';
+export * from './clock-codec.js';
+export * from './health-codec.js';
+export * from './meta.js';
+export {
+  COMPACT_VERSION,
+  COMPACT_MAGIC,
+  MAX_COMPACT_BYTES,
+  SCHEMA_FINGERPRINT,
+} from './compact/compact-format.js';
+export * from './compact/compact-encoder.js';
+export * from './compact/compact-decoder.js';

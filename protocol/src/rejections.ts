@@ -13,6 +13,7 @@ export const REJECTIONS = {
   OUT_OF_RANGE: 'a value is outside its allowed range',
   UNKNOWN_FIELD: 'a field is not in the catalogue',
   BAD_UNIT_ID: 'unit id is not of the form [a-z][a-z0-9_-]{0,31}',
+  BAD_COMPONENT_ID: 'component or instance id is not of the form [a-z][a-z0-9_-]{0,31}',
   UNIT_MISMATCH: 'unit in the payload differs from the unit in the topic',
   BAD_TOPIC: 'topic is not in the kpp/v1 map',
   BAD_BINARY: 'compact payload is truncated or corrupt',

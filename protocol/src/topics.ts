@@ -63,3 +63,17 @@ export function parseTopic(topic: string, root = TOPIC_ROOT): Result<ParsedTopic
   }
   return reject('BAD_TOPIC', `topic "${topic}" is not in the ${root} map`);
 }
+
+/** The inverse of parseTopic: the concrete topic of a parsed one. */
+export function buildTopic(parsed: ParsedTopic, root = TOPIC_ROOT): string {
+  switch (parsed.kind) {
+    case 'clock':
+      return topics.clock(root);
+    case 'alerts':
+      return topics.alerts(root);
+    case 'health':
+      return topics.health(parsed.component, parsed.instance, root);
+    case 'unit':
+      return `${root}/units/${parsed.unit}/${parsed.sub}`;
+  }
+}

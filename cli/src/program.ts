@@ -1,0 +1,11 @@
+import { Command } from 'commander';
+import { registerSim } from './commands/sim.js';
+
+/** The `kpp` command: one module per subcommand, registered here from a plain list. */
+export function buildProgram(): Command {
+  const program = new Command('kpp')
+    .description('KPP Live: simulator, broker, writer and tools for the KPP telemetry stack')
+    .showHelpAfterError();
+  for (const register of [registerSim]) register(program);
+  return program;
+}

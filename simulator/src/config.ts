@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** The simulator's configuration; resolved with resolveConfig('sim', …) from file, KPP_SIM_* and flags. */
+export const simulatorConfigSchema = z.object({
+  mqttUrl: z.string().url().default('mqtt://127.0.0.1:1883'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  clientId: z.string().min(1).max(64).default('kpp-sim'),
+  instance: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/).default('s1'),
+  units: z.number().int().min(1).max(10_000).default(3),
+  unitPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,15}$/).default('u'),
+  rateHz: z.number().positive().max(1000).default(10),
+  seed: z.number().int().min(0).default(1),
+  /** JSON file: { "default": {param: value}, "units": { "u2": {param: value} } }. */
+  paramsFile: z.string().optional(),
+  /** Relative spread of per-unit parameter noise drawn from the seed (0 = identical units). */
+  noise: z.number().min(0).max(0.2).default(0.02),
+  /** Frames kept while the broker is unreachable, per unit, in seconds of ticks. */
+  offlineBufferSeconds: z.number().min(0).max(3600).default(120),
+  /** Publish the compact binary stream on …/z beside the JSON frame. */
+  compact: z.boolean().default(true),
+  maxCatchUpTicks: z.number().int().min(1).max(100).default(5),
+  healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+});
+
+export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;

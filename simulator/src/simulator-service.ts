@@ -1,0 +1,198 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  createCompactEncoder,
+  encodeClock,
+  encodeFrame,
+  encodeHealth,
+  encodeMeta,
+  topics,
+  type Frame,
+} from '@kpp/protocol';
+import { ProcessMetricsSampler, silentLogger, type Logger } from '@kpp/runtime';
+import { MasterClock, systemTime, type TickInfo, type TimeSource } from './clock/index.js';
+import { CommandDispatcher } from './commands/dispatcher.js';
+import type { SimulatorConfig } from './config.js';
+import { Fleet, type ParamsFile } from './fleet/index.js';
+import { MqttLink } from './mqtt/mqtt-link.js';
+
+export interface SimulatorDeps {
+  logger?: Logger;
+  time?: TimeSource;
+  params?: ParamsFile;
+}
+
+export interface SimulatorStats {
+  clock: ReturnType<MasterClock['stats']>;
+  link: ReturnType<MqttLink['stats']>;
+  commands: ReturnType<CommandDispatcher['stats']>;
+  lastSeq: number;
+}
+
+/**
+ * The running simulator: the master clock steps the fleet and every tick's frames go out
+ * over MQTT (frame, compact stream, retained state once a second), with the clock, meta and
+ * health retained. Commands arrive on …/cmd and are acked on …/cmd/ack.
+ */
+export class SimulatorService {
+  readonly name = 'simulator';
+  readonly fleet: Fleet;
+  readonly clock: MasterClock;
+  private client: MqttClient | undefined;
+  private link: MqttLink | undefined;
+  private readonly dispatcher: CommandDispatcher;
+  private readonly log: Logger;
+  private readonly time: TimeSource;
+  private readonly encoders = new Map<string, ReturnType<typeof createCompactEncoder>>();
+  private readonly metrics = new ProcessMetricsSampler();
+  private healthTimer: NodeJS.Timeout | undefined;
+  private lastSeq = -1;
+  private lastHealth = { at: 0, ticks: 0, published: 0 };
+  private tickCostMs = 0;
+
+  constructor(
+    readonly config: SimulatorConfig,
+    deps: SimulatorDeps = {},
+  ) {
+    this.log = (deps.logger ?? silentLogger).child({ component: 'simulator', instance: config.instance });
+    this.time = deps.time ?? systemTime;
+    this.fleet = new Fleet({
+      units: config.units,
+      unitPrefix: config.unitPrefix,
+      seed: config.seed,
+      noise: config.noise,
+      params: deps.params,
+    });
+    this.clock = new MasterClock((tick) => this.onTick(tick), {
+      rateHz: config.rateHz,
+      maxCatchUpTicks: config.maxCatchUpTicks,
+      time: this.time,
+    });
+    this.dispatcher = new CommandDispatcher((id) => this.fleet.unit(id), () => this.time.now());
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    const client = mqtt.connect(config.mqttUrl, {
+      protocolVersion: 4,
+      clientId: `${config.clientId}-${config.instance}`,
+      username: config.username,
+      password: config.password,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      // QoS 0 (clock, compact stream) is not worth replaying; frames go through our own bounded buffer.
+      queueQoSZero: false,
+    });
+    this.client = client;
+    const capacity = Math.ceil(config.offlineBufferSeconds * config.rateHz * config.units);
+    this.link = new MqttLink(client, capacity, (err) => this.log.warn({ err }, 'publish failed'));
+    client.on('connect', () => {
+      this.log.info({ url: config.mqttUrl }, 'connected to broker');
+      this.publishMeta();
+      client.subscribe(`${topics.everything()}`.replace('#', 'units/+/cmd'), { qos: 1 }, (err) => {
+        if (err) this.log.error({ err }, 'cannot subscribe to commands');
+      });
+    });
+    client.on('offline', () => this.log.warn('broker unreachable; buffering frames'));
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
+    client.on('message', (topic, payload) => this.onCommand(topic, payload));
+    this.clock.start();
+    this.lastHealth = { at: this.time.now(), ticks: 0, published: 0 };
+    this.healthTimer = setInterval(() => this.publishHealth(), config.healthIntervalMs);
+    this.log.info({ units: config.units, rateHz: config.rateHz, startedAt: this.clock.startedAtMs }, 'simulator started');
+  }
+
+  async stop(): Promise<void> {
+    this.clock.stop();
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.metrics.stop();
+    // endAsync waits for in-flight QoS 1 publishes to complete before closing.
+    if (this.client) await this.client.endAsync().catch(() => undefined);
+    this.log.info(this.stats(), 'simulator stopped');
+  }
+
+  stats(): SimulatorStats {
+    return {
+      clock: this.clock.stats(),
+      link: this.link?.stats() ?? { connected: false, published: 0, bytesOut: 0, buffered: 0, droppedOffline: 0, publishErrors: 0 },
+      commands: this.dispatcher.stats(),
+      lastSeq: this.lastSeq,
+    };
+  }
+
+  private onTick(tick: TickInfo): void {
+    const started = performance.now();
+    const dtS = (1 + tick.skipped) / this.config.rateHz;
+    const frames = this.fleet.tick(tick, tick.seq === 0 ? 0 : dtS);
+    this.lastSeq = tick.seq;
+    const link = this.link;
+    if (link) {
+      link.publish({ topic: topics.clock(), payload: encodeClock({ seq: tick.seq, ts: tick.ts, rate_hz: this.config.rateHz, started_at: this.clock.startedAtMs }), qos: 0, retain: true });
+      const stateTick = tick.seq % Math.max(1, Math.round(this.config.rateHz)) === 0;
+      for (const frame of frames) this.publishFrame(link, frame, stateTick);
+    }
+    this.tickCostMs = performance.now() - started;
+  }
+
+  private publishFrame(link: MqttLink, frame: Frame, withState: boolean): void {
+    const json = encodeFrame(frame);
+    link.publish({ topic: topics.frame(frame.unit), payload: json, qos: 1, retain: false });
+    if (withState) link.publish({ topic: topics.state(frame.unit), payload: json, qos: 1, retain: true });
+    if (this.config.compact) {
+      let enc = this.encoders.get(frame.unit);
+      if (!enc) {
+        enc = createCompactEncoder({ keyframeIntervalTicks: Math.max(1, Math.round(this.config.rateHz)) });
+        this.encoders.set(frame.unit, enc);
+      }
+      link.publish({ topic: topics.compact(frame.unit), payload: enc.encode(frame), qos: 0, retain: false });
+    }
+  }
+
+  private publishMeta(): void {
+    for (const unit of this.fleet.unitIds) {
+      this.link?.publish({ topic: topics.meta(unit), payload: encodeMeta(unit), qos: 1, retain: true });
+    }
+  }
+
+  private onCommand(topic: string, payload: Buffer): void {
+    try {
+      const out = this.dispatcher.handle(topic, payload);
+      if (!out) return;
+      if (!out.ack.ok) this.log.info({ unit: out.unit, ack: out.ack }, 'command rejected');
+      this.link?.publish({ topic: topics.cmdAck(out.unit), payload: out.payload, qos: 1, retain: false });
+    } catch (err) {
+      this.log.error({ err, topic }, 'command handling failed');
+    }
+  }
+
+  private publishHealth(): void {
+    const now = this.time.now();
+    const s = this.stats();
+    const dt = Math.max(0.001, (now - this.lastHealth.at) / 1000);
+    const m = this.metrics.sample();
+    const metrics = {
+      units: this.config.units,
+      rate_hz: this.config.rateHz,
+      seq: s.lastSeq,
+      ticks_per_s: (s.clock.ticks - this.lastHealth.ticks) / dt,
+      overruns: s.clock.overruns,
+      skipped_ticks: s.clock.skipped,
+      max_late_ms: s.clock.maxLateMs,
+      tick_cost_ms: this.tickCostMs,
+      msgs_out_per_s: (s.link.published - this.lastHealth.published) / dt,
+      offline_buffered: s.link.buffered,
+      offline_dropped: s.link.droppedOffline,
+      publish_errors: s.link.publishErrors,
+      commands: s.commands.received,
+      commands_rejected: s.commands.rejected,
+      connected: s.link.connected ? 1 : 0,
+      ...m,
+    };
+    this.lastHealth = { at: now, ticks: s.clock.ticks, published: s.link.published };
+    this.link?.publish({
+      topic: topics.health('simulator', this.config.instance),
+      payload: encodeHealth({ component: 'simulator', instance: this.config.instance, ts: Math.round(now), metrics }),
+      qos: 0,
+      retain: true,
+    });
+  }
+}

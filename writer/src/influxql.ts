@@ -1,0 +1,95 @@
+import { ok, type Result } from '@kpp/protocol';
+
+/** One series of an InfluxQL result (the 1.x `/query` JSON shape). */
+export interface InfluxSeries {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
+
+export interface InfluxQlOptions {
+  url: string;
+  user?: string;
+  password?: string;
+  /** v2 / 1.8+ token auth for the compatibility `/query` endpoint. */
+  token?: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export type QueryFailure = { ok: false; reason: { code: 'QUERY_FAILED'; message: string; status?: number; retriable: boolean } };
+export type QueryResult = { ok: true; value: InfluxSeries[] } | QueryFailure;
+
+/** Runs InfluxQL statements against `/query` (InfluxDB 1.x, and 2.x/3.x through their v1 compatibility API). */
+export interface InfluxQl {
+  /** One statement; times as epoch ms. */
+  query(q: string, db?: string): Promise<QueryResult>;
+}
+
+export function authHeaders(opts: Pick<InfluxQlOptions, 'user' | 'password' | 'token'>): Record<string, string> {
+  if (opts.token) return { authorization: `Token ${opts.token}` };
+  if (opts.user) {
+    const basic = Buffer.from(`${opts.user}:${opts.password ?? ''}`).toString('base64');
+    return { authorization: `Basic ${basic}` };
+  }
+  return {};
+}
+
+export function createInfluxQl(opts: InfluxQlOptions): InfluxQl {
+  const doFetch = opts.fetch ?? fetch;
+  const base = opts.url.replace(/\/+$/, '');
+  return {
+    async query(q, db) {
+      const params = new URLSearchParams({ q, epoch: 'ms' });
+      if (db) params.set('db', db);
+      let res: Response;
+      try {
+        res = await doFetch(`${base}/query`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...authHeaders(opts) },
+          body: params.toString(),
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+        });
+      } catch (err) {
+        return fail(`InfluxDB at ${base} is unreachable: ${errorText(err)}`, undefined, true);
+      }
+      const text = await res.text().catch(() => '');
+      let body: { error?: string; results?: { error?: string; series?: InfluxSeries[] }[] } = {};
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        /* not JSON: reported below with the status */
+      }
+      if (!res.ok || body.error) {
+        return fail(`InfluxDB query failed (${res.status}): ${body.error ?? text.slice(0, 300)}`, res.status, res.status === 429 || res.status >= 500);
+      }
+      const first = body.results?.[0];
+      if (first?.error) return fail(`InfluxDB query failed: ${first.error}`, res.status, false);
+      return ok(first?.series ?? []);
+    },
+  };
+}
+
+function fail(message: string, status: number | undefined, retriable: boolean): QueryFailure {
+  return { ok: false, reason: { code: 'QUERY_FAILED', message, ...(status !== undefined ? { status } : {}), retriable } };
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: unknown }).cause;
+    const code = cause && typeof cause === 'object' && 'code' in cause ? ` (${String((cause as { code: unknown }).code)})` : '';
+    return `${err.message}${code}`;
+  }
+  return String(err);
+}
+
+/** Quotes an InfluxQL identifier. */
+export function ident(name: string): string {
+  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Quotes an InfluxQL string literal. */
+export function literal(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

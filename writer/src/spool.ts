@@ -1,0 +1,446 @@
+import { closeSync, fsync, openSync, writeSync, constants as fsConstants } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { systemClock, type Clock } from './clock.js';
+
+/**
+ * Durable, append-only spool between MQTT and InfluxDB.
+ *
+ * - Records are `<recvMs> <line protocol>\n`, appended with a synchronous `write(2)` to the
+ *   active segment file: once `append()` returns the record survives the process being killed,
+ *   so the caller may acknowledge the MQTT message. fsync runs on a timer (`fsyncIntervalMs`),
+ *   never on the append path.
+ * - Segments are `seg-<12 digits>.log`; a new one is opened at every start and when the active
+ *   one reaches `segmentBytes`. `commit.json` holds the position up to which InfluxDB has
+ *   confirmed everything; segments wholly before it are deleted. On start the records after
+ *   the committed position are pending again (replayed).
+ * - Bounded: `hasRoom()` is false once `maxBytes` of unconfirmed records are held; the caller
+ *   stops acknowledging and `waitForRoom()` resolves when a commit frees space.
+ */
+export interface SpoolOptions {
+  dir: string;
+  maxBytes: number;
+  segmentBytes: number;
+  fsyncIntervalMs: number;
+  clock?: Clock;
+  /** Called when a background fsync fails (the spool keeps running; the next tick retries). */
+  onError?: (err: Error) => void;
+}
+
+export interface SpoolPosition {
+  segment: number;
+  offset: number;
+}
+
+export interface SpoolRecord {
+  line: string;
+  recvMs: number;
+}
+
+export interface SpoolBatch {
+  records: SpoolRecord[];
+  /** Position just after the last record. */
+  end: SpoolPosition;
+  bytes: number;
+}
+
+export interface SpoolStats {
+  records: number;
+  bytes: number;
+  /** Receive time of the oldest unconfirmed record, if any. */
+  oldestRecvMs: number | undefined;
+  segments: number;
+  full: boolean;
+  fsyncs: number;
+  lastFsyncMs: number | undefined;
+}
+
+interface Segment {
+  id: number;
+  path: string;
+  size: number;
+}
+
+const SEGMENT_RE = /^seg-(\d{12})\.log$/;
+const COMMIT_FILE = 'commit.json';
+const LOCK_FILE = 'lock';
+const NL = 0x0a;
+const READ_CHUNK = 4 * 1024 * 1024;
+
+const segmentName = (id: number) => `seg-${String(id).padStart(12, '0')}.log`;
+
+export class SpoolLockedError extends Error {
+  constructor(dir: string, pid: number) {
+    super(`spool ${dir} is in use by process ${pid}`);
+    this.name = 'SpoolLockedError';
+  }
+}
+
+export class Spool {
+  private segments: Segment[] = [];
+  private fd = -1;
+  private commitPos: SpoolPosition = { segment: 0, offset: 0 };
+  private pendingRecords = 0;
+  private pendingBytes = 0;
+  private oldestRecvMs: number | undefined;
+  private dirty = false;
+  private closing: number[] = [];
+  private syncing: Promise<void> | undefined;
+  private fsyncTimer: unknown;
+  private fsyncs = 0;
+  private lastFsyncMs: number | undefined;
+  private roomWaiters: { bytes: number; resolve: () => void }[] = [];
+  private appendListeners = new Set<() => void>();
+  private closed = false;
+  private readonly clock: Clock;
+
+  private constructor(private readonly opts: SpoolOptions) {
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  static async open(opts: SpoolOptions): Promise<Spool> {
+    const spool = new Spool(opts);
+    await spool.init();
+    return spool;
+  }
+
+  /** Bytes a record for `line` takes on disk. */
+  static recordBytes(line: string, recvMs: number): number {
+    return Buffer.byteLength(line) + String(Math.floor(recvMs)).length + 2;
+  }
+
+  private async init(): Promise<void> {
+    const { dir } = this.opts;
+    await mkdir(dir, { recursive: true });
+    await this.lock();
+    const names = (await readdir(dir)).filter((n) => SEGMENT_RE.test(n)).sort();
+    const commit = await this.readCommit();
+    for (const name of names) {
+      const id = Number(SEGMENT_RE.exec(name)?.[1]);
+      const path = join(dir, name);
+      if (commit && id < commit.segment) {
+        await unlink(path);
+        continue;
+      }
+      const size = await this.repairTail(path);
+      if (size === 0) {
+        await unlink(path);
+        continue;
+      }
+      this.segments.push({ id, path, size });
+    }
+    const first = this.segments[0];
+    if (commit && first && first.id === commit.segment) {
+      this.commitPos = { segment: commit.segment, offset: Math.min(commit.offset, first.size) };
+    } else {
+      this.commitPos = { segment: first?.id ?? 0, offset: 0 };
+    }
+    // Count what is still unconfirmed: it will be replayed.
+    for (const seg of this.segments) {
+      const from = seg.id === this.commitPos.segment ? this.commitPos.offset : 0;
+      this.pendingBytes += seg.size - from;
+      this.pendingRecords += await countLines(seg.path, from, seg.size);
+    }
+    const lastId = this.segments.at(-1)?.id ?? 0;
+    this.openSegment(lastId + 1);
+    if (this.segments.length === 1) this.commitPos = { segment: lastId + 1, offset: 0 };
+    this.oldestRecvMs = this.pendingRecords > 0 ? await this.peekRecvMs() : undefined;
+    this.scheduleFsync();
+  }
+
+  /** One writer per spool directory; a lock left by a dead process is taken over. */
+  private async lock(): Promise<void> {
+    const path = join(this.opts.dir, LOCK_FILE);
+    const key = resolve(this.opts.dir);
+    if (lockedHere.has(key)) throw new SpoolLockedError(this.opts.dir, process.pid);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(path, String(process.pid), { flag: 'wx' });
+        lockedHere.add(key);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+        if (pid > 0 && pid !== process.pid && isAlive(pid)) throw new SpoolLockedError(this.opts.dir, pid);
+        await unlink(path).catch(() => undefined);
+      }
+    }
+    throw new Error(`could not lock spool ${this.opts.dir}`);
+  }
+
+  private async readCommit(): Promise<SpoolPosition | undefined> {
+    try {
+      const raw = JSON.parse(await readFile(join(this.opts.dir, COMMIT_FILE), 'utf8')) as Partial<SpoolPosition>;
+      if (Number.isInteger(raw.segment) && Number.isInteger(raw.offset)) {
+        return { segment: raw.segment as number, offset: raw.offset as number };
+      }
+    } catch {
+      /* no commit yet, or a torn one: replay everything (idempotent) */
+    }
+    return undefined;
+  }
+
+  /** Drops a partial last record (a write cut short by a machine crash). */
+  private async repairTail(path: string): Promise<number> {
+    const { size } = await stat(path);
+    if (size === 0) return 0;
+    const handle = await open(path, 'r');
+    try {
+      let end = size;
+      while (end > 0) {
+        const len = Math.min(64 * 1024, end);
+        const buf = Buffer.alloc(len);
+        await handle.read(buf, 0, len, end - len);
+        const idx = buf.lastIndexOf(NL);
+        if (idx >= 0) {
+          const keep = end - len + idx + 1;
+          if (keep !== size) await truncate(path, keep);
+          return keep;
+        }
+        end -= len;
+      }
+    } finally {
+      await handle.close();
+    }
+    await truncate(path, 0);
+    return 0;
+  }
+
+  private openSegment(id: number): void {
+    const path = join(this.opts.dir, segmentName(id));
+    this.fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_APPEND, 0o644);
+    this.segments.push({ id, path, size: 0 });
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1] as Segment;
+  }
+
+  hasRoom(bytes: number): boolean {
+    return this.pendingBytes === 0 || this.pendingBytes + bytes <= this.opts.maxBytes;
+  }
+
+  /** Resolves once a record of `bytes` fits (after InfluxDB confirmed enough), or on close. */
+  waitForRoom(bytes: number): Promise<void> {
+    if (this.hasRoom(bytes) || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ bytes, resolve }));
+  }
+
+  get full(): boolean {
+    return this.roomWaiters.length > 0;
+  }
+
+  /**
+   * Appends one record with a synchronous write: when this returns, the record is in the file
+   * (the page cache) and survives the process being killed. Throws on I/O errors.
+   */
+  append(line: string, recvMs: number): void {
+    if (this.closed) throw new Error('spool is closed');
+    if (line.includes('\n')) throw new Error('a spool record must be one line');
+    const record = Buffer.from(`${Math.floor(recvMs)} ${line}\n`);
+    if (this.active.size > 0 && this.active.size + record.length > this.opts.segmentBytes) this.rotate();
+    let written = 0;
+    while (written < record.length) written += writeSync(this.fd, record, written, record.length - written);
+    this.active.size += record.length;
+    this.pendingBytes += record.length;
+    this.pendingRecords += 1;
+    this.dirty = true;
+    if (this.oldestRecvMs === undefined) this.oldestRecvMs = Math.floor(recvMs);
+    for (const listener of this.appendListeners) listener();
+  }
+
+  /** Called after every append (the drainer uses it to wake up). */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  private rotate(): void {
+    // The old descriptor is fsynced and closed by the next fsync tick, off the append path.
+    this.closing.push(this.fd);
+    this.dirty = true;
+    this.openSegment(this.active.id + 1);
+  }
+
+  /** Up to `maxRecords` records from the committed position on, in order. */
+  async readBatch(maxRecords: number): Promise<SpoolBatch | undefined> {
+    if (this.pendingRecords === 0) return undefined;
+    const records: SpoolRecord[] = [];
+    let pos = { ...this.commitPos };
+    let bytes = 0;
+    for (const seg of this.segments) {
+      if (seg.id < pos.segment) continue;
+      if (seg.id > pos.segment) pos = { segment: seg.id, offset: 0 };
+      const size = seg.size; // snapshot: only complete records up to here
+      if (pos.offset >= size) continue;
+      const handle = await open(seg.path, 'r');
+      try {
+        while (pos.offset < size && records.length < maxRecords) {
+          const len = Math.min(READ_CHUNK, size - pos.offset);
+          const buf = Buffer.alloc(len);
+          const { bytesRead } = await handle.read(buf, 0, len, pos.offset);
+          let start = 0;
+          while (records.length < maxRecords) {
+            const nl = buf.indexOf(NL, start);
+            if (nl < 0 || nl >= bytesRead) break;
+            const text = buf.toString('utf8', start, nl);
+            const sp = text.indexOf(' ');
+            records.push({ recvMs: Number(text.slice(0, sp)), line: text.slice(sp + 1) });
+            start = nl + 1;
+          }
+          if (start === 0) break; // no complete record in reach (cannot happen with whole-record writes)
+          pos.offset += start;
+          bytes += start;
+        }
+      } finally {
+        await handle.close();
+      }
+      if (records.length >= maxRecords) break;
+    }
+    if (records.length === 0) return undefined;
+    if (records[0]) this.oldestRecvMs = records[0].recvMs;
+    return { records, end: pos, bytes };
+  }
+
+  /** InfluxDB confirmed `batch`: move the committed position past it and free its space. */
+  async commit(batch: SpoolBatch): Promise<void> {
+    this.commitPos = { ...batch.end };
+    this.pendingRecords -= batch.records.length;
+    this.pendingBytes -= batch.bytes;
+    const dead: Segment[] = [];
+    while (this.segments.length > 1) {
+      const first = this.segments[0] as Segment;
+      const next = this.segments[1] as Segment;
+      if (first.id < this.commitPos.segment || (first.id === this.commitPos.segment && this.commitPos.offset >= first.size)) {
+        dead.push(first);
+        this.segments.shift();
+        if (this.commitPos.segment <= first.id) this.commitPos = { segment: next.id, offset: 0 };
+      } else break;
+    }
+    const tmp = join(this.opts.dir, `${COMMIT_FILE}.tmp`);
+    await writeFile(tmp, JSON.stringify(this.commitPos));
+    await rename(tmp, join(this.opts.dir, COMMIT_FILE));
+    for (const seg of dead) await unlink(seg.path).catch(() => undefined);
+    this.oldestRecvMs = this.pendingRecords > 0 ? await this.peekRecvMs() : undefined;
+    this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    while (this.roomWaiters.length > 0) {
+      const first = this.roomWaiters[0] as { bytes: number; resolve: () => void };
+      if (!this.closed && !this.hasRoom(first.bytes)) break;
+      this.roomWaiters.shift();
+      first.resolve();
+    }
+  }
+
+  private async peekRecvMs(): Promise<number | undefined> {
+    const seg = this.segments.find((s) => s.id >= this.commitPos.segment && s.size > (s.id === this.commitPos.segment ? this.commitPos.offset : 0));
+    if (!seg) return undefined;
+    const from = seg.id === this.commitPos.segment ? this.commitPos.offset : 0;
+    const handle = await open(seg.path, 'r');
+    try {
+      const buf = Buffer.alloc(32);
+      const { bytesRead } = await handle.read(buf, 0, 32, from);
+      const text = buf.toString('utf8', 0, bytesRead);
+      const ms = Number(text.slice(0, text.indexOf(' ')));
+      return Number.isFinite(ms) ? ms : undefined;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private scheduleFsync(): void {
+    if (this.closed) return;
+    this.fsyncTimer = this.clock.setTimeout(() => {
+      this.sync()
+        .catch((err: Error) => this.opts.onError?.(err))
+        .finally(() => this.scheduleFsync());
+    }, this.opts.fsyncIntervalMs);
+  }
+
+  /** fsyncs what was appended since the last sync (and closes rotated-out segments). */
+  sync(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    if (!this.dirty) return Promise.resolve();
+    this.dirty = false;
+    const fds = [...this.closing, this.fd];
+    const closing = this.closing;
+    this.closing = [];
+    this.syncing = (async () => {
+      try {
+        for (const fd of fds) await fsyncFd(fd);
+        for (const fd of closing) closeSync(fd);
+        this.fsyncs += 1;
+        this.lastFsyncMs = this.clock.now();
+      } catch (err) {
+        this.dirty = true;
+        this.closing.unshift(...closing);
+        throw err;
+      } finally {
+        this.syncing = undefined;
+      }
+    })();
+    return this.syncing;
+  }
+
+  stats(): SpoolStats {
+    return {
+      records: this.pendingRecords,
+      bytes: this.pendingBytes,
+      oldestRecvMs: this.oldestRecvMs,
+      segments: this.segments.length,
+      full: this.full,
+      fsyncs: this.fsyncs,
+      lastFsyncMs: this.lastFsyncMs,
+    };
+  }
+
+  /** fsync, close the files, release the lock. Pending records stay for the next start. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.clock.clearTimeout(this.fsyncTimer);
+    await this.syncing?.catch(() => undefined);
+    this.dirty = true;
+    await this.sync();
+    this.closed = true;
+    closeSync(this.fd);
+    this.releaseWaiters();
+    await unlink(join(this.opts.dir, LOCK_FILE)).catch(() => undefined);
+    lockedHere.delete(resolve(this.opts.dir));
+  }
+}
+
+/** Spool directories locked by this process (the pid in the lock file cannot tell them apart). */
+const lockedHere = new Set<string>();
+
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function countLines(path: string, from: number, to: number): Promise<number> {
+  if (to <= from) return 0;
+  const handle = await open(path, 'r');
+  let count = 0;
+  try {
+    const buf = Buffer.alloc(Math.min(READ_CHUNK, to - from));
+    for (let pos = from; pos < to; ) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, to - pos), pos);
+      if (bytesRead === 0) break;
+      for (let i = 0; i < bytesRead; i++) if (buf[i] === NL) count++;
+      pos += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return count;
+}
