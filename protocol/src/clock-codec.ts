@@ -28,7 +28,8 @@ export function decodeClock(payload: Payload): Result<ClockMessage> {
     const problem: Check =
       checkNumber('seq', seq, SEQ_RULE) ??
       checkNumber('ts', ts, EPOCH_MS_RULE) ??
-      checkNumber('rate_hz', rate, { min: Number.MIN_VALUE, max: MAX_RATE_HZ }) ??
+      checkNumber('rate_hz', rate, { min: 0, max: MAX_RATE_HZ }) ??
+      (rate === 0 ? { code: 'OUT_OF_RANGE', message: 'rate_hz must be above 0' } : undefined) ??
       checkNumber('started_at', startedAt, EPOCH_MS_RULE);
     if (problem !== undefined) return { ok: false, reason: problem };
     if ((ts as number) < (startedAt as number))

@@ -5,6 +5,7 @@ export * from './topics.js';
 export * from './catalogue.js';
 export * from './frame.js';
 export * from './command.js';
+export * from './config.js';
 export { TS_MIN_MS, TS_MAX_MS } from './checks.js';
 export { utf8ByteLength, type Payload } from './json-payload.js';
 export * from './frame-codec.js';

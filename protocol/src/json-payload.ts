@@ -38,8 +38,7 @@ export function parseJsonObject(payload: unknown, maxBytes: number, what: string
       return reject('OVERSIZE', `${what} is larger than ${maxBytes} bytes`);
     text = payload;
   } else if (payload instanceof Uint8Array) {
-    if (payload.byteLength > maxBytes)
-      return reject('OVERSIZE', `${what} is ${payload.byteLength} bytes, larger than ${maxBytes}`);
+    if (payload.byteLength > maxBytes) return reject('OVERSIZE', `${what} is larger than ${maxBytes} bytes`);
     try {
       text = utf8.decode(payload);
     } catch {

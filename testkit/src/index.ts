@@ -6,3 +6,4 @@ export { ManagedProcess, startProcess, type StartOptions } from './managed-proce
 export { startInfluxd, influxdConfig, type Influxd, type InfluxSeries } from './influxd.js';
 export { startMosquitto, type Mosquitto } from './mosquitto.js';
 export { startRedis, type Redis } from './redis.js';
+export { startAedes, type InProcessBroker } from './aedes.js';

@@ -1,4 +1,3 @@
-import { ok, type Result } from '@kpp/protocol';
 
 /** One series of an InfluxQL result (the 1.x `/query` JSON shape). */
 export interface InfluxSeries {
@@ -66,7 +65,7 @@ export function createInfluxQl(opts: InfluxQlOptions): InfluxQl {
       }
       const first = body.results?.[0];
       if (first?.error) return fail(`InfluxDB query failed: ${first.error}`, res.status, false);
-      return ok(first?.series ?? []);
+      return { ok: true, value: first?.series ?? [] };
     },
   };
 }

@@ -50,6 +50,15 @@ export interface CompactHeader {
   seq: number;
 }
 
+const FRAME_TEMPLATE: Readonly<Record<string, unknown>> = Object.fromEntries([
+  ['v', FRAME_VERSION],
+  ['unit', ''],
+  ['seq', 0],
+  ['t', 0],
+  ['ts', 0],
+  ...FIELD_NAMES.map((name) => [name, null]),
+]);
+
 interface UnitHistory {
   seq: number;
   ts: number;
@@ -181,7 +190,12 @@ export function createCompactDecoder(opts: CompactDecoderOptions = {}): CompactD
     }
     if (r.pos !== r.end) throw new CorruptInput(`${r.end - r.pos} unexpected bytes after the last field`);
 
-    const frame: Record<string, unknown> = { v: FRAME_VERSION, unit, seq, t: tq / T_SCALE, ts };
+    // Copying a template gives every decoded frame the same key order and hidden class.
+    const frame: Record<string, unknown> = { ...FRAME_TEMPLATE };
+    frame['unit'] = unit;
+    frame['seq'] = seq;
+    frame['t'] = tq / T_SCALE;
+    frame['ts'] = ts;
     for (let i = 0; i < FIELD_COUNT; i++) {
       const name = FIELD_NAMES[i] as string;
       const code = codes[i] as number;

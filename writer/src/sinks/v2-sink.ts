@@ -1,5 +1,5 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
-import type { Logger } from 'pino';
+import { silentLogger, type Logger } from '@kpp/runtime';
 import { errorText } from '../influxql.js';
 import { parseRetryAfter } from '../retry-policy.js';
 import { isRetriableStatus, type BootstrapOutcome, type InfluxSink, type WriteOutcome } from './sink.js';
@@ -25,14 +25,13 @@ export interface V2SinkOptions {
 export function createV2Sink(o: V2SinkOptions): InfluxSink {
   const now = o.now ?? Date.now;
   const base = o.url.replace(/\/+$/, '');
-  if (o.logger) {
-    const log = o.logger;
-    // The client logs through a process-wide logger; keep it off stdout and in ours.
-    setLogger({
-      error: (message, err) => log.debug({ err: errorText(err) }, `influxdb-client: ${message}`),
-      warn: (message, err) => log.debug({ err: errorText(err) }, `influxdb-client: ${message}`),
-    });
-  }
+  // The client logs through a process-wide logger to the console; keep it off stdout and in
+  // ours (at debug: the writer reports write failures itself).
+  const log = o.logger ?? silentLogger;
+  setLogger({
+    error: (message, err) => log.debug({ err: errorText(err) }, `influxdb-client: ${message}`),
+    warn: (message, err) => log.debug({ err: errorText(err) }, `influxdb-client: ${message}`),
+  });
   const influx = new InfluxDB({ url: base, token: o.token, timeout: o.timeoutMs ?? 10_000 });
   const writeApi: WriteApi = influx.getWriteApi(o.org, o.bucket, 'ms', {
     batchSize: o.maxBatchLines + 1,

@@ -1,0 +1,84 @@
+import type { Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { Principal } from './auth/roles.js';
+import type { BrokerMetrics } from './metrics/broker-metrics.js';
+import { DISCONNECT_REASONS, type DisconnectReason } from './reasons.js';
+import { connectionMeta } from './transports/connection-meta.js';
+
+/** The parts of an Aedes client the broker reads beyond its public type. */
+export type ClientInternals = Client & {
+  subscriptions: Record<string, { qos: number } | undefined>;
+};
+
+/**
+ * What the broker knows about each client: who it is (role), and whether the broker is already
+ * closing it (so a disconnect is counted and logged once, and the errors that follow it are
+ * not counted again).
+ */
+export class ClientTracker {
+  private readonly principals = new WeakMap<Client, Principal>();
+  private readonly closing = new WeakSet<object>();
+
+  constructor(
+    private readonly metrics: BrokerMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  setPrincipal(client: Client, principal: Principal): void {
+    this.principals.set(client, principal);
+  }
+
+  principal(client: Client): Principal | undefined {
+    return this.principals.get(client);
+  }
+
+  /** True once the broker has decided to close this client (or refused it). */
+  isClosing(client: Client): boolean {
+    return this.closing.has(client);
+  }
+
+  /** A refused CONNECT: Aedes closes the connection itself; nothing more to count. */
+  markRefused(client: Client): void {
+    this.closing.add(client);
+  }
+
+  /** Closes a client for `reason`: counted, logged with the reason, connection destroyed at once. */
+  disconnect(client: Client, reason: DisconnectReason, detail: Record<string, unknown> = {}): void {
+    if (this.closing.has(client)) return;
+    this.closing.add(client);
+    this.metrics.disconnect(reason);
+    this.logger.warn(
+      { ...this.describe(client), reason, ...detail },
+      `client disconnected: ${DISCONNECT_REASONS[reason]}`,
+    );
+    try {
+      client.conn.destroy();
+    } catch (err) {
+      this.logger.error({ err }, 'closing a client failed');
+    }
+  }
+
+  /** Counts a disconnect Aedes decided on (keepalive, parser errors…), unless the broker already did. */
+  noteAedesDisconnect(client: Client, reason: DisconnectReason, err: Error): void {
+    if (this.closing.has(client)) return;
+    this.closing.add(client);
+    this.metrics.disconnect(reason);
+    this.logger.info({ ...this.describe(client), reason, error: err.message }, `client disconnected: ${DISCONNECT_REASONS[reason]}`);
+  }
+
+  describe(client: Client): Record<string, unknown> {
+    const meta = connectionMeta(client.conn);
+    return {
+      clientId: client.id ?? undefined,
+      username: this.principals.get(client)?.username,
+      address: meta?.address,
+      transport: meta?.transport,
+    };
+  }
+}
+
+/** Bytes buffered in this process for the client's connection. */
+export function backlogOf(client: Client): number {
+  const conn = client.conn as { writableLength?: number } | undefined;
+  return conn?.writableLength ?? 0;
+}

@@ -1,0 +1,62 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import aedesPersistenceRedis from 'aedes-persistence-redis';
+import mqemitterRedis from 'mqemitter-redis';
+
+/**
+ * Cluster mode: Aedes with mqemitter-redis (messages between brokers) and
+ * aedes-persistence-redis (subscriptions, retained messages, QoS 1 sessions, wills) on one
+ * Redis. The broker owns the three connections, so their errors are logged instead of thrown
+ * and readiness can follow them.
+ */
+export interface ClusterBackends {
+  mq: unknown;
+  persistence: unknown;
+  /** All Redis connections are up. */
+  ready(): boolean;
+  /** Drops every Redis connection now (idempotent); after a failed start or a stop. */
+  disconnect(): void;
+}
+
+export function createRedisBackends(url: string, logger: Logger): ClusterBackends {
+  const log = logger.child({ redis: redactUrl(url) });
+  let lastLoggedAt = 0;
+  const connect = (role: string) => {
+    const conn = new Redis(url, { maxRetriesPerRequest: null, connectionName: `kpp-broker-${role}` });
+    conn.on('error', (err: Error) => {
+      // ioredis retries for ever; one line a few seconds is enough.
+      const now = Date.now();
+      if (now - lastLoggedAt > 5000) {
+        lastLoggedAt = now;
+        log.warn({ role, err: err.message }, 'redis connection error');
+      }
+    });
+    return conn;
+  };
+  const subConn = connect('sub');
+  const pubConn = connect('pub');
+  const dbConn = connect('db');
+  const mq = mqemitterRedis({ subConn, pubConn, concurrency: 100 });
+  // mqemitter-redis re-emits connection errors here; unhandled, they would throw.
+  (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => undefined);
+  const persistence = aedesPersistenceRedis({ conn: dbConn });
+  return {
+    mq,
+    persistence,
+    ready: () => [subConn, pubConn, dbConn].every((c) => c.status === 'ready'),
+    disconnect: () => {
+      for (const c of [subConn, pubConn, dbConn]) c.disconnect();
+    },
+  };
+}
+
+/** The URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis://(unparsable)';
+  }
+}

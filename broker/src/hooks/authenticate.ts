@@ -1,0 +1,51 @@
+import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import { burnPasswordCheck, verifyPassword } from '../auth/password-hash.js';
+import type { ConnectRejection } from '../reasons.js';
+import type { HookContext } from './context.js';
+
+/** CONNACK return codes of MQTT 3.1.1 used here. */
+const SERVER_UNAVAILABLE = 3;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+/**
+ * CONNECT: capacity, then credentials. Users come from the users file (scrypt hashes, checked
+ * off the event loop in constant time; unknown names cost the same as wrong passwords).
+ * No username: read-only when `allowAnonymousRead`, else CONNACK 5.
+ */
+export function authenticateHook(ctx: HookContext): NonNullable<AedesOptions['authenticate']> {
+  const refuse = (
+    client: Client,
+    reason: ConnectRejection,
+    returnCode: number,
+    done: (err: AuthenticateError | null, ok: boolean | null) => void,
+  ) => {
+    ctx.metrics.rejectConnection(reason);
+    ctx.clients.markRefused(client);
+    ctx.logger.info({ ...ctx.clients.describe(client), reason }, 'connection refused');
+    const err = Object.assign(new Error(`connection refused: ${reason}`), { returnCode }) as AuthenticateError;
+    done(err, false);
+  };
+
+  return (client, username, password, done) => {
+    const check = async () => {
+      if (ctx.connectedClients() >= ctx.config.maxClients) return refuse(client, 'max_clients', SERVER_UNAVAILABLE, done);
+      if (username === undefined || username === '') {
+        if (!ctx.config.allowAnonymousRead) return refuse(client, 'not_authorized', NOT_AUTHORIZED, done);
+        ctx.clients.setPrincipal(client, { username: undefined, role: 'anonymous' });
+        return done(null, true);
+      }
+      const secret = password ? password.toString('utf8') : '';
+      const record = ctx.users ? await ctx.users.lookup(username) : undefined;
+      const valid = record ? await verifyPassword(secret, record.password) : await burnPasswordCheck(secret);
+      if (!valid || !record) return refuse(client, 'bad_credentials', BAD_USERNAME_OR_PASSWORD, done);
+      ctx.clients.setPrincipal(client, { username, role: record.role });
+      ctx.logger.debug({ ...ctx.clients.describe(client), role: record.role }, 'client authenticated');
+      return done(null, true);
+    };
+    check().catch((err: unknown) => {
+      ctx.logger.error({ err }, 'authentication failed with an error');
+      refuse(client, 'bad_credentials', SERVER_UNAVAILABLE, done);
+    });
+  };
+}

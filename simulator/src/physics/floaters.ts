@@ -1,0 +1,296 @@
+/**
+ * The floaters on the chain: their air, where they are, and the exact work they do on the
+ * chain as it moves. State lives in typed arrays so a step allocates nothing.
+ *
+ * Each floater is a shell (mass m_s, material volume V_s) with an open inner volume V. With
+ * air it feels ρ_w·g·V_air up and its air's weight down; flooded, only its shell's net weight
+ * (m_s − ρ·V_s)·g counts, because the water inside is neutrally buoyant. On the falling side
+ * ρ may be the aerated ρ_eff of hypothesis H1.
+ */
+import { AIR_MOLAR_MASS_KGPMOL, GAS_CONSTANT_JPMOLK } from './constants.js';
+import { airPotential, moveAir, newAirMove, pressureAt, type WaterColumn } from './air.js';
+import {
+  depthAt,
+  regionAt,
+  upSlopeAt,
+  REGION_FALLING,
+  REGION_RISING,
+  REGION_TOP,
+  type LoopGeometry,
+} from './loop-geometry.js';
+import type { Compressor } from './compressor.js';
+
+export const INJECTOR_OFF = 0;
+export const INJECTOR_ON = 1;
+export const INJECTOR_STUCK = 2;
+export type InjectorMode = 0 | 1 | 2;
+
+export interface FloaterSpec {
+  count: number;
+  volumeM3: number;
+  shellMassKg: number;
+  shellVolumeM3: number;
+  airTempK: number;
+}
+
+export interface FloaterCounts {
+  filling: number;
+  rising: number;
+  venting: number;
+  falling: number;
+  fault: number;
+}
+
+export class FloaterSet {
+  readonly count: number;
+  readonly spacingM: number;
+  private readonly offsets: Float64Array;
+  private readonly pv: Float64Array;
+  private readonly mass: Float64Array;
+  private readonly failed: Uint8Array;
+  private readonly massPerPv: number;
+  private readonly move = newAirMove();
+
+  /** Net shell weight (N, down) off and on the (maybe aerated) falling side. */
+  private weightN = 0;
+  private weightFallingN = 0;
+
+  // Injector settings for the next advance().
+  injectorMode: InjectorMode = INJECTOR_ON;
+  fillTargetPvJ = 0;
+  injectionPa = 0;
+
+  // Accumulators of the last advance(), in J unless named otherwise.
+  workJ = 0;
+  /** The air's share of workJ (buoyancy minus the air's weight). */
+  airWorkJ = 0;
+  spillJ = 0;
+  ventJ = 0;
+  fillLossJ = 0;
+  throttleJ = 0;
+  /** Stored-energy jumps where a shell crosses into or out of aerated water (H1). */
+  aerationJ = 0;
+  fills = 0;
+  fillFailures = 0;
+  /** Force along the chain at the current position, N (positive drives the chain forward). */
+  forceN = 0;
+  fallingCount = 0;
+
+  constructor(
+    readonly spec: FloaterSpec,
+    readonly geometry: LoopGeometry,
+    readonly water: WaterColumn,
+    private readonly compressor: Compressor,
+  ) {
+    this.count = spec.count;
+    this.spacingM = geometry.lengthM / spec.count;
+    this.offsets = new Float64Array(spec.count);
+    for (let i = 0; i < spec.count; i++) this.offsets[i] = i * this.spacingM;
+    this.pv = new Float64Array(spec.count);
+    this.mass = new Float64Array(spec.count);
+    this.failed = new Uint8Array(spec.count);
+    this.massPerPv = AIR_MOLAR_MASS_KGPMOL / (GAS_CONSTANT_JPMOLK * spec.airTempK);
+    this.setFallingDensity(water.densityKgpm3);
+  }
+
+  /** Water density around the falling side (H1 aeration lowers it). */
+  setFallingDensity(rhoKgpm3: number): void {
+    const { shellMassKg, shellVolumeM3 } = this.spec;
+    const g = this.water.gravityMps2;
+    this.weightN = (shellMassKg - this.water.densityKgpm3 * shellVolumeM3) * g;
+    this.weightFallingN = (shellMassKg - rhoKgpm3 * shellVolumeM3) * g;
+  }
+
+  private loopU(s: number, i: number): number {
+    const u = s + (this.offsets[i] as number);
+    return u >= this.geometry.lengthM ? u - this.geometry.lengthM : u;
+  }
+
+  /**
+   * Initial state: every floater between injector and vent holds the air it would have after
+   * a fill of `pvFillJ` at the injector and the rise to where it is (spilled down to p(z)·V).
+   */
+  prime(s: number, pvFillJ: number): void {
+    const g = this.geometry;
+    const V = this.spec.volumeM3;
+    const pvIn = Math.min(pvFillJ, pressureAt(this.water, g.bottomDepthM) * V);
+    for (let i = 0; i < this.count; i++) {
+      const u = this.loopU(s, i);
+      const inAir = u > 0 && u < g.uTop;
+      const pv = inAir ? Math.min(pvIn, pressureAt(this.water, depthAt(g, u)) * V) : 0;
+      this.pv[i] = pv;
+      this.mass[i] = pv * this.massPerPv;
+      this.failed[i] = 0;
+    }
+    this.forceAt(s);
+  }
+
+  private shellWeight(u: number): number {
+    const g = this.geometry;
+    return u >= g.uFallStart && u < g.uFallEnd ? this.weightFallingN : this.weightN;
+  }
+
+  /** Force along the chain at chain position s (also refreshes fallingCount). */
+  forceAt(s: number): number {
+    let force = 0;
+    let falling = 0;
+    for (let i = 0; i < this.count; i++) {
+      const u = this.loopU(s, i);
+      force += this.floaterForce(i, u, depthAt(this.geometry, u));
+      if (regionAt(this.geometry, u) === REGION_FALLING) falling++;
+    }
+    this.forceN = force;
+    this.fallingCount = falling;
+    return force;
+  }
+
+  private floaterForce(i: number, u: number, z: number): number {
+    const pv = this.pv[i] as number;
+    const w = this.water;
+    const airUp = pv > 0 ? w.densityKgpm3 * w.gravityMps2 * Math.min(this.spec.volumeM3, pv / pressureAt(w, z)) : 0;
+    const up = airUp - (this.mass[i] as number) * w.gravityMps2 - this.shellWeight(u);
+    return up * upSlopeAt(this.geometry, u);
+  }
+
+  /** Zeroes the accumulators; advance() adds to them. */
+  clearAccumulators(): void {
+    this.workJ = 0;
+    this.airWorkJ = 0;
+    this.spillJ = 0;
+    this.ventJ = 0;
+    this.fillLossJ = 0;
+    this.throttleJ = 0;
+    this.aerationJ = 0;
+    this.fills = 0;
+    this.fillFailures = 0;
+  }
+
+  /**
+   * Moves the chain from s0 by ds ≥ 0 and commits it: exact work of buoyancy and weights,
+   * spill, venting at the top and fills at the injector, added to the accumulators.
+   */
+  advance(s0: number, ds: number): void {
+    const g = this.geometry;
+    const L = g.lengthM;
+    const water = this.water;
+    const V = this.spec.volumeM3;
+    let force = 0;
+    let falling = 0;
+    for (let i = 0; i < this.count; i++) {
+      let u = this.loopU(s0, i);
+      let target = u + ds;
+      let zA = depthAt(g, u);
+      let pv = this.pv[i] as number;
+      let m = this.mass[i] as number;
+      for (;;) {
+        const b = u < g.uTop ? g.uTop : u < g.uFallStart ? g.uFallStart : u < g.uFallEnd ? g.uFallEnd : L;
+        const end = target < b ? target : b;
+        const zB = depthAt(g, end);
+        const wShell = u >= g.uFallStart && u < g.uFallEnd ? this.weightFallingN : this.weightN;
+        this.workJ += wShell * (zB - zA);
+        if (pv > 0) {
+          const mv = moveAir(water, V, pv, m, zA, zB, this.move);
+          this.workJ += mv.workJ;
+          this.airWorkJ += mv.workJ;
+          this.spillJ += mv.spillJ;
+          pv = mv.pvJ;
+          m = mv.massKg;
+        }
+        zA = zB;
+        if (target < b) {
+          u = target;
+          break;
+        }
+        if (b === g.uTop) {
+          // Vent: whatever the air could still have given is lost.
+          this.ventJ += airPotential(water, pv, m, zB);
+          pv = 0;
+          m = 0;
+          this.failed[i] = 0;
+        } else if (b === g.uFallStart) {
+          this.aerationJ -= (this.weightFallingN - this.weightN) * zB;
+        } else if (b === g.uFallEnd) {
+          this.aerationJ -= (this.weightN - this.weightFallingN) * zB;
+        } else {
+          const filled = this.fill(i, zB);
+          pv = filled;
+          m = filled * this.massPerPv;
+          target -= L;
+          u = 0;
+          continue;
+        }
+        u = b;
+      }
+      if (u >= L) u -= L;
+      this.pv[i] = pv;
+      this.mass[i] = m;
+      force += this.floaterForce(i, u, zA);
+      if (u >= g.uFallStart && u < g.uFallEnd) falling++;
+    }
+    this.forceN = force;
+    this.fallingCount = falling;
+  }
+
+  /** Fill at the injector (depth zB); returns the pV the floater keeps. */
+  private fill(i: number, zB: number): number {
+    if (this.injectorMode === INJECTOR_OFF) return 0;
+    if (this.injectorMode === INJECTOR_STUCK) {
+      this.failed[i] = 1;
+      this.fillFailures++;
+      return 0;
+    }
+    const water = this.water;
+    const pInj = this.injectionPa;
+    const want = this.fillTargetPvJ;
+    const got = this.compressor.draw(want, pInj);
+    // Air at the valve outlet (p_b) is worth pv·ln(p_b/p_atm); the rest of what left the
+    // receiver was throttled across the valve.
+    const atValve = got > 0 ? got * Math.log(pInj / water.atmosphericPressurePa) : 0;
+    this.throttleJ += this.compressor.withdrawnJ - atValve;
+    // At p(H) < p_b the margin's air no longer fits and spills at once.
+    const kept = Math.min(got, pressureAt(water, zB) * this.spec.volumeM3);
+    this.fillLossJ += atValve - airPotential(water, kept, kept * this.massPerPv, zB);
+    this.fills++;
+    if (got < want * (1 - 1e-9)) {
+      this.failed[i] = 1;
+      this.fillFailures++;
+    }
+    return kept;
+  }
+
+  /** Stored energy of air and shells at chain position s (J), from the state alone. */
+  potentialJ(s: number): { airJ: number; shellJ: number } {
+    let airJ = 0;
+    let shellJ = 0;
+    for (let i = 0; i < this.count; i++) {
+      const u = this.loopU(s, i);
+      const z = depthAt(this.geometry, u);
+      shellJ -= this.shellWeight(u) * z;
+      airJ += airPotential(this.water, this.pv[i] as number, this.mass[i] as number, z);
+    }
+    return { airJ, shellJ };
+  }
+
+  /** Floaters by state, and the total air volume (m³) for the tank level. */
+  census(s: number, out: FloaterCounts): number {
+    out.filling = 0;
+    out.rising = 0;
+    out.venting = 0;
+    out.falling = 0;
+    out.fault = 0;
+    let airM3 = 0;
+    for (let i = 0; i < this.count; i++) {
+      const u = this.loopU(s, i);
+      const region = regionAt(this.geometry, u);
+      if (region === REGION_RISING) {
+        if (this.failed[i]) out.fault++;
+        else out.rising++;
+      } else if (region === REGION_TOP) out.venting++;
+      else if (region === REGION_FALLING) out.falling++;
+      else out.filling++;
+      const pv = this.pv[i] as number;
+      if (pv > 0) airM3 += Math.min(this.spec.volumeM3, pv / pressureAt(this.water, depthAt(this.geometry, u)));
+    }
+    return airM3;
+  }
+}

@@ -1,0 +1,103 @@
+import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { topics } from '@kpp/protocol';
+
+export interface MqttInputOptions {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  topicRoot: string;
+  keepaliveS: number;
+  reconnectMs: number;
+  logger: Logger;
+  /**
+   * Called for every message, one at a time (mqtt.js waits for `ack` before it hands over the
+   * next). For QoS 1, calling `ack` sends the PUBACK: call it only once the message is safe.
+   */
+  onMessage(topic: string, payload: Buffer, ack: () => void): void;
+}
+
+/**
+ * MQTT input: QoS 1, persistent session (`clean: false`) under a fixed client id, so the
+ * broker queues frames while the writer is away and redelivers what it never acknowledged.
+ */
+export class MqttInput {
+  private client: MqttClient | undefined;
+  private connectedOnce = false;
+
+  constructor(private readonly opts: MqttInputOptions) {}
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  start(): void {
+    const o = this.opts;
+    const options: IClientOptions = {
+      clientId: o.clientId,
+      clean: false,
+      protocolVersion: 4,
+      keepalive: o.keepaliveS,
+      reconnectPeriod: o.reconnectMs,
+      connectTimeout: 10_000,
+      resubscribe: true,
+      // Stale health is worth nothing: don't queue QoS 0 publishes while offline.
+      queueQoSZero: false,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+    };
+    const client = connect(o.url, options);
+    this.client = client;
+    client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      let acked = false;
+      try {
+        o.onMessage(packet.topic, payload, () => {
+          if (acked) return;
+          acked = true;
+          callback();
+        });
+      } catch (err) {
+        // Never let an exception escape into mqtt.js; without an ack the broker redelivers.
+        o.logger.error({ err, topic: packet.topic }, 'message handler failed');
+      }
+    };
+    client.on('connect', (connack) => {
+      o.logger.info({ url: o.url, clientId: o.clientId, sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
+      if (!connack.sessionPresent || !this.connectedOnce) this.subscribe(client);
+      this.connectedOnce = true;
+    });
+    client.on('reconnect', () => o.logger.debug({ url: o.url }, 'reconnecting to MQTT broker'));
+    client.on('offline', () => o.logger.warn({ url: o.url }, 'MQTT broker offline; the broker session keeps our frames'));
+    client.on('error', (err) => o.logger.warn({ err: err.message }, 'MQTT error'));
+  }
+
+  private subscribe(client: MqttClient): void {
+    const root = this.opts.topicRoot;
+    client.subscribe({ [topics.allFrames(root)]: { qos: 1 }, [topics.allHealth(root)]: { qos: 1 } }, (err, granted) => {
+      if (err) this.opts.logger.error({ err: err.message }, 'MQTT subscribe failed');
+      else this.opts.logger.debug({ granted }, 'subscribed');
+    });
+  }
+
+  /** Publishes retained at QoS 0 (health); dropped while offline. */
+  publishRetained(topic: string, payload: string): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    client.publish(topic, payload, { qos: 0, retain: true }, () => undefined);
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => client.end(true, {}, () => resolve()), 2000);
+      client.end(false, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,256 @@
+import { encodeHealth, topics } from '@kpp/protocol';
+import { ProcessMetricsSampler, silentLogger, type Logger } from '@kpp/runtime';
+import { systemClock, type Clock } from './clock.js';
+import type { WriterConfig } from './config.js';
+import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
+import { createDispatcher, isFrameTopic } from './handlers/dispatcher.js';
+import { writerHealth, type WriterCounters } from './health.js';
+import { MqttInput } from './mqtt-input.js';
+import { healthPoint, toLine } from './points.js';
+import { retryDelay } from './retry-policy.js';
+import { createSink } from './sinks/create-sink.js';
+import type { InfluxSink } from './sinks/sink.js';
+import { Spool } from './spool.js';
+import { SpoolDrainer } from './spool-drainer.js';
+
+export interface WriterDeps {
+  logger?: Logger;
+  /** Where points go; by default the v1 or v2 sink the config asks for. */
+  sink?: InfluxSink;
+  clock?: Clock;
+}
+
+export interface WriterStats extends WriterCounters {
+  healthDropped: number;
+  bootstrapped: boolean;
+  lastInfluxError: string | undefined;
+}
+
+export interface Writer {
+  /** Opens the spool (replaying what InfluxDB never confirmed), bootstraps the schema, connects. */
+  start(): Promise<void>;
+  /** Stops taking messages, flushes the spool to InfluxDB (up to `stopTimeoutMs`), fsyncs, closes. */
+  stop(): Promise<void>;
+  stats(): WriterStats;
+}
+
+/** MQTT → spool → InfluxDB. See writer/README.md for the durability argument. */
+export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Writer {
+  const log = (deps.logger ?? silentLogger).child({ component: 'writer', instance: config.instance });
+  const clock = deps.clock ?? systemClock;
+  const sink = deps.sink ?? createSink(config, log);
+  const dispatch = createDispatcher({
+    topicRoot: config.topicRoot,
+    skipHealthOf: new Set([`writer/${config.instance}`]),
+  });
+
+  let spool: Spool | undefined;
+  let deadLetter: DeadLetterFile | undefined;
+  let drainer: SpoolDrainer | undefined;
+  let input: MqttInput | undefined;
+  let healthTimer: unknown;
+  let previous: { counters: WriterCounters; at: number } | undefined;
+  let processMetrics: ProcessMetricsSampler | undefined;
+  let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  let bootstrapped = false;
+  let bootstrapCancelled = false;
+  let spoolFullSince: number | undefined;
+  const counts = { framesIn: 0, healthIn: 0, rejected: 0, inputDeadLetters: 0, healthDropped: 0 };
+
+  function counters(): WriterCounters {
+    const s = spool?.stats();
+    const d = drainer?.stats();
+    return {
+      framesIn: counts.framesIn,
+      healthIn: counts.healthIn,
+      rejected: counts.rejected,
+      deadLetters: deadLetter?.count ?? 0,
+      pointsWritten: d?.pointsWritten ?? 0,
+      batches: d?.batches ?? 0,
+      retries: d?.retries ?? 0,
+      spoolRecords: s?.records ?? 0,
+      spoolBytes: s?.bytes ?? 0,
+      spoolOldestAgeMs: s?.oldestRecvMs !== undefined ? clock.now() - s.oldestRecvMs : 0,
+      spoolFull: s?.full ?? false,
+      influxUp: (d?.influxUp ?? true) && bootstrapped,
+      lastBatchLatencyMs: d?.lastBatchLatencyMs,
+      mqttConnected: input?.connected ?? false,
+    };
+  }
+
+  /** Writes one line to the spool, then acks; when the spool is full, acks only once it has room. */
+  function spoolThenAck(line: string, ack: () => void): void {
+    const sp = spool as Spool;
+    const recv = clock.now();
+    const bytes = Spool.recordBytes(line, recv);
+    const attempt = () => {
+      if (state !== 'running' && state !== 'starting') return; // never acked: the broker redelivers
+      try {
+        sp.append(line, recv);
+        ack();
+      } catch (err) {
+        log.error({ err }, 'spool write failed; holding the message unacknowledged');
+        clock.setTimeout(attempt, 1000);
+      }
+    };
+    if (sp.hasRoom(bytes)) return attempt();
+    if (spoolFullSince === undefined) {
+      spoolFullSince = clock.now();
+      log.warn({ spool: sp.stats() }, 'spool full: no longer acknowledging MQTT messages (the broker holds them)');
+    }
+    void sp.waitForRoom(bytes).then(() => {
+      if (spoolFullSince !== undefined) {
+        log.info({ heldMs: clock.now() - spoolFullSince }, 'spool has room again; acknowledging');
+        spoolFullSince = undefined;
+      }
+      attempt();
+    });
+  }
+
+  function onMessage(topic: string, payload: Buffer, ack: () => void): void {
+    const frame = isFrameTopic(topic);
+    if (frame) counts.framesIn += 1;
+    else counts.healthIn += 1;
+    const result = dispatch(topic, payload);
+    if (result.kind === 'point') return spoolThenAck(result.line, ack);
+    if (result.kind === 'reject') {
+      counts.rejected += 1;
+      try {
+        deadLetter?.append({ ts: clock.now(), kind: 'input', topic, code: result.code, message: result.message, ...payloadExcerpt(payload) });
+      } catch (err) {
+        log.error({ err }, 'dead-letter write failed');
+      }
+      if (counts.rejected <= 10 || counts.rejected % 1000 === 0) {
+        log.warn({ topic, code: result.code, reason: result.message, rejected: counts.rejected }, 'rejected input');
+      }
+    }
+    ack();
+  }
+
+  function reportHealth(): void {
+    const now = clock.now();
+    const c = counters();
+    const health = writerHealth(config.instance, now, c, previous?.counters, previous ? now - previous.at : 0, processMetrics?.sample());
+    previous = { counters: c, at: now };
+    input?.publishRetained(topics.health('writer', config.instance, config.topicRoot), encodeHealth(health));
+    const line = toLine(healthPoint(health));
+    if (line && spool) {
+      if (spool.hasRoom(Spool.recordBytes(line, now))) spool.append(line, now);
+      else counts.healthDropped += 1;
+    }
+  }
+
+  function scheduleHealth(): void {
+    healthTimer = clock.setTimeout(() => {
+      try {
+        reportHealth();
+      } catch (err) {
+        log.error({ err }, 'health report failed');
+      }
+      if (state === 'running') scheduleHealth();
+    }, config.healthIntervalMs);
+  }
+
+  /** Tries the schema bootstrap until it succeeds; resolves then (or never, if cancelled). */
+  async function bootstrapLoop(first: Promise<{ ok: boolean; retriable?: boolean; message?: string }>): Promise<void> {
+    let outcome = await first;
+    let failures = 0;
+    while (!outcome.ok && !bootstrapCancelled) {
+      failures += 1;
+      const wait = retryDelay(failures, config);
+      if (failures === 1 || failures % 10 === 0) {
+        log.warn({ err: outcome.message, retryInMs: wait }, 'InfluxDB schema bootstrap failed; frames are spooled meanwhile');
+      }
+      await new Promise<void>((r) => clock.setTimeout(r, wait));
+      if (bootstrapCancelled) break;
+      outcome = await sink.bootstrap();
+    }
+    if (outcome.ok) {
+      bootstrapped = true;
+      return;
+    }
+    await new Promise(() => undefined); // cancelled: the drainer is stopped by stop()
+  }
+
+  return {
+    async start() {
+      if (state !== 'new') throw new Error(`writer cannot start: it is ${state}`);
+      state = 'starting';
+      spool = await Spool.open({
+        dir: config.spoolDir,
+        maxBytes: config.spoolMaxBytes,
+        segmentBytes: config.spoolSegmentBytes,
+        fsyncIntervalMs: config.fsyncIntervalMs,
+        clock,
+        onError: (err) => log.error({ err }, 'spool fsync failed'),
+      });
+      deadLetter = new DeadLetterFile(config.deadLetterFile);
+      const replay = spool.stats();
+      if (replay.records > 0) log.info({ records: replay.records, bytes: replay.bytes }, 'replaying unconfirmed spool');
+
+      let ready: Promise<void> = Promise.resolve();
+      if (config.bootstrap) {
+        const first = await sink.bootstrap();
+        if (!first.ok && !first.retriable) {
+          await spool.close();
+          deadLetter.close();
+          state = 'stopped';
+          throw new Error(`InfluxDB schema bootstrap failed: ${first.message}`);
+        }
+        if (first.ok) {
+          bootstrapped = true;
+          if (first.actions.length > 0) log.info({ actions: first.actions }, 'InfluxDB schema bootstrapped');
+        } else ready = bootstrapLoop(Promise.resolve(first));
+      } else bootstrapped = true;
+
+      drainer = new SpoolDrainer(spool, sink, deadLetter, config, clock, log);
+      drainer.start(ready);
+      input = new MqttInput({
+        url: config.mqttUrl,
+        clientId: config.clientId,
+        username: config.mqttUsername,
+        password: config.mqttPassword,
+        topicRoot: config.topicRoot,
+        keepaliveS: config.mqttKeepaliveS,
+        reconnectMs: config.mqttReconnectMs,
+        logger: log,
+        onMessage,
+      });
+      state = 'running';
+      processMetrics = new ProcessMetricsSampler();
+      input.start();
+      scheduleHealth();
+      log.info({ mqtt: config.mqttUrl, influx: sink.target, api: sink.api, spool: config.spoolDir }, 'writer started');
+    },
+
+    async stop() {
+      if (state !== 'running') return;
+      state = 'stopping';
+      clock.clearTimeout(healthTimer);
+      bootstrapCancelled = true;
+      await input?.stop();
+      try {
+        reportHealth(); // the last word, into the spool before the final flush
+      } catch {
+        /* best effort */
+      }
+      processMetrics?.stop();
+      await drainer?.stop(config.stopTimeoutMs);
+      const left = spool?.stats();
+      await spool?.close();
+      deadLetter?.close();
+      await sink.close();
+      state = 'stopped';
+      log.info({ leftInSpool: left?.records ?? 0 }, 'writer stopped');
+    },
+
+    stats() {
+      return {
+        ...counters(),
+        healthDropped: counts.healthDropped,
+        bootstrapped,
+        lastInfluxError: drainer?.stats().lastError,
+      };
+    },
+  };
+}
