@@ -36,7 +36,16 @@ const num = (
   min: number,
   max: number,
   sensor = false,
-): FieldSpec => ({ name, kind: 'number', unit, description, resolution, min, max, ...(sensor ? { sensor } : {}) });
+): FieldSpec => ({
+  name,
+  kind: 'number',
+  unit,
+  description,
+  resolution,
+  min,
+  max,
+  ...(sensor ? { sensor } : {}),
+});
 
 /** A count (or bit mask): resolution 1, integer values only. */
 const count = (name: string, description: string, max: number): FieldSpec => ({
@@ -47,16 +56,41 @@ const count = (name: string, description: string, max: number): FieldSpec => ({
 const BIG = 1e15;
 
 export const FIELD_CATALOGUE: readonly FieldSpec[] = [
-  { name: 'state', kind: 'enum', unit: '', description: 'unit run state', resolution: 1, min: 0, max: UNIT_STATES.length - 1, values: UNIT_STATES },
+  {
+    name: 'state',
+    kind: 'enum',
+    unit: '',
+    description: 'unit run state',
+    resolution: 1,
+    min: 0,
+    max: UNIT_STATES.length - 1,
+    values: UNIT_STATES,
+  },
   // Mechanics
-  num('chain_speed_mps', 'm/s', 'chain speed along the loop (positive = rising side up)', 0.001, -20, 20, true),
+  num(
+    'chain_speed_mps',
+    'm/s',
+    'chain speed along the loop (positive = rising side up)',
+    0.001,
+    -20,
+    20,
+    true,
+  ),
   num('chain_position_m', 'm', 'chain position along the loop, modulo loop length', 0.001, 0, 1000),
   num('sprocket_rpm', 'rpm', 'sprocket speed', 0.01, -200, 200, true),
   num('generator_rpm', 'rpm', 'generator shaft speed', 0.1, -5000, 5000, true),
   num('flywheel_rpm', 'rpm', 'flywheel speed (behind the one-way clutch)', 0.1, -5000, 5000, true),
   num('generator_torque_nm', 'N·m', 'generator load torque on its shaft', 0.1, -1e6, 1e6, true),
   num('chain_tension_n', 'N', 'chain tension at the sprocket', 1, -1e8, 1e8, true),
-  { name: 'clutch_engaged', kind: 'boolean', unit: '', description: 'one-way clutch engaged (flywheel driven)', resolution: 1, min: 0, max: 1 },
+  {
+    name: 'clutch_engaged',
+    kind: 'boolean',
+    unit: '',
+    description: 'one-way clutch engaged (flywheel driven)',
+    resolution: 1,
+    min: 0,
+    max: 1,
+  },
   num('flywheel_energy_j', 'J', 'kinetic energy stored in the flywheel', 1, 0, 1e10),
   // Power
   num('p_el_w', 'W', 'electrical output power', 1, -1e8, 1e8),
@@ -66,17 +100,39 @@ export const FIELD_CATALOGUE: readonly FieldSpec[] = [
   // Energy ledger (cumulative since start or reset)
   num('e_in_j', 'J', 'energy in: compressor and auxiliaries', 1, 0, BIG),
   num('e_out_j', 'J', 'energy out: electrical', 1, -BIG, BIG),
-  num('e_losses_j', 'J', 'losses: drag, friction, gearbox, generator, throttling, venting', 1, 0, BIG),
+  num(
+    'e_losses_j',
+    'J',
+    'losses: drag, friction, gearbox, generator, throttling, venting',
+    1,
+    0,
+    BIG,
+  ),
   num('e_stored_delta_j', 'J', 'change in stored kinetic and potential energy', 1, -BIG, BIG),
   num('e_residual_j', 'J', 'ledger residual: in - out - losses - stored change', 0.001, -BIG, BIG),
   num('residual_ratio', '', '|residual| / energy in', 1e-9, 0, 1e6),
   num('efficiency', '', 'energy out / energy in', 1e-5, -1e3, 1e3),
   // Pneumatics
   num('receiver_pressure_pa', 'Pa', 'air receiver pressure', 1, 0, 5e6, true),
-  num('injection_pressure_pa', 'Pa', 'pressure needed to inject at the bottom (incl. valve margin)', 1, 0, 5e6),
+  num(
+    'injection_pressure_pa',
+    'Pa',
+    'pressure needed to inject at the bottom (incl. valve margin)',
+    1,
+    0,
+    5e6,
+  ),
   num('free_air_flow_m3ps', 'm³/s', 'compressor free-air delivery', 0.0001, 0, 100),
   num('compressor_duty', '', 'compressor duty (0..1)', 0.001, 0, 1),
-  num('compressor_discharge_temp_c', '°C', 'compressor discharge temperature', 0.01, -50, 400, true),
+  num(
+    'compressor_discharge_temp_c',
+    '°C',
+    'compressor discharge temperature',
+    0.01,
+    -50,
+    400,
+    true,
+  ),
   count('fill_failures', 'floaters that passed the injector without a full fill (cumulative)', 1e9),
   // Thermal and tank
   num('bearing_temp_c', '°C', 'main bearing temperature', 0.01, -50, 400, true),

@@ -29,14 +29,22 @@ export function checkFiniteNumber(path: string, value: number, rule: NumberRule)
   if (rule.integer === true && !Number.isInteger(value))
     return { code: 'WRONG_TYPE', message: `${path} must be an integer, got ${value}` };
   if (value < rule.min || value > rule.max)
-    return { code: 'OUT_OF_RANGE', message: `${path} = ${value} is outside [${rule.min}, ${rule.max}]` };
+    return {
+      code: 'OUT_OF_RANGE',
+      message: `${path} = ${value} is outside [${rule.min}, ${rule.max}]`,
+    };
   return undefined;
 }
 
 export const SEQ_RULE: NumberRule = { min: 0, max: Number.MAX_SAFE_INTEGER, integer: true };
 export const EPOCH_MS_RULE: NumberRule = { min: TS_MIN_MS, max: TS_MAX_MS, integer: true };
 
-export function checkString(path: string, value: unknown, minLength: number, maxLength: number): Check {
+export function checkString(
+  path: string,
+  value: unknown,
+  minLength: number,
+  maxLength: number,
+): Check {
   if (typeof value !== 'string') {
     if (value === undefined) return { code: 'MISSING_FIELD', message: `${path} is missing` };
     return { code: 'WRONG_TYPE', message: `${path} must be a string, got ${describe(value)}` };
@@ -67,7 +75,10 @@ export function checkMember(
     return { code: 'WRONG_TYPE', message: `${path} must be a string, got ${describe(value)}` };
   }
   if (!members.includes(value))
-    return { code: unknownCode, message: `${path} ${show(value)} is not one of ${members.join(', ')}` };
+    return {
+      code: unknownCode,
+      message: `${path} ${show(value)} is not one of ${members.join(', ')}`,
+    };
   return undefined;
 }
 

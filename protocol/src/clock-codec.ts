@@ -12,7 +12,12 @@ const CLOCK_KEYS: ReadonlySet<string> = new Set(['seq', 'ts', 'rate_hz', 'starte
 
 /** Serialises the retained clock message with a stable key order. */
 export function encodeClock(clock: ClockMessage): string {
-  return JSON.stringify({ seq: clock.seq, ts: clock.ts, rate_hz: clock.rate_hz, started_at: clock.started_at });
+  return JSON.stringify({
+    seq: clock.seq,
+    ts: clock.ts,
+    rate_hz: clock.rate_hz,
+    started_at: clock.started_at,
+  });
 }
 
 /** Parses and validates the clock message; `ts` may not precede `started_at`. Never throws. */
@@ -33,11 +38,23 @@ export function decodeClock(payload: Payload): Result<ClockMessage> {
       checkNumber('started_at', startedAt, EPOCH_MS_RULE);
     if (problem !== undefined) return { ok: false, reason: problem };
     if ((ts as number) < (startedAt as number))
-      return reject('OUT_OF_RANGE', `ts = ${String(ts)} is before started_at = ${String(startedAt)}`);
+      return reject(
+        'OUT_OF_RANGE',
+        `ts = ${String(ts)} is before started_at = ${String(startedAt)}`,
+      );
     const unknown = firstUnknownKey(obj, CLOCK_KEYS);
-    if (unknown !== undefined) return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of the clock message`);
-    return ok({ seq: seq as number, ts: ts as number, rate_hz: rate as number, started_at: startedAt as number });
+    if (unknown !== undefined)
+      return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of the clock message`);
+    return ok({
+      seq: seq as number,
+      ts: ts as number,
+      rate_hz: rate as number,
+      started_at: startedAt as number,
+    });
   } catch (err) {
-    return reject('NOT_JSON', `clock could not be decoded: ${err instanceof Error ? err.name : 'error'}`);
+    return reject(
+      'NOT_JSON',
+      `clock could not be decoded: ${err instanceof Error ? err.name : 'error'}`,
+    );
   }
 }

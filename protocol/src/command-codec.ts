@@ -8,8 +8,24 @@ import {
   isValidName,
   type Check,
 } from './checks.js';
-import { COMMAND_KINDS, MAX_COMMAND_BYTES, type Command, type CommandAck, type CommandKind } from './command.js';
-import { describe, firstUnknownKey, own, parseJsonObject, show, type JsonObject, type Payload } from './json-payload.js';
+import {
+  COMMAND_KINDS,
+  MAX_COMMAND_BYTES,
+  MAX_PARAM_STRING_LENGTH,
+  type Command,
+  type CommandAck,
+  type CommandKind,
+  type ParamValue,
+} from './command.js';
+import {
+  describe,
+  firstUnknownKey,
+  own,
+  parseJsonObject,
+  show,
+  type JsonObject,
+  type Payload,
+} from './json-payload.js';
 import { REJECTION_CODES, type RejectionCode } from './rejections.js';
 import { ok, reject, type Result } from './result.js';
 
@@ -41,7 +57,10 @@ export function decodeCommand(payload: Payload, opts?: DecodeCommandOptions): Re
     if (!parsed.ok) return parsed;
     return checkCommandObject(parsed.value);
   } catch (err) {
-    return reject('NOT_JSON', `command could not be decoded: ${err instanceof Error ? err.name : 'error'}`);
+    return reject(
+      'NOT_JSON',
+      `command could not be decoded: ${err instanceof Error ? err.name : 'error'}`,
+    );
   }
 }
 
@@ -61,17 +80,26 @@ function checkCommandObject(obj: JsonObject): Result<Command> {
       if (params === undefined) return reject('MISSING_FIELD', `params is missing (cmd "set")`);
       if (typeof params !== 'object' || params === null || Array.isArray(params))
         return reject('WRONG_TYPE', `params must be an object, got ${describe(params)}`);
-      const out: Record<string, number | boolean> = {};
+      const out: Record<string, ParamValue> = {};
       let count = 0;
       for (const name of Object.keys(params)) {
         if (!isValidName(name))
-          return reject('UNKNOWN_PARAMETER', `parameter name ${show(name)} is not a plain identifier`);
+          return reject(
+            'UNKNOWN_PARAMETER',
+            `parameter name ${show(name)} is not a plain identifier`,
+          );
         const value = (params as JsonObject)[name];
         if (typeof value === 'boolean') out[name] = value;
+        // Strings carry enumerated parameters (e.g. control_mode); the simulator checks the member.
+        else if (typeof value === 'string' && value.length <= MAX_PARAM_STRING_LENGTH) out[name] = value;
         else if (typeof value === 'number') {
           if (!Number.isFinite(value)) return reject('NOT_FINITE', `params.${name} is ${value}`);
           out[name] = value;
-        } else return reject('WRONG_TYPE', `params.${name} must be a number or boolean, got ${describe(value)}`);
+        } else
+          return reject(
+            'WRONG_TYPE',
+            `params.${name} must be a number, boolean or short string, got ${describe(value)}`,
+          );
         count++;
       }
       if (count === 0) return reject('MISSING_FIELD', 'params names no parameter (cmd "set")');
@@ -135,14 +163,24 @@ export function peekCommandHeader(payload: Payload): { id: string | null; cmd: s
 /** Serialises an ack (`cmd/ack` topic) with a stable key order. */
 export function encodeCommandAck(ack: CommandAck): string {
   if (ack.ok) return JSON.stringify({ id: ack.id, cmd: ack.cmd, ok: true, ts: ack.ts });
-  return JSON.stringify({ id: ack.id, cmd: ack.cmd, ok: false, code: ack.code, error: ack.error, ts: ack.ts });
+  return JSON.stringify({
+    id: ack.id,
+    cmd: ack.cmd,
+    ok: false,
+    code: ack.code,
+    error: ack.error,
+    ts: ack.ts,
+  });
 }
 
 /**
  * Parses and validates an ack. `id` may be empty (the acknowledged command had no readable id);
  * `cmd` is any short string (the rejected command may have had an unknown kind).
  */
-export function decodeCommandAck(payload: Payload, opts?: DecodeCommandOptions): Result<CommandAck> {
+export function decodeCommandAck(
+  payload: Payload,
+  opts?: DecodeCommandOptions,
+): Result<CommandAck> {
   try {
     const parsed = parseJsonObject(payload, opts?.maxBytes ?? MAX_COMMAND_BYTES, 'ack');
     if (!parsed.ok) return parsed;
@@ -160,7 +198,8 @@ export function decodeCommandAck(payload: Payload, opts?: DecodeCommandOptions):
     const base = { id: id as string, cmd: cmd as string, ts: ts as number };
     if (okFlag === true) {
       const unknown = firstUnknownKey(obj, ACK_OK_KEYS);
-      if (unknown !== undefined) return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of an ok ack`);
+      if (unknown !== undefined)
+        return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of an ok ack`);
       return ok({ id: base.id, cmd: base.cmd, ok: true, ts: base.ts });
     }
     const code = own(obj, 'code');
@@ -170,9 +209,20 @@ export function decodeCommandAck(payload: Payload, opts?: DecodeCommandOptions):
       checkString('error', error, 0, MAX_ACK_ERROR_LENGTH);
     if (errorProblem !== undefined) return { ok: false, reason: errorProblem };
     const unknown = firstUnknownKey(obj, ACK_ERROR_KEYS);
-    if (unknown !== undefined) return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of an error ack`);
-    return ok({ id: base.id, cmd: base.cmd, ok: false, code: code as RejectionCode, error: error as string, ts: base.ts });
+    if (unknown !== undefined)
+      return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of an error ack`);
+    return ok({
+      id: base.id,
+      cmd: base.cmd,
+      ok: false,
+      code: code as RejectionCode,
+      error: error as string,
+      ts: base.ts,
+    });
   } catch (err) {
-    return reject('NOT_JSON', `ack could not be decoded: ${err instanceof Error ? err.name : 'error'}`);
+    return reject(
+      'NOT_JSON',
+      `ack could not be decoded: ${err instanceof Error ? err.name : 'error'}`,
+    );
   }
 }

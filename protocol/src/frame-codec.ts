@@ -7,7 +7,14 @@ import {
   type NumberRule,
 } from './checks.js';
 import { FRAME_VERSION, MAX_FRAME_BYTES, type Frame } from './frame.js';
-import { describe, firstUnknownKey, parseJsonObject, show, type JsonObject, type Payload } from './json-payload.js';
+import {
+  describe,
+  firstUnknownKey,
+  parseJsonObject,
+  show,
+  type JsonObject,
+  type Payload,
+} from './json-payload.js';
 import { ok, reject, type Result } from './result.js';
 import { isValidUnitId } from './topics.js';
 
@@ -59,9 +66,14 @@ export function decodeFrame(payload: Payload, opts?: DecodeFrameOptions): Result
     const parsed = parseJsonObject(payload, opts?.maxBytes ?? MAX_FRAME_BYTES, 'frame');
     if (!parsed.ok) return parsed;
     const problem = checkFrameObject(parsed.value, opts?.expectedUnit);
-    return problem === undefined ? ok(parsed.value as unknown as Frame) : { ok: false, reason: problem };
+    return problem === undefined
+      ? ok(parsed.value as unknown as Frame)
+      : { ok: false, reason: problem };
   } catch (err) {
-    return reject('NOT_JSON', `frame could not be decoded: ${err instanceof Error ? err.name : 'error'}`);
+    return reject(
+      'NOT_JSON',
+      `frame could not be decoded: ${err instanceof Error ? err.name : 'error'}`,
+    );
   }
 }
 
@@ -69,14 +81,20 @@ export function decodeFrame(payload: Payload, opts?: DecodeFrameOptions): Result
  * Validates an already-parsed value as a frame (same rules as decodeFrame, no size limit).
  * Useful to check a frame before publishing it, or a frame rebuilt by another codec.
  */
-export function validateFrame(value: unknown, opts?: Pick<DecodeFrameOptions, 'expectedUnit'>): Result<Frame> {
+export function validateFrame(
+  value: unknown,
+  opts?: Pick<DecodeFrameOptions, 'expectedUnit'>,
+): Result<Frame> {
   try {
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       return reject('NOT_OBJECT', `frame is ${describe(value)}, not an object`);
     const problem = checkFrameObject(value as JsonObject, opts?.expectedUnit);
     return problem === undefined ? ok(value as Frame) : { ok: false, reason: problem };
   } catch (err) {
-    return reject('WRONG_TYPE', `frame could not be read: ${err instanceof Error ? err.name : 'error'}`);
+    return reject(
+      'WRONG_TYPE',
+      `frame could not be read: ${err instanceof Error ? err.name : 'error'}`,
+    );
   }
 }
 
@@ -86,14 +104,21 @@ export function checkFrameObject(obj: JsonObject, expectedUnit?: string): Check 
   if (typeof v !== 'number') return typeProblem('v', v, 'a number');
   if (v !== FRAME_VERSION) {
     if (!Number.isFinite(v)) return { code: 'NOT_FINITE', message: `v is ${v}` };
-    return { code: 'WRONG_VERSION', message: `v = ${v}, this decoder speaks frame version ${FRAME_VERSION}` };
+    return {
+      code: 'WRONG_VERSION',
+      message: `v = ${v}, this decoder speaks frame version ${FRAME_VERSION}`,
+    };
   }
 
   const unit = obj['unit'];
   if (typeof unit !== 'string') return typeProblem('unit', unit, 'a string');
-  if (!isValidUnitId(unit)) return { code: 'BAD_UNIT_ID', message: `unit ${show(unit)} is not a valid unit id` };
+  if (!isValidUnitId(unit))
+    return { code: 'BAD_UNIT_ID', message: `unit ${show(unit)} is not a valid unit id` };
   if (expectedUnit !== undefined && unit !== expectedUnit)
-    return { code: 'UNIT_MISMATCH', message: `unit "${unit}" in a frame on the topic of unit "${expectedUnit}"` };
+    return {
+      code: 'UNIT_MISMATCH',
+      message: `unit "${unit}" in a frame on the topic of unit "${expectedUnit}"`,
+    };
 
   const seq = obj['seq'];
   if (typeof seq !== 'number') return typeProblem('seq', seq, 'a number');
@@ -134,7 +159,10 @@ function checkFieldsByName(obj: JsonObject): Check {
   if (keys !== KEY_COUNT) {
     const unknown = firstUnknownKey(obj, KNOWN_KEYS);
     if (unknown !== undefined)
-      return { code: 'UNKNOWN_FIELD', message: `field ${show(unknown)} is not in the frame catalogue` };
+      return {
+        code: 'UNKNOWN_FIELD',
+        message: `field ${show(unknown)} is not in the frame catalogue`,
+      };
   }
   return undefined;
 }
@@ -154,16 +182,24 @@ function checkField(i: number, value: unknown): Check {
       }
       if (value === null) {
         if (SENSOR[i] === 1) return undefined;
-        return { code: 'WRONG_TYPE', message: `${NAMES[i]} is null but only sensor fields may be null` };
+        return {
+          code: 'WRONG_TYPE',
+          message: `${NAMES[i]} is null but only sensor fields may be null`,
+        };
       }
       return typeProblem(NAMES[i] as string, value, 'a number');
     case KIND_BOOLEAN:
-      return typeof value === 'boolean' ? undefined : typeProblem(NAMES[i] as string, value, 'a boolean');
+      return typeof value === 'boolean'
+        ? undefined
+        : typeProblem(NAMES[i] as string, value, 'a boolean');
     default: {
       if (typeof value !== 'string') return typeProblem(NAMES[i] as string, value, 'a string');
       const members = ENUMS[i] as readonly string[];
       if (members.includes(value)) return undefined;
-      return { code: 'OUT_OF_RANGE', message: `${NAMES[i]} ${show(value)} is not one of ${members.join(', ')}` };
+      return {
+        code: 'OUT_OF_RANGE',
+        message: `${NAMES[i]} ${show(value)} is not one of ${members.join(', ')}`,
+      };
     }
   }
 }

@@ -1,6 +1,13 @@
 import { checkNumber, checkString, EPOCH_MS_RULE, isValidName, type Check } from './checks.js';
 import type { HealthMessage } from './frame.js';
-import { describe, firstUnknownKey, own, parseJsonObject, show, type Payload } from './json-payload.js';
+import {
+  describe,
+  firstUnknownKey,
+  own,
+  parseJsonObject,
+  show,
+  type Payload,
+} from './json-payload.js';
 import { ok, reject, type Result } from './result.js';
 import { isValidComponentId } from './topics.js';
 
@@ -49,7 +56,10 @@ export function decodeHealth(payload: Payload, opts?: DecodeHealthOptions): Resu
     if (opts?.expected !== undefined) {
       const { component: c, instance: i } = opts.expected;
       if (component !== c || instance !== i)
-        return reject('UNIT_MISMATCH', `health of ${String(component)}/${String(instance)} on the topic of ${c}/${i}`);
+        return reject(
+          'UNIT_MISMATCH',
+          `health of ${String(component)}/${String(instance)} on the topic of ${c}/${i}`,
+        );
     }
     if (metrics === undefined) return reject('MISSING_FIELD', 'metrics is missing');
     if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics))
@@ -57,19 +67,30 @@ export function decodeHealth(payload: Payload, opts?: DecodeHealthOptions): Resu
     const out: Record<string, number> = {};
     let count = 0;
     for (const name of Object.keys(metrics)) {
-      if (!isValidName(name)) return reject('UNKNOWN_FIELD', `metric name ${show(name)} is not a plain identifier`);
+      if (!isValidName(name))
+        return reject('UNKNOWN_FIELD', `metric name ${show(name)} is not a plain identifier`);
       const value = (metrics as Record<string, unknown>)[name];
       if (typeof value !== 'number')
         return reject('WRONG_TYPE', `metrics.${name} must be a number, got ${describe(value)}`);
       if (!Number.isFinite(value)) return reject('NOT_FINITE', `metrics.${name} is ${value}`);
-      if (++count > MAX_HEALTH_METRICS) return reject('OUT_OF_RANGE', `more than ${MAX_HEALTH_METRICS} metrics`);
+      if (++count > MAX_HEALTH_METRICS)
+        return reject('OUT_OF_RANGE', `more than ${MAX_HEALTH_METRICS} metrics`);
       out[name] = value;
     }
     const unknown = firstUnknownKey(obj, HEALTH_KEYS);
-    if (unknown !== undefined) return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of a health message`);
-    return ok({ component: component as string, instance: instance as string, ts: ts as number, metrics: out });
+    if (unknown !== undefined)
+      return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of a health message`);
+    return ok({
+      component: component as string,
+      instance: instance as string,
+      ts: ts as number,
+      metrics: out,
+    });
   } catch (err) {
-    return reject('NOT_JSON', `health could not be decoded: ${err instanceof Error ? err.name : 'error'}`);
+    return reject(
+      'NOT_JSON',
+      `health could not be decoded: ${err instanceof Error ? err.name : 'error'}`,
+    );
   }
 }
 

@@ -8,7 +8,14 @@ export * from './command.js';
 export * from './config.js';
 export { TS_MIN_MS, TS_MAX_MS } from './checks.js';
 export { utf8ByteLength, type Payload } from './json-payload.js';
-export * from './frame-codec.js';
+export {
+  decodeFrame,
+  validateFrame,
+  encodeFrame,
+  FRAME_CLOCK_FIELDS,
+  T_MAX_S,
+  type DecodeFrameOptions,
+} from './frame-codec.js';
 export * from './command-codec.js';
 export * from './clock-codec.js';
 export * from './health-codec.js';

@@ -30,15 +30,23 @@ export function utf8ByteLength(text: string): number {
  * Size check (before any parsing), UTF-8 decoding and JSON.parse of a payload that must be a
  * JSON object. Never throws: deep nesting, invalid UTF-8 and engine limits become rejections.
  */
-export function parseJsonObject(payload: unknown, maxBytes: number, what: string): Result<JsonObject> {
+export function parseJsonObject(
+  payload: unknown,
+  maxBytes: number,
+  what: string,
+): Result<JsonObject> {
   let text: string;
   if (typeof payload === 'string') {
     // A UTF-16 unit is 1 to 3 UTF-8 bytes: only count exactly when the bounds disagree.
-    if (payload.length > maxBytes || (payload.length * 3 > maxBytes && utf8ByteLength(payload) > maxBytes))
+    if (
+      payload.length > maxBytes ||
+      (payload.length * 3 > maxBytes && utf8ByteLength(payload) > maxBytes)
+    )
       return reject('OVERSIZE', `${what} is larger than ${maxBytes} bytes`);
     text = payload;
   } else if (payload instanceof Uint8Array) {
-    if (payload.byteLength > maxBytes) return reject('OVERSIZE', `${what} is larger than ${maxBytes} bytes`);
+    if (payload.byteLength > maxBytes)
+      return reject('OVERSIZE', `${what} is larger than ${maxBytes} bytes`);
     try {
       text = utf8.decode(payload);
     } catch {

@@ -1,7 +1,15 @@
 import { FAULT_KINDS, FIELD_CATALOGUE, type FieldKind, type FieldSpec } from './catalogue.js';
 import { checkBoolean, checkNumber, checkString, type Check } from './checks.js';
 import { FRAME_VERSION } from './frame.js';
-import { describe, firstUnknownKey, own, parseJsonObject, show, type JsonObject, type Payload } from './json-payload.js';
+import {
+  describe,
+  firstUnknownKey,
+  own,
+  parseJsonObject,
+  show,
+  type JsonObject,
+  type Payload,
+} from './json-payload.js';
 import { ok, reject, type Result } from './result.js';
 import { isValidUnitId } from './topics.js';
 
@@ -80,14 +88,25 @@ export function decodeMeta(payload: Payload, opts?: DecodeMetaOptions): Result<U
     const unit = own(obj, 'unit');
     const unitProblem = checkString('unit', unit, 0, 64);
     if (unitProblem !== undefined) return { ok: false, reason: unitProblem };
-    if (!isValidUnitId(unit as string)) return reject('BAD_UNIT_ID', `unit ${show(unit)} is not a valid unit id`);
+    if (!isValidUnitId(unit as string))
+      return reject('BAD_UNIT_ID', `unit ${show(unit)} is not a valid unit id`);
     if (opts?.expectedUnit !== undefined && unit !== opts.expectedUnit)
-      return reject('UNIT_MISMATCH', `meta of unit "${String(unit)}" on the topic of unit "${opts.expectedUnit}"`);
+      return reject(
+        'UNIT_MISMATCH',
+        `meta of unit "${String(unit)}" on the topic of unit "${opts.expectedUnit}"`,
+      );
     const version = own(obj, 'frame_version');
-    const versionProblem = checkNumber('frame_version', version, { min: 0, max: 2 ** 31, integer: true });
+    const versionProblem = checkNumber('frame_version', version, {
+      min: 0,
+      max: 2 ** 31,
+      integer: true,
+    });
     if (versionProblem !== undefined) return { ok: false, reason: versionProblem };
     if (version !== FRAME_VERSION)
-      return reject('WRONG_VERSION', `frame_version = ${String(version)}, this decoder speaks ${FRAME_VERSION}`);
+      return reject(
+        'WRONG_VERSION',
+        `frame_version = ${String(version)}, this decoder speaks ${FRAME_VERSION}`,
+      );
 
     const fields = own(obj, 'fields');
     const list = checkArray('fields', fields, MAX_FIELDS);
@@ -114,17 +133,28 @@ export function decodeMeta(payload: Payload, opts?: DecodeMetaOptions): Result<U
     }
 
     const unknown = firstUnknownKey(obj, META_KEYS);
-    if (unknown !== undefined) return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of a meta message`);
-    return ok({ unit: unit as string, frame_version: FRAME_VERSION, fields: specs, fault_kinds: faultKinds });
+    if (unknown !== undefined)
+      return reject('UNKNOWN_FIELD', `field ${show(unknown)} is not part of a meta message`);
+    return ok({
+      unit: unit as string,
+      frame_version: FRAME_VERSION,
+      fields: specs,
+      fault_kinds: faultKinds,
+    });
   } catch (err) {
-    return reject('NOT_JSON', `meta could not be decoded: ${err instanceof Error ? err.name : 'error'}`);
+    return reject(
+      'NOT_JSON',
+      `meta could not be decoded: ${err instanceof Error ? err.name : 'error'}`,
+    );
   }
 }
 
 function checkArray(path: string, value: unknown, maxLength: number): Result<unknown[]> {
   if (value === undefined) return reject('MISSING_FIELD', `${path} is missing`);
-  if (!Array.isArray(value)) return reject('WRONG_TYPE', `${path} must be an array, got ${describe(value)}`);
-  if (value.length > maxLength) return reject('OUT_OF_RANGE', `${path} has more than ${maxLength} entries`);
+  if (!Array.isArray(value))
+    return reject('WRONG_TYPE', `${path} must be an array, got ${describe(value)}`);
+  if (value.length > maxLength)
+    return reject('OUT_OF_RANGE', `${path} has more than ${maxLength} entries`);
   return ok(value);
 }
 
@@ -139,7 +169,10 @@ function checkSpec(path: string, value: unknown): Result<FieldSpec> {
     checkString(`${path}.kind`, get('kind'), 1, 16) ??
     checkString(`${path}.unit`, get('unit'), 0, 32) ??
     checkString(`${path}.description`, get('description'), 0, 1024) ??
-    checkNumber(`${path}.resolution`, get('resolution'), { min: Number.MIN_VALUE, max: Number.MAX_VALUE }) ??
+    checkNumber(`${path}.resolution`, get('resolution'), {
+      min: Number.MIN_VALUE,
+      max: Number.MAX_VALUE,
+    }) ??
     checkNumber(`${path}.min`, get('min'), anyNumber) ??
     checkNumber(`${path}.max`, get('max'), { min: get('min') as number, max: Number.MAX_VALUE }) ??
     (get('sensor') === undefined ? undefined : checkBoolean(`${path}.sensor`, get('sensor'))) ??
@@ -147,7 +180,10 @@ function checkSpec(path: string, value: unknown): Result<FieldSpec> {
   if (problem !== undefined) return { ok: false, reason: problem };
   const kind = get('kind') as string;
   if (!(FIELD_KINDS as readonly string[]).includes(kind))
-    return reject('OUT_OF_RANGE', `${path}.kind ${show(kind)} is not one of ${FIELD_KINDS.join(', ')}`);
+    return reject(
+      'OUT_OF_RANGE',
+      `${path}.kind ${show(kind)} is not one of ${FIELD_KINDS.join(', ')}`,
+    );
   const spec: FieldSpec = {
     name: get('name') as string,
     kind: kind as FieldKind,
@@ -175,6 +211,7 @@ function checkSpec(path: string, value: unknown): Result<FieldSpec> {
   if (get('sensor') !== undefined) spec.sensor = get('sensor') as boolean;
   if (get('integer') !== undefined) spec.integer = get('integer') as boolean;
   const unknown = firstUnknownKey(o, SPEC_KEYS);
-  if (unknown !== undefined) return reject('UNKNOWN_FIELD', `${path} has unknown key ${show(unknown)}`);
+  if (unknown !== undefined)
+    return reject('UNKNOWN_FIELD', `${path} has unknown key ${show(unknown)}`);
   return ok(spec);
 }

@@ -5,7 +5,11 @@ import { REJECTIONS, REJECTION_CODES } from './rejections.js';
  * this text; `npm run docs -w @kpp/protocol` rewrites it, a test checks it is current).
  */
 export function renderRejectionsDoc(): string {
-  const rows = REJECTION_CODES.map((code) => `| \`${code}\` | ${REJECTIONS[code]} |`);
+  const rows: [string, string][] = REJECTION_CODES.map((code) => [`\`${code}\``, REJECTIONS[code]]);
+  // Columns padded the way Prettier formats Markdown tables, so formatting leaves the file alone.
+  const w0 = Math.max('code'.length, ...rows.map(([c]) => c.length));
+  const w1 = Math.max('meaning'.length, ...rows.map(([, m]) => m.length));
+  const row = (a: string, b: string) => `| ${a.padEnd(w0)} | ${b.padEnd(w1)} |`;
   return [
     '# Rejection codes',
     '',
@@ -14,9 +18,9 @@ export function renderRejectionsDoc(): string {
     'Every decoder and validator in `@kpp/protocol` (and every command handler) reports one of',
     'these codes with a message naming the field. Health metrics count rejections by code.',
     '',
-    '| code | meaning |',
-    '|---|---|',
-    ...rows,
+    row('code', 'meaning'),
+    `| ${'-'.repeat(w0)} | ${'-'.repeat(w1)} |`,
+    ...rows.map(([c, m]) => row(c, m)),
     '',
   ].join('\n');
 }

@@ -17,7 +17,8 @@ export const REJECTIONS = {
   UNIT_MISMATCH: 'unit (or component) in the payload differs from the one in the topic',
   BAD_TOPIC: 'topic is not in the kpp/v1 map',
   BAD_BINARY: 'compact payload is truncated or corrupt',
-  NO_KEYFRAME: 'delta frame has no base to apply to (no keyframe yet, or a frame was lost): wait for a keyframe',
+  NO_KEYFRAME:
+    'delta frame has no base to apply to (no keyframe yet, or a frame was lost): wait for a keyframe',
   UNKNOWN_COMMAND: 'command kind is not known',
   UNKNOWN_PARAMETER: 'parameter name is not known',
   UNKNOWN_FAULT: 'fault kind is not known',

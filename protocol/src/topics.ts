@@ -43,7 +43,8 @@ const UNIT_SUBS: ReadonlySet<string> = new Set(['frame', 'z', 'state', 'meta', '
 
 /** Parses a concrete (wildcard-free) topic of the kpp/v1 map. */
 export function parseTopic(topic: string, root = TOPIC_ROOT): Result<ParsedTopic> {
-  if (!topic.startsWith(root + '/')) return reject('BAD_TOPIC', `topic "${topic}" is not under ${root}/`);
+  if (!topic.startsWith(root + '/'))
+    return reject('BAD_TOPIC', `topic "${topic}" is not under ${root}/`);
   const rest = topic.slice(root.length + 1);
   if (rest === 'clock') return ok({ kind: 'clock' });
   if (rest === 'alerts') return ok({ kind: 'alerts' });
@@ -51,7 +52,8 @@ export function parseTopic(topic: string, root = TOPIC_ROOT): Result<ParsedTopic
   if (parts[0] === 'units' && parts.length >= 3) {
     const unit = parts[1] ?? '';
     const sub = parts.slice(2).join('/');
-    if (!isValidUnitId(unit)) return reject('BAD_UNIT_ID', `unit id "${unit}" in topic is not valid`);
+    if (!isValidUnitId(unit))
+      return reject('BAD_UNIT_ID', `unit id "${unit}" in topic is not valid`);
     if (!UNIT_SUBS.has(sub)) return reject('BAD_TOPIC', `unknown unit topic "${sub}"`);
     return ok({ kind: 'unit', unit, sub: sub as UnitTopicKind });
   }

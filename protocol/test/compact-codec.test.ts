@@ -20,29 +20,44 @@ const TEN_MINUTES_AT_10_HZ = 6000;
 
 /** Every field within resolution/2 (plus float rounding); nulls, booleans, enums, seq and ts exact. */
 function expectWithinResolution(original: Frame, result: Result<Frame>): void {
-  if (!result.ok) throw new Error(`seq ${original.seq}: ${result.reason.code} ${result.reason.message}`);
+  if (!result.ok)
+    throw new Error(`seq ${original.seq}: ${result.reason.code} ${result.reason.message}`);
   const decoded = result.value as unknown as Record<string, unknown>;
   const orig = original as unknown as Record<string, unknown>;
   for (const key of ['v', 'unit', 'seq', 'ts'])
-    if (decoded[key] !== orig[key]) throw new Error(`seq ${original.seq}: ${key} ${String(orig[key])} decoded as ${String(decoded[key])}`);
+    if (decoded[key] !== orig[key])
+      throw new Error(
+        `seq ${original.seq}: ${key} ${String(orig[key])} decoded as ${String(decoded[key])}`,
+      );
   if (Math.abs((decoded['t'] as number) - original.t) > 0.5e-6 + 1e-12 * original.t)
     throw new Error(`seq ${original.seq}: t ${original.t} decoded as ${String(decoded['t'])}`);
   for (const f of FIELD_CATALOGUE) {
     const a = orig[f.name];
     const b = decoded[f.name];
     if (f.kind !== 'number' || a === null || b === null) {
-      if (a !== b) throw new Error(`seq ${original.seq}: ${f.name} ${String(a)} decoded as ${String(b)}`);
+      if (a !== b)
+        throw new Error(`seq ${original.seq}: ${f.name} ${String(a)} decoded as ${String(b)}`);
       continue;
     }
     const error = Math.abs((b as number) - (a as number));
     const allowed = (f.resolution / 2) * (1 + 1e-9) + Math.abs(a as number) * 4e-16;
-    if (!(error <= allowed)) throw new Error(`seq ${original.seq}: ${f.name} ${String(a)} decoded as ${String(b)} (error ${error} > ${allowed})`);
+    if (!(error <= allowed))
+      throw new Error(
+        `seq ${original.seq}: ${f.name} ${String(a)} decoded as ${String(b)} (error ${error} > ${allowed})`,
+      );
   }
   const order = Object.keys(decoded).join();
   if (order !== CANONICAL_ORDER) throw new Error(`seq ${original.seq}: keys in order ${order}`);
 }
 
-const CANONICAL_ORDER = ['v', 'unit', 'seq', 't', 'ts', ...FIELD_CATALOGUE.map((f) => f.name)].join();
+const CANONICAL_ORDER = [
+  'v',
+  'unit',
+  'seq',
+  't',
+  'ts',
+  ...FIELD_CATALOGUE.map((f) => f.name),
+].join();
 
 /**
  * Full-precision values (not pre-rounded), random walks over each field's range with jumps,
@@ -80,7 +95,11 @@ function roughFrames(count: number, seed: number, unit = 'u9'): Frame[] {
       const roll = r.next();
       if (before === undefined || before === null || roll < 0.02) value = f.min + r.next() * span;
       else if (roll < 0.04) value = r.pick([f.min, f.max, 0 >= f.min && 0 <= f.max ? 0 : f.min]);
-      else value = Math.min(f.max, Math.max(f.min, before + r.gauss() * f.resolution * 10 ** r.int(6)));
+      else
+        value = Math.min(
+          f.max,
+          Math.max(f.min, before + r.gauss() * f.resolution * 10 ** r.int(6)),
+        );
       if (f.integer === true) value = Math.round(value);
       current.set(f.name, value);
       frame[f.name] = value;
@@ -96,7 +115,8 @@ describe('compact codec', () => {
   it('decodes every field of a 10-minute 10 Hz run within resolution/2', () => {
     const encoder = createCompactEncoder({ rateHz: 10 });
     const decoder = createCompactDecoder();
-    for (const frame of synthetic) expectWithinResolution(frame, decoder.decode(encoder.encode(frame)));
+    for (const frame of synthetic)
+      expectWithinResolution(frame, decoder.decode(encoder.encode(frame)));
   });
 
   it('keeps full-precision, extreme and null values within resolution, without drift', () => {
@@ -129,7 +149,11 @@ describe('compact codec', () => {
   });
 
   it('sends a keyframe first and then at least once per second of ticks', () => {
-    for (const [rateHz, interval] of [[10, 10], [30, 30], [2, 2]] as const) {
+    for (const [rateHz, interval] of [
+      [10, 10],
+      [30, 30],
+      [2, 2],
+    ] as const) {
       const encoder = createCompactEncoder({ rateHz });
       expect(encoder.keyframeIntervalTicks).toBe(interval);
       const frames = syntheticFrames({ count: 200, rateHz });
@@ -199,7 +223,8 @@ describe('compact codec', () => {
     expect(replay.ok ? 'decoded' : replay.reason.code).toBe('NO_KEYFRAME');
     const early = decoder.decode(stream[14] as Uint8Array);
     expect(early.ok ? 'decoded' : early.reason.code).toBe('NO_KEYFRAME');
-    for (let i = 13; i < 30; i++) expectWithinResolution(synthetic[i] as Frame, decoder.decode(stream[i] as Uint8Array));
+    for (let i = 13; i < 30; i++)
+      expectWithinResolution(synthetic[i] as Frame, decoder.decode(stream[i] as Uint8Array));
   });
 
   it('the encoder keyframes after markLost(), a seq gap, reset() or on request', () => {
@@ -225,7 +250,8 @@ describe('compact codec', () => {
     const encoder = createCompactEncoder({ rateHz: 10 });
     const decoder = createCompactDecoder();
     for (let k = 0; k < 300; k++)
-      for (const run of runs) expectWithinResolution(run[k] as Frame, decoder.decode(encoder.encode(run[k] as Frame)));
+      for (const run of runs)
+        expectWithinResolution(run[k] as Frame, decoder.decode(encoder.encode(run[k] as Frame)));
     const only = createCompactDecoder({ expectedUnit: 'u2' });
     const other = only.decode(createCompactEncoder().encode(runs[0]?.[0] as Frame));
     expect(other.ok ? 'decoded' : other.reason.code).toBe('UNIT_MISMATCH');
@@ -239,7 +265,8 @@ describe('compact codec', () => {
     const c = syntheticFrames({ unit: 'c', count: 1 });
     const a0 = encoder.encode(a[0] as Frame);
     const a1 = encoder.encode(a[1] as Frame);
-    for (const bytes of [a0, encoder.encode(b[0] as Frame), encoder.encode(c[0] as Frame)]) expect(decoder.decode(bytes).ok).toBe(true);
+    for (const bytes of [a0, encoder.encode(b[0] as Frame), encoder.encode(c[0] as Frame)])
+      expect(decoder.decode(bytes).ok).toBe(true);
     const result = decoder.decode(a1);
     expect(result.ok ? 'decoded' : result.reason.code).toBe('NO_KEYFRAME');
   });
@@ -281,7 +308,10 @@ describe('compact codec', () => {
     const tooFast = decoder.decode(encoder.encode({ ...(f[1] as Frame), chain_speed_mps: 99 }));
     expect(tooFast.ok ? 'decoded' : tooFast.reason.code).toBe('OUT_OF_RANGE');
     const nan = decoder.decode(encoder.encode({ ...(f[2] as Frame), p_el_w: Number.NaN }));
-    expect(nan.ok ? 'decoded' : nan.reason).toEqual({ code: 'NOT_FINITE', message: expect.stringContaining('p_el_w') });
+    expect(nan.ok ? 'decoded' : nan.reason).toEqual({
+      code: 'NOT_FINITE',
+      message: expect.stringContaining('p_el_w'),
+    });
     expectWithinResolution(f[3] as Frame, decoder.decode(encoder.encode(f[3] as Frame)));
   });
 
@@ -289,9 +319,13 @@ describe('compact codec', () => {
     const encoder = createCompactEncoder();
     const base = synthetic[0] as Frame;
     expect(() => encoder.encode({ ...base, unit: 'Bad Unit' })).toThrow(RangeError);
-    expect(() => encoder.encode({ ...base, state: 'melting' as Frame['state'] })).toThrow(TypeError);
+    expect(() => encoder.encode({ ...base, state: 'melting' as Frame['state'] })).toThrow(
+      TypeError,
+    );
     expect(() => encoder.encode({ ...base, seq: -1 })).toThrow(RangeError);
-    expect(() => encoder.encode({ ...base, clutch_engaged: 1 as unknown as boolean })).toThrow(TypeError);
+    expect(() => encoder.encode({ ...base, clutch_engaged: 1 as unknown as boolean })).toThrow(
+      TypeError,
+    );
     // Nothing was committed by the failed calls: the unit's first frame is still a keyframe.
     expect(encoder.encode(base)[1]).toBe(1);
   });

@@ -55,11 +55,45 @@ function withRawValue(obj: Json, key: string, text: string): string {
   return JSON.stringify({ ...obj, [key]: '__raw_marker__' }).replace(marker, text);
 }
 
-const WRONG_FOR_NUMBER: unknown[] = ['12', 'NaN', 'Infinity', '-Infinity', '1e999', true, false, [], [1], {}, { value: 1 }, ''];
+const WRONG_FOR_NUMBER: unknown[] = [
+  '12',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e999',
+  true,
+  false,
+  [],
+  [1],
+  {},
+  { value: 1 },
+  '',
+];
 const WRONG_FOR_BOOLEAN: unknown[] = [0, 1, 'true', 'false', null, [], {}, [true]];
 const WRONG_FOR_STRING: unknown[] = [0, 1.5, null, true, [], {}, ['running']];
-const UNICODE_UNITS = ['ü1', '单元', 'u1\u200b', 'u\u00001', '😀', 'U1', 'u 1', '-u1', 'u1/frame', 'u'.repeat(33), '', 'ｕ１'];
-const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__'];
+const UNICODE_UNITS = [
+  'ü1',
+  '单元',
+  'u1\u200b',
+  'u\u00001',
+  '😀',
+  'U1',
+  'u 1',
+  '-u1',
+  'u1/frame',
+  'u'.repeat(33),
+  '',
+  'ｕ１',
+];
+const PROTO_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+];
 
 function frameMutants(r: Prng, base: Frame): Mutant {
   const obj = { ...base } as unknown as Json;
@@ -70,21 +104,59 @@ function frameMutants(r: Prng, base: Frame): Mutant {
     case 0: {
       const key = r.pick([...CLOCK, ...FIELD_CATALOGUE.map((f) => f.name)]);
       delete obj[key];
-      return { mutation: 'drop field', payload: JSON.stringify(obj), codes: ['MISSING_FIELD'], names: key };
+      return {
+        mutation: 'drop field',
+        payload: JSON.stringify(obj),
+        codes: ['MISSING_FIELD'],
+        names: key,
+      };
     }
     case 1: {
-      const wrong = field.kind === 'number' ? r.pick(WRONG_FOR_NUMBER) : field.kind === 'boolean' ? r.pick(WRONG_FOR_BOOLEAN) : r.pick(WRONG_FOR_STRING);
+      const wrong =
+        field.kind === 'number'
+          ? r.pick(WRONG_FOR_NUMBER)
+          : field.kind === 'boolean'
+            ? r.pick(WRONG_FOR_BOOLEAN)
+            : r.pick(WRONG_FOR_STRING);
       obj[field.name] = wrong;
-      return { mutation: 'wrong type', payload: JSON.stringify(obj), codes: ['WRONG_TYPE'], names: field.name };
+      return {
+        mutation: 'wrong type',
+        payload: JSON.stringify(obj),
+        codes: ['WRONG_TYPE'],
+        names: field.name,
+      };
     }
     case 2: {
       const key = r.pick(['seq', 't', 'ts', 'unit']);
-      obj[key] = key === 'unit' ? r.pick([1, null, true, ['u1'], { id: 'u1' }]) : r.pick(['1', null, true, [], {}]);
-      return { mutation: 'wrong clock type', payload: JSON.stringify(obj), codes: ['WRONG_TYPE'], names: key };
+      obj[key] =
+        key === 'unit'
+          ? r.pick([1, null, true, ['u1'], { id: 'u1' }])
+          : r.pick(['1', null, true, [], {}]);
+      return {
+        mutation: 'wrong clock type',
+        payload: JSON.stringify(obj),
+        codes: ['WRONG_TYPE'],
+        names: key,
+      };
     }
     case 3: {
-      const literal = r.pick(['NaN', 'Infinity', '-Infinity', 'undefined', '0x10', '01', '.5', '+1', '1.', "'1'"]);
-      return { mutation: 'non-JSON number', payload: withRawValue(obj, numberField.name, literal), codes: ['NOT_JSON'] };
+      const literal = r.pick([
+        'NaN',
+        'Infinity',
+        '-Infinity',
+        'undefined',
+        '0x10',
+        '01',
+        '.5',
+        '+1',
+        '1.',
+        "'1'",
+      ]);
+      return {
+        mutation: 'non-JSON number',
+        payload: withRawValue(obj, numberField.name, literal),
+        codes: ['NOT_JSON'],
+      };
     }
     case 4: {
       const key = r.pick([numberField.name, 'seq', 't', 'ts', 'v']);
@@ -97,16 +169,38 @@ function frameMutants(r: Prng, base: Frame): Mutant {
     }
     case 5: {
       const up = r.next() < 0.5;
-      obj[numberField.name] = up ? numberField.max + Math.max(1, Math.abs(numberField.max)) : numberField.min - Math.max(1, Math.abs(numberField.min));
-      return { mutation: 'out of range', payload: JSON.stringify(obj), codes: ['OUT_OF_RANGE'], names: numberField.name };
+      obj[numberField.name] = up
+        ? numberField.max + Math.max(1, Math.abs(numberField.max))
+        : numberField.min - Math.max(1, Math.abs(numberField.min));
+      return {
+        mutation: 'out of range',
+        payload: JSON.stringify(obj),
+        codes: ['OUT_OF_RANGE'],
+        names: numberField.name,
+      };
     }
     case 6: {
       const depth = 1 + r.int(20000);
       const where = r.int(3);
-      if (where === 0) return { mutation: 'nested array', payload: nest(depth, text), codes: depth * 2 + text.length > MAX_FRAME_BYTES ? ['OVERSIZE'] : ['NOT_OBJECT'] };
-      if (where === 1) return { mutation: 'unbalanced nesting', payload: '['.repeat(depth), codes: depth > MAX_FRAME_BYTES ? ['OVERSIZE'] : ['NOT_JSON'] };
+      if (where === 0)
+        return {
+          mutation: 'nested array',
+          payload: nest(depth, text),
+          codes: depth * 2 + text.length > MAX_FRAME_BYTES ? ['OVERSIZE'] : ['NOT_OBJECT'],
+        };
+      if (where === 1)
+        return {
+          mutation: 'unbalanced nesting',
+          payload: '['.repeat(depth),
+          codes: depth > MAX_FRAME_BYTES ? ['OVERSIZE'] : ['NOT_JSON'],
+        };
       const payload = withRawValue(obj, field.name, nest(depth, '1', '{"a":', '}'));
-      return { mutation: 'nested value', payload, codes: utf8.encode(payload).length > MAX_FRAME_BYTES ? ['OVERSIZE'] : ['WRONG_TYPE'], names: payload.length > MAX_FRAME_BYTES ? undefined : field.name };
+      return {
+        mutation: 'nested value',
+        payload,
+        codes: utf8.encode(payload).length > MAX_FRAME_BYTES ? ['OVERSIZE'] : ['WRONG_TYPE'],
+        names: payload.length > MAX_FRAME_BYTES ? undefined : field.name,
+      };
     }
     case 7: {
       const n = r.int(3000);
@@ -114,16 +208,30 @@ function frameMutants(r: Prng, base: Frame): Mutant {
     }
     case 8: {
       const bytes = utf8.encode(text);
-      return { mutation: 'truncated', payload: bytes.slice(0, r.int(bytes.length)), codes: ['NOT_JSON'] };
+      return {
+        mutation: 'truncated',
+        payload: bytes.slice(0, r.int(bytes.length)),
+        codes: ['NOT_JSON'],
+      };
     }
     case 9: {
       const pad = MAX_FRAME_BYTES - text.length + 1 + r.int(50000);
-      const payload = r.next() < 0.5 ? text + ' '.repeat(pad) : JSON.stringify({ ...obj, note: 'x'.repeat(pad) });
-      return { mutation: 'oversize', payload: r.next() < 0.5 ? payload : utf8.encode(payload), codes: ['OVERSIZE'] };
+      const payload =
+        r.next() < 0.5 ? text + ' '.repeat(pad) : JSON.stringify({ ...obj, note: 'x'.repeat(pad) });
+      return {
+        mutation: 'oversize',
+        payload: r.next() < 0.5 ? payload : utf8.encode(payload),
+        codes: ['OVERSIZE'],
+      };
     }
     case 10: {
       obj['unit'] = r.pick(UNICODE_UNITS);
-      return { mutation: 'unicode unit', payload: JSON.stringify(obj), codes: ['BAD_UNIT_ID'], names: 'unit' };
+      return {
+        mutation: 'unicode unit',
+        payload: JSON.stringify(obj),
+        codes: ['BAD_UNIT_ID'],
+        names: 'unit',
+      };
     }
     case 11: {
       const key = r.pick(['p_el_w\u200b', 'ünknown', '电力', '😀', 'P_EL_W', 'p_el_w ', '']);
@@ -133,17 +241,31 @@ function frameMutants(r: Prng, base: Frame): Mutant {
     case 12: {
       const key = r.pick(PROTO_KEYS);
       const value = r.pick(['{"polluted":true}', '1', 'null', '[]', '"x"']);
-      const payload = r.next() < 0.5 ? `{"${key}":${value},` + text.slice(1) : text.slice(0, -1) + `,"${key}":${value}}`;
+      const payload =
+        r.next() < 0.5
+          ? `{"${key}":${value},` + text.slice(1)
+          : text.slice(0, -1) + `,"${key}":${value}}`;
       return { mutation: 'prototype key', payload, codes: ['UNKNOWN_FIELD'], names: key };
     }
     case 13: {
       obj['v'] = r.pick([0, 2, 3, 1.5, -1, 100, 2 ** 40]);
-      return { mutation: 'wrong version', payload: JSON.stringify(obj), codes: ['WRONG_VERSION'], names: 'v' };
+      return {
+        mutation: 'wrong version',
+        payload: JSON.stringify(obj),
+        codes: ['WRONG_VERSION'],
+        names: 'v',
+      };
     }
     case 14: {
       const bytes = utf8.encode(text);
       const at = r.int(bytes.length);
-      const bad = r.pick([[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80]]);
+      const bad = r.pick([
+        [0xff],
+        [0xc0, 0x80],
+        [0xed, 0xa0, 0x80],
+        [0xf8, 0x88, 0x80, 0x80, 0x80],
+        [0x80],
+      ]);
       const out = new Uint8Array(bytes.length + bad.length);
       out.set(bytes.subarray(0, at));
       out.set(bad, at);
@@ -173,35 +295,81 @@ function commandMutants(r: Prng): Mutant {
     case 0: {
       const key = r.pick(Object.keys(obj));
       delete obj[key];
-      return { mutation: 'drop field', payload: JSON.stringify(obj), codes: ['MISSING_FIELD'], names: key };
+      return {
+        mutation: 'drop field',
+        payload: JSON.stringify(obj),
+        codes: ['MISSING_FIELD'],
+        names: key,
+      };
     }
     case 1: {
       const key = r.pick(['id', 'cmd']);
       obj[key] = r.pick([1, null, true, [], {}, ['start']]);
-      return { mutation: 'wrong type', payload: JSON.stringify(obj), codes: ['WRONG_TYPE'], names: key };
+      return {
+        mutation: 'wrong type',
+        payload: JSON.stringify(obj),
+        codes: ['WRONG_TYPE'],
+        names: key,
+      };
     }
     case 2: {
-      obj['cmd'] = r.pick(['START', 'stárt', 'start ', '', 'launch', '__proto__', 'constructor', 'inject', 'set_params', '😀']);
-      return { mutation: 'unknown kind', payload: JSON.stringify(obj), codes: ['UNKNOWN_COMMAND'], names: 'cmd' };
+      obj['cmd'] = r.pick([
+        'START',
+        'stárt',
+        'start ',
+        '',
+        'launch',
+        '__proto__',
+        'constructor',
+        'inject',
+        'set_params',
+        '😀',
+      ]);
+      return {
+        mutation: 'unknown kind',
+        payload: JSON.stringify(obj),
+        codes: ['UNKNOWN_COMMAND'],
+        names: 'cmd',
+      };
     }
     case 3: {
       const o = JSON.parse(encodeCommand(BASE_COMMANDS[2] as Command)) as Json;
       o['fault'] = r.pick(['CHAIN_JAM', 'meteor', '', 'chain jam', '__proto__', 'toString']);
-      return { mutation: 'unknown fault', payload: JSON.stringify(o), codes: ['UNKNOWN_FAULT'], names: 'fault' };
+      return {
+        mutation: 'unknown fault',
+        payload: JSON.stringify(o),
+        codes: ['UNKNOWN_FAULT'],
+        names: 'fault',
+      };
     }
     case 4: {
       obj['id'] = r.pick(['', 'x'.repeat(65 + r.int(500)), '😀'.repeat(40)]);
-      return { mutation: 'bad id length', payload: JSON.stringify(obj), codes: ['OUT_OF_RANGE'], names: 'id' };
+      return {
+        mutation: 'bad id length',
+        payload: JSON.stringify(obj),
+        codes: ['OUT_OF_RANGE'],
+        names: 'id',
+      };
     }
     case 5: {
       const o = set();
       const name = r.pick(['target_speed_mps', 'load_w']);
-      (o['params'] as Json)[name] = r.pick(['1.5', 'NaN', 'Infinity', null, [], {}, [1], { v: 1 }]);
-      return { mutation: 'bad param value', payload: JSON.stringify(o), codes: ['WRONG_TYPE'], names: name };
+      (o['params'] as Json)[name] = r.pick(['x'.repeat(65), null, [], {}, [1], { v: 1 }]);
+      return {
+        mutation: 'bad param value',
+        payload: JSON.stringify(o),
+        codes: ['WRONG_TYPE'],
+        names: name,
+      };
     }
     case 6: {
       const payload = `{"id":"c","cmd":"set","params":{"target_speed_mps":${r.pick(['1e999', '-1e999', '1' + '0'.repeat(400)])}}}`;
-      return { mutation: 'param overflow', payload, codes: ['NOT_FINITE'], names: 'target_speed_mps' };
+      return {
+        mutation: 'param overflow',
+        payload,
+        codes: ['NOT_FINITE'],
+        names: 'target_speed_mps',
+      };
     }
     case 7: {
       const key = r.pick(['__proto__', '_x', '1abc', 'a b', 'ä', '', 'x'.repeat(65), 'a/b']);
@@ -212,27 +380,49 @@ function commandMutants(r: Prng): Mutant {
       const key = r.pick([...PROTO_KEYS, 'params', 'fault', 'ts', 'extra']);
       const o = r.pick(BASE_COMMANDS);
       if ((key === 'params' && o.cmd === 'set') || (key === 'fault' && 'fault' in o))
-        return { mutation: 'prototype key', payload: text.slice(0, -1) + ',"__proto__":{"admin":true}}', codes: ['UNKNOWN_FIELD'], names: '__proto__' };
+        return {
+          mutation: 'prototype key',
+          payload: text.slice(0, -1) + ',"__proto__":{"admin":true}}',
+          codes: ['UNKNOWN_FIELD'],
+          names: '__proto__',
+        };
       const payload = encodeCommand(o).slice(0, -1) + `,${JSON.stringify(key)}:{"admin":true}}`;
       return { mutation: 'unknown field', payload, codes: ['UNKNOWN_FIELD'], names: key };
     }
     case 9: {
       const depth = 1 + r.int(20000);
       const payload = nest(depth, text);
-      return { mutation: 'nested', payload, codes: payload.length > MAX_COMMAND_BYTES ? ['OVERSIZE'] : ['NOT_OBJECT'] };
+      return {
+        mutation: 'nested',
+        payload,
+        codes: payload.length > MAX_COMMAND_BYTES ? ['OVERSIZE'] : ['NOT_OBJECT'],
+      };
     }
     case 10:
       return { mutation: 'garbage bytes', payload: randomBytes(r, r.int(2000)) };
     case 11: {
       const bytes = utf8.encode(text);
-      return { mutation: 'truncated', payload: bytes.slice(0, r.int(bytes.length)), codes: ['NOT_JSON'] };
+      return {
+        mutation: 'truncated',
+        payload: bytes.slice(0, r.int(bytes.length)),
+        codes: ['NOT_JSON'],
+      };
     }
     case 12: {
-      const payload = text.slice(0, -1) + `,"pad":"${'x'.repeat(MAX_COMMAND_BYTES + r.int(20000))}"}`;
-      return { mutation: 'oversize', payload: r.next() < 0.5 ? payload : utf8.encode(payload), codes: ['OVERSIZE'] };
+      const payload =
+        text.slice(0, -1) + `,"pad":"${'x'.repeat(MAX_COMMAND_BYTES + r.int(20000))}"}`;
+      return {
+        mutation: 'oversize',
+        payload: r.next() < 0.5 ? payload : utf8.encode(payload),
+        codes: ['OVERSIZE'],
+      };
     }
     default:
-      return { mutation: 'not an object', payload: r.pick(['null', '"start"', '[]', '[{"id":"c","cmd":"start"}]', '0']), codes: ['NOT_OBJECT'] };
+      return {
+        mutation: 'not an object',
+        payload: r.pick(['null', '"start"', '[]', '[{"id":"c","cmd":"start"}]', '0']),
+        codes: ['NOT_OBJECT'],
+      };
   }
 }
 
@@ -243,7 +433,9 @@ function expectRejected(result: Result<unknown>, m: Mutant): void {
   expect(typeof result.reason.message).toBe('string');
   expect(result.reason.message.length).toBeGreaterThan(0);
   if (m.codes && !m.codes.includes(result.reason.code))
-    throw new Error(`${label}: got ${result.reason.code} (${result.reason.message}), expected ${m.codes.join('|')}`);
+    throw new Error(
+      `${label}: got ${result.reason.code} (${result.reason.message}), expected ${m.codes.join('|')}`,
+    );
   if (m.names !== undefined && !result.reason.message.includes(m.names))
     throw new Error(`${label}: message "${result.reason.message}" does not name ${m.names}`);
 }
@@ -279,7 +471,8 @@ describe('generated malformed payloads', () => {
     }
     expect(seen.size).toBeGreaterThanOrEqual(14);
     expect(({} as Record<string, unknown>)['admin']).toBeUndefined();
-    for (const c of BASE_COMMANDS) expect(decodeCommand(encodeCommand(c))).toEqual({ ok: true, value: c });
+    for (const c of BASE_COMMANDS)
+      expect(decodeCommand(encodeCommand(c))).toEqual({ ok: true, value: c });
   });
 
   it('the compact decoder rejects 2000 corrupted payloads and stays in step with the stream', () => {

@@ -59,7 +59,10 @@ const cases: Case[] = readdirSync(GOLDEN)
   });
 
 /** Each JSON decoder, and the encoder that must reproduce a value it accepted. */
-const decoders: Record<string, { decode: (p: Payload, o?: never) => Result<unknown>; encode?: (v: never) => string }> = {
+const decoders: Record<
+  string,
+  { decode: (p: Payload, o?: never) => Result<unknown>; encode?: (v: never) => string }
+> = {
   frame: { decode: decodeFrame as never, encode: encodeFrame as never },
   command: { decode: decodeCommand as never, encode: encodeCommand as never },
   ack: { decode: decodeCommandAck as never, encode: encodeCommandAck as never },
@@ -98,7 +101,11 @@ const COMMAND_CODES: RejectionCode[] = [
 describe('golden files', () => {
   it('cover every rejection reason of frames and commands, and valid cases of every decoder', () => {
     const covered = (decoder: string) =>
-      new Set(cases.filter((c) => c.decoder === decoder && !c.expected.ok).map((c) => (c.expected as { code: string }).code));
+      new Set(
+        cases
+          .filter((c) => c.decoder === decoder && !c.expected.ok)
+          .map((c) => (c.expected as { code: string }).code),
+      );
     expect([...covered('frame')].sort()).toEqual([...FRAME_CODES].sort());
     expect([...covered('command')].sort()).toEqual([...COMMAND_CODES].sort());
     for (const decoder of [...Object.keys(decoders), 'compact'])
@@ -123,7 +130,8 @@ describe('golden files', () => {
       if (asBytes.ok) return;
       expect(asBytes.reason.code).toBe(c.expected.code);
       expect(REJECTION_CODES).toContain(asBytes.reason.code);
-      if (c.expected.field !== undefined) expect(asBytes.reason.message).toContain(c.expected.field);
+      if (c.expected.field !== undefined)
+        expect(asBytes.reason.message).toContain(c.expected.field);
     }
   });
 
@@ -146,4 +154,3 @@ describe('golden files', () => {
     });
   });
 });
-

@@ -97,7 +97,8 @@ export class ByteReader {
       result += (b & 0x7f) * mul;
       if (b < 0x80) {
         if (b === 0 && i > 0) throw new CorruptInput(`overlong varint at byte ${this.pos - 1}`);
-        if (result > Number.MAX_SAFE_INTEGER) throw new CorruptInput(`varint too large at byte ${this.pos - 1}`);
+        if (result > Number.MAX_SAFE_INTEGER)
+          throw new CorruptInput(`varint too large at byte ${this.pos - 1}`);
         return result;
       }
       mul *= 0x80;
@@ -108,7 +109,8 @@ export class ByteReader {
   /** Zig-zag varint whose magnitude is at most `limit`. */
   varint(limit: number): number {
     const n = unzigzag(this.varuint());
-    if (n > limit || n < -limit) throw new CorruptInput(`value ${n} out of codec range at byte ${this.pos}`);
+    if (n > limit || n < -limit)
+      throw new CorruptInput(`value ${n} out of codec range at byte ${this.pos}`);
     return n;
   }
 

@@ -76,30 +76,41 @@ interface ParsedHeader extends CompactHeader {
 function readHeader(bytes: unknown): Result<ParsedHeader> {
   if (!(bytes instanceof Uint8Array)) return reject('BAD_BINARY', 'compact payload must be bytes');
   const len = bytes.length;
-  if (len > MAX_COMPACT_BYTES) return reject('OVERSIZE', `compact payload is ${len} bytes, larger than ${MAX_COMPACT_BYTES}`);
+  if (len > MAX_COMPACT_BYTES)
+    return reject('OVERSIZE', `compact payload is ${len} bytes, larger than ${MAX_COMPACT_BYTES}`);
   if (len < 8) return reject('BAD_BINARY', `compact payload is truncated (${len} bytes)`);
   const magic = bytes[0] as number;
   if (magic !== COMPACT_MAGIC) {
     if ((magic & 0xf0) === (COMPACT_MAGIC & 0xf0))
-      return reject('WRONG_VERSION', `compact version ${magic & 0x0f}, this decoder speaks ${COMPACT_VERSION}`);
+      return reject(
+        'WRONG_VERSION',
+        `compact version ${magic & 0x0f}, this decoder speaks ${COMPACT_VERSION}`,
+      );
     return reject('BAD_BINARY', `bad magic byte 0x${magic.toString(16)}`);
   }
   const crc = ((bytes[len - 2] as number) << 8) | (bytes[len - 1] as number);
-  if (crc16(bytes, 0, len - 2) !== crc) return reject('BAD_BINARY', 'compact payload checksum mismatch');
+  if (crc16(bytes, 0, len - 2) !== crc)
+    return reject('BAD_BINARY', 'compact payload checksum mismatch');
   const flags = bytes[1] as number;
-  if ((flags & ~FLAG_KEYFRAME) !== 0) return reject('BAD_BINARY', `unknown flags 0x${flags.toString(16)}`);
+  if ((flags & ~FLAG_KEYFRAME) !== 0)
+    return reject('BAD_BINARY', `unknown flags 0x${flags.toString(16)}`);
   const keyframe = (flags & FLAG_KEYFRAME) !== 0;
   const r = new ByteReader(bytes, 2, len - 2);
   if (keyframe) {
     const fp = (r.u8() << 8) | r.u8();
     if (fp !== SCHEMA_FINGERPRINT)
-      return reject('WRONG_VERSION', `keyframe schema fingerprint ${fp} differs from this catalogue's ${SCHEMA_FINGERPRINT}`);
+      return reject(
+        'WRONG_VERSION',
+        `keyframe schema fingerprint ${fp} differs from this catalogue's ${SCHEMA_FINGERPRINT}`,
+      );
   }
   const unitLength = r.u8();
-  if (unitLength < 1 || unitLength > 32) return reject('BAD_UNIT_ID', `unit id length ${unitLength}`);
+  if (unitLength < 1 || unitLength > 32)
+    return reject('BAD_UNIT_ID', `unit id length ${unitLength}`);
   let unit = '';
   for (let i = 0; i < unitLength; i++) unit += String.fromCharCode(r.u8());
-  if (!isValidUnitId(unit)) return reject('BAD_UNIT_ID', `unit ${JSON.stringify(unit)} is not a valid unit id`);
+  if (!isValidUnitId(unit))
+    return reject('BAD_UNIT_ID', `unit ${JSON.stringify(unit)} is not a valid unit id`);
   const seq = r.varuint();
   return ok({ keyframe, unit, seq, reader: r });
 }
@@ -112,7 +123,10 @@ export function inspectCompact(bytes: Uint8Array): Result<CompactHeader> {
     const { keyframe, unit, seq } = header.value;
     return ok({ keyframe, unit, seq });
   } catch (err) {
-    return reject('BAD_BINARY', err instanceof CorruptInput ? err.message : 'compact header is corrupt');
+    return reject(
+      'BAD_BINARY',
+      err instanceof CorruptInput ? err.message : 'compact header is corrupt',
+    );
   }
 }
 
@@ -136,7 +150,10 @@ export function createCompactDecoder(opts: CompactDecoderOptions = {}): CompactD
     if (!header.ok) return header;
     const { keyframe, unit, seq, reader: r } = header.value;
     if (opts.expectedUnit !== undefined && unit !== opts.expectedUnit)
-      return reject('UNIT_MISMATCH', `compact frame of unit "${unit}" on the topic of unit "${opts.expectedUnit}"`);
+      return reject(
+        'UNIT_MISMATCH',
+        `compact frame of unit "${unit}" on the topic of unit "${opts.expectedUnit}"`,
+      );
 
     const prev = units.get(unit);
     let ts: number;
@@ -148,7 +165,10 @@ export function createCompactDecoder(opts: CompactDecoderOptions = {}): CompactD
       tq = r.varint(MAX_QUANTIZED);
     } else {
       if (prev === undefined)
-        return reject('NO_KEYFRAME', `delta frame seq ${seq} of unit "${unit}" before any keyframe`);
+        return reject(
+          'NO_KEYFRAME',
+          `delta frame seq ${seq} of unit "${unit}" before any keyframe`,
+        );
       if (seq - 1 !== prev.seq)
         return reject(
           'NO_KEYFRAME',
@@ -165,7 +185,8 @@ export function createCompactDecoder(opts: CompactDecoderOptions = {}): CompactD
       for (let k = 0; k < 4; k++) {
         const i = b * 4 + k;
         if (i < FIELD_COUNT) codes[i] = (byte >> (k * 2)) & 3;
-        else if (((byte >> (k * 2)) & 3) !== 0) throw new CorruptInput('padding bits of the field codes are set');
+        else if (((byte >> (k * 2)) & 3) !== 0)
+          throw new CorruptInput('padding bits of the field codes are set');
       }
     }
 
@@ -182,13 +203,16 @@ export function createCompactDecoder(opts: CompactDecoderOptions = {}): CompactD
         raw[i] = r.f64();
         continue;
       }
-      const predicted = !keyframe && prev !== undefined && prev.has[i] === 1 ? (prev.q[i] as number) : 0;
+      const predicted =
+        !keyframe && prev !== undefined && prev.has[i] === 1 ? (prev.q[i] as number) : 0;
       const n = code === CODE_PREDICTED ? predicted : predicted + r.varint(2 * MAX_QUANTIZED);
-      if (n > MAX_QUANTIZED || n < -MAX_QUANTIZED) throw new CorruptInput(`${FIELD_NAMES[i]} out of codec range`);
+      if (n > MAX_QUANTIZED || n < -MAX_QUANTIZED)
+        throw new CorruptInput(`${FIELD_NAMES[i]} out of codec range`);
       q[i] = n;
       has[i] = 1;
     }
-    if (r.pos !== r.end) throw new CorruptInput(`${r.end - r.pos} unexpected bytes after the last field`);
+    if (r.pos !== r.end)
+      throw new CorruptInput(`${r.end - r.pos} unexpected bytes after the last field`);
 
     // Copying a template gives every decoded frame the same key order and hidden class.
     const frame: Record<string, unknown> = { ...FRAME_TEMPLATE };
@@ -202,10 +226,15 @@ export function createCompactDecoder(opts: CompactDecoderOptions = {}): CompactD
       const kind = FIELD_KINDS[i];
       if (kind === KIND_NUMBER) {
         frame[name] =
-          code === CODE_NULL ? null : code > CODE_NULL ? raw[i] : dequantize(QUANTIZERS[i] as Quantizer, q[i] as number);
+          code === CODE_NULL
+            ? null
+            : code > CODE_NULL
+              ? raw[i]
+              : dequantize(QUANTIZERS[i] as Quantizer, q[i] as number);
         continue;
       }
-      if (code !== CODE_PREDICTED && code !== CODE_VARINT) throw new CorruptInput(`${name} cannot be null or raw`);
+      if (code !== CODE_PREDICTED && code !== CODE_VARINT)
+        throw new CorruptInput(`${name} cannot be null or raw`);
       const n = q[i] as number;
       if (kind === KIND_BOOLEAN) {
         if (n !== 0 && n !== 1) throw new CorruptInput(`${name} boolean coded as ${n}`);
@@ -221,7 +250,8 @@ export function createCompactDecoder(opts: CompactDecoderOptions = {}): CompactD
     // itself breaks a rule, so one bad value does not cost a second of stream.
     commit(unit, prev, { seq, ts, tq, tsStep, tStep, q, has });
     const problem = checkFrameObject(frame);
-    if (problem !== undefined) return { ok: false, reason: { code: problem.code, message: `compact: ${problem.message}` } };
+    if (problem !== undefined)
+      return { ok: false, reason: { code: problem.code, message: `compact: ${problem.message}` } };
     return ok(frame as unknown as Frame);
   }
 
@@ -246,7 +276,10 @@ export function createCompactDecoder(opts: CompactDecoderOptions = {}): CompactD
       try {
         return decodeUnsafe(bytes);
       } catch (err) {
-        return reject('BAD_BINARY', err instanceof CorruptInput ? err.message : 'compact payload is corrupt');
+        return reject(
+          'BAD_BINARY',
+          err instanceof CorruptInput ? err.message : 'compact payload is corrupt',
+        );
       }
     },
     reset(unit?: string) {

@@ -71,7 +71,8 @@ interface UnitHistory {
  */
 export function createCompactEncoder(opts: CompactEncoderOptions = {}): CompactEncoder {
   const rateHz = opts.rateHz ?? DEFAULT_RATE_HZ;
-  if (!(rateHz > 0 && Number.isFinite(rateHz))) throw new RangeError(`rateHz must be > 0, got ${rateHz}`);
+  if (!(rateHz > 0 && Number.isFinite(rateHz)))
+    throw new RangeError(`rateHz must be > 0, got ${rateHz}`);
   const interval = opts.keyframeIntervalTicks ?? Math.max(1, Math.floor(rateHz));
   if (!Number.isSafeInteger(interval) || interval < 1)
     throw new RangeError(`keyframeIntervalTicks must be a positive integer, got ${interval}`);
@@ -83,11 +84,15 @@ export function createCompactEncoder(opts: CompactEncoderOptions = {}): CompactE
 
   function encode(frame: Frame, encodeOpts?: EncodeOptions): Uint8Array {
     const { unit, seq, ts } = frame;
-    if (typeof unit !== 'string' || !isValidUnitId(unit)) throw new RangeError(`compact: bad unit id ${String(unit)}`);
-    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`compact: seq must be a non-negative integer, got ${seq}`);
-    if (!Number.isSafeInteger(ts) || ts < 0) throw new RangeError(`compact: ts must be a non-negative integer, got ${ts}`);
+    if (typeof unit !== 'string' || !isValidUnitId(unit))
+      throw new RangeError(`compact: bad unit id ${String(unit)}`);
+    if (!Number.isSafeInteger(seq) || seq < 0)
+      throw new RangeError(`compact: seq must be a non-negative integer, got ${seq}`);
+    if (!Number.isSafeInteger(ts) || ts < 0)
+      throw new RangeError(`compact: ts must be a non-negative integer, got ${ts}`);
     const tq = Math.round(frame.t * T_SCALE);
-    if (!(Math.abs(tq) <= MAX_QUANTIZED)) throw new RangeError(`compact: t = ${frame.t} cannot be encoded`);
+    if (!(Math.abs(tq) <= MAX_QUANTIZED))
+      throw new RangeError(`compact: t = ${frame.t} cannot be encoded`);
 
     const prev = units.get(unit);
     const key =
@@ -138,7 +143,8 @@ export function createCompactEncoder(opts: CompactEncoderOptions = {}): CompactE
           setCode(w.buf, codesAt, i, CODE_NULL);
           continue;
         }
-        if (typeof value !== 'number') throw new TypeError(`compact: ${name} must be a number or null`);
+        if (typeof value !== 'number')
+          throw new TypeError(`compact: ${name} must be a number or null`);
         n = quantize(QUANTIZERS[i] as Quantizer, value);
         if (!(Math.abs(n) <= MAX_QUANTIZED)) {
           // Non-finite or beyond the exact integer range: carry the float itself.
@@ -152,7 +158,8 @@ export function createCompactEncoder(opts: CompactEncoderOptions = {}): CompactE
         n = value ? 1 : 0;
       } else {
         n = typeof value === 'string' ? (FIELD_ENUMS[i] as readonly string[]).indexOf(value) : -1;
-        if (n < 0) throw new TypeError(`compact: ${name} ${String(value)} is not a member of the enum`);
+        if (n < 0)
+          throw new TypeError(`compact: ${name} ${String(value)} is not a member of the enum`);
       }
       if (n === 0) n = 0; // no -0 in the history
       const predicted = !key && prev !== undefined && prev.has[i] === 1 ? (prev.q[i] as number) : 0;

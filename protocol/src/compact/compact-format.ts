@@ -49,7 +49,9 @@ export const FIELD_NAMES: readonly string[] = FIELD_CATALOGUE.map((f) => f.name)
 export const FIELD_KINDS: Uint8Array = Uint8Array.from(FIELD_CATALOGUE, (f) =>
   f.kind === 'number' ? KIND_NUMBER : f.kind === 'boolean' ? KIND_BOOLEAN : KIND_ENUM,
 );
-export const FIELD_ENUMS: readonly (readonly string[])[] = FIELD_CATALOGUE.map((f) => f.values ?? []);
+export const FIELD_ENUMS: readonly (readonly string[])[] = FIELD_CATALOGUE.map(
+  (f) => f.values ?? [],
+);
 
 /**
  * Quantizer per field. When 1/resolution is an integer (0.001 → 1000) values are multiplied and
@@ -63,9 +65,12 @@ export interface Quantizer {
 
 function quantizer(spec: FieldSpec): Quantizer {
   const r = spec.kind === 'number' ? spec.resolution : 1;
-  if (!(r > 0) || !Number.isFinite(r)) throw new Error(`catalogue field ${spec.name} has resolution ${r}`);
+  if (!(r > 0) || !Number.isFinite(r))
+    throw new Error(`catalogue field ${spec.name} has resolution ${r}`);
   const inv = Math.round(1 / r);
-  return r < 1 && Math.abs(1 / r - inv) <= 1e-9 * inv ? { inv, resolution: r } : { inv: 0, resolution: r };
+  return r < 1 && Math.abs(1 / r - inv) <= 1e-9 * inv
+    ? { inv, resolution: r }
+    : { inv: 0, resolution: r };
 }
 
 export const QUANTIZERS: readonly Quantizer[] = FIELD_CATALOGUE.map(quantizer);

@@ -1,4 +1,10 @@
-import { FIELD_CATALOGUE, FRAME_VERSION, faultMask, type Frame, type UnitState } from '../../src/index.js';
+import {
+  FIELD_CATALOGUE,
+  FRAME_VERSION,
+  faultMask,
+  type Frame,
+  type UnitState,
+} from '../../src/index.js';
 import { prng } from './prng.js';
 
 export interface SyntheticOptions {
@@ -61,7 +67,8 @@ export function syntheticFrames(opts: SyntheticOptions): Frame[] {
     residual += 0.4 * rnd.gauss();
     const losses = eIn - eOut - stored - residual;
     const dropout = t % 120 > 117; // sensor_dropout for 3 s every 2 minutes
-    const sensor = (name: string, value: number): number | null => (dropout ? null : atResolution(name, value));
+    const sensor = (name: string, value: number): number | null =>
+      dropout ? null : atResolution(name, value);
     if (rnd.next() < 0.001) fillFailures++;
     const pitch = (2 * loop) / 66;
     const phase = (s % pitch) / pitch;
@@ -78,7 +85,10 @@ export function syntheticFrames(opts: SyntheticOptions): Frame[] {
       generator_rpm: sensor('generator_rpm', generatorRpm),
       flywheel_rpm: sensor('flywheel_rpm', flywheelRpm),
       generator_torque_nm: sensor('generator_torque_nm', torque),
-      chain_tension_n: sensor('chain_tension_n', 150_000 + 5000 * w(40) + 800 * w(1.7) + 20 * rnd.gauss()),
+      chain_tension_n: sensor(
+        'chain_tension_n',
+        150_000 + 5000 * w(40) + 800 * w(1.7) + 20 * rnd.gauss(),
+      ),
       clutch_engaged: clutch,
       flywheel_energy_j: atResolution('flywheel_energy_j', flywheelEnergy),
       p_el_w: atResolution('p_el_w', pEl),
@@ -92,11 +102,17 @@ export function syntheticFrames(opts: SyntheticOptions): Frame[] {
       e_residual_j: atResolution('e_residual_j', residual),
       residual_ratio: atResolution('residual_ratio', eIn > 0 ? Math.abs(residual) / eIn : 0),
       efficiency: atResolution('efficiency', eIn > 0 ? eOut / eIn : 0),
-      receiver_pressure_pa: sensor('receiver_pressure_pa', 420_000 + 8000 * w(12) + 30 * rnd.gauss()),
+      receiver_pressure_pa: sensor(
+        'receiver_pressure_pa',
+        420_000 + 8000 * w(12) + 30 * rnd.gauss(),
+      ),
       injection_pressure_pa: atResolution('injection_pressure_pa', 376_600 + 100 * w(5)),
       free_air_flow_m3ps: atResolution('free_air_flow_m3ps', paused ? 0 : 0.9 + 0.05 * w(12)),
       compressor_duty: atResolution('compressor_duty', paused ? 0 : 0.8 + 0.1 * w(12)),
-      compressor_discharge_temp_c: sensor('compressor_discharge_temp_c', 140 + 5 * w(90) + t * 0.002),
+      compressor_discharge_temp_c: sensor(
+        'compressor_discharge_temp_c',
+        140 + 5 * w(90) + t * 0.002,
+      ),
       fill_failures: fillFailures,
       bearing_temp_c: sensor('bearing_temp_c', 45 + t * 0.001 + 0.5 * w(30) + 0.01 * rnd.gauss()),
       water_temp_c: sensor('water_temp_c', 20 + t * 0.0001),
