@@ -83,6 +83,8 @@ export async function startProcess(
   const proc = new ManagedProcess(name, child);
   if (!readyWhen) return proc;
   const deadline = Date.now() + timeoutMs;
+  // One exit promise for the whole wait (a fresh `once` per poll would pile up listeners).
+  const exited = once(child, 'exit').catch(() => undefined);
   while (Date.now() < deadline) {
     if (!proc.running) {
       throw new Error(`${name} exited before it was ready:\n${proc.output.slice(-4000)}`);
@@ -90,7 +92,7 @@ export async function startProcess(
     const ready =
       readyWhen instanceof RegExp ? readyWhen.test(proc.output) : await readyWhen().catch(() => false);
     if (ready) return proc;
-    await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 50))]);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
   }
   await proc.kill();
   throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${proc.output.slice(-4000)}`);

@@ -1,5 +1,6 @@
 import { FIELD_BY_NAME, FIELD_CATALOGUE, isValidUnitId } from '@kpp/protocol';
-import { ident, literal, type InfluxQl } from './influxql.js';
+import type { WriterConfig } from './config.js';
+import { createInfluxQl, ident, literal, type InfluxQl } from './influxql.js';
 import { STAMP_FIELDS, UNIT_MEASUREMENT } from './points.js';
 import { UNIT_ROLLUP_MEASUREMENT } from './schema-bootstrap.js';
 import { influxDurationLiteral, parseDuration, parseTimeSpec } from './time-spec.js';
@@ -185,4 +186,18 @@ function editDistance(a: string, b: string): number {
     }
   }
   return prev[b.length] as number;
+}
+
+/**
+ * Where `kpp history` reads, from the writer's own configuration: InfluxQL at `influxUrl`
+ * (1.x natively; 2.x/3.x through their v1-compatible /query with a DBRP mapping for `db`/`rp`,
+ * authenticated with the token).
+ */
+export function historyTarget(config: WriterConfig, rawMaxRangeMs?: number): HistoryTarget {
+  const influxql = createInfluxQl({
+    url: config.influxUrl,
+    timeoutMs: config.httpTimeoutMs,
+    ...(config.influxApi === 'v2' ? { token: config.token } : { user: config.user, password: config.password }),
+  });
+  return { influxql, db: config.db, rp: config.rp, rollupRp: config.rollupRp, ...(rawMaxRangeMs ? { rawMaxRangeMs } : {}) };
 }

@@ -21,3 +21,21 @@ export {
   type V1SchemaOptions,
 } from './schema-bootstrap.js';
 export { writerHealth, type WriterCounters } from './health.js';
+export {
+  history,
+  historyTarget,
+  parseHistoryArgs,
+  buildHistoryQuery,
+  queryHistory,
+  HISTORY_FIELDS,
+  HISTORY_FORMATS,
+  DEFAULT_RAW_MAX_RANGE_MS,
+  type HistoryArgs,
+  type HistoryRequest,
+  type HistoryTarget,
+  type HistoryQuery,
+  type HistoryResult,
+  type HistoryErrorCode,
+} from './history.js';
+export { formatHistory, historyText, historyCsv, historyJson, type HistoryFormat, type HistoryTable, type HistoryValue } from './history-format.js';
+export { parseDuration, parseTimeSpec } from './time-spec.js';

@@ -59,8 +59,14 @@ export class MqttInput {
           callback();
         });
       } catch (err) {
-        // Never let an exception escape into mqtt.js; without an ack the broker redelivers.
-        o.logger.error({ err, topic: packet.topic }, 'message handler failed');
+        // Never let an exception escape into mqtt.js, and never stall the input (mqtt.js hands
+        // over nothing more until this message is acknowledged). The writer's handler catches
+        // its own errors; this is the last resort.
+        o.logger.error({ err, topic: packet.topic }, 'message handler threw; acknowledging to keep the input flowing');
+        if (!acked) {
+          acked = true;
+          callback();
+        }
       }
     };
     client.on('connect', (connack) => {

@@ -91,14 +91,13 @@ export class SpoolDrainer {
   /** Sleeps `ms`; cut short by stop(), and (when `wakeOnData`) by a full batch arriving. */
   private wait(ms: number, wakeOnData: boolean): Promise<void> {
     return new Promise((resolve) => {
-      let timer: unknown;
       const done = () => {
         this.clock.clearTimeout(timer);
         if (this.idleWake === done) this.idleWake = undefined;
         this.stopListeners.delete(done);
         resolve();
       };
-      timer = this.clock.setTimeout(done, Math.max(0, ms));
+      const timer = this.clock.setTimeout(done, Math.max(0, ms));
       if (wakeOnData) this.idleWake = done;
       if (this.stopping) done();
       else this.stopListeners.add(done);
@@ -125,10 +124,18 @@ export class SpoolDrainer {
         await this.wait(dueAt - this.clock.now(), true);
         continue;
       }
-      const batch = await this.spool.readBatch(this.opts.batchSize);
-      if (!batch) continue;
-      const done = await this.deliver(batch);
-      if (!done) return; // stopping: leave the batch in the spool
+      try {
+        const batch = await this.spool.readBatch(this.opts.batchSize);
+        if (!batch) continue;
+        const done = await this.deliver(batch);
+        if (!done) return; // stopping: leave the batch in the spool
+      } catch (err) {
+        // A spool read or commit failed (disk trouble): keep the data, try again shortly.
+        this.counters.lastError = err instanceof Error ? err.message : String(err);
+        this.log.error({ err }, 'spool drainer error; retrying');
+        if (this.stopping) return;
+        await this.wait(1000, false);
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { WriterConfig } from './config.js';
 import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
 import { createDispatcher, isFrameTopic } from './handlers/dispatcher.js';
+import type { HandleResult } from './handlers/handle-result.js';
 import { writerHealth, type WriterCounters } from './health.js';
 import { MqttInput } from './mqtt-input.js';
 import { healthPoint, toLine } from './points.js';
@@ -107,23 +108,31 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
     });
   }
 
-  function onMessage(topic: string, payload: Buffer, ack: () => void): void {
-    const frame = isFrameTopic(topic);
-    if (frame) counts.framesIn += 1;
-    else counts.healthIn += 1;
-    const result = dispatch(topic, payload);
-    if (result.kind === 'point') return spoolThenAck(result.line, ack);
-    if (result.kind === 'reject') {
-      counts.rejected += 1;
-      try {
-        deadLetter?.append({ ts: clock.now(), kind: 'input', topic, code: result.code, message: result.message, ...payloadExcerpt(payload) });
-      } catch (err) {
-        log.error({ err }, 'dead-letter write failed');
-      }
-      if (counts.rejected <= 10 || counts.rejected % 1000 === 0) {
-        log.warn({ topic, code: result.code, reason: result.message, rejected: counts.rejected }, 'rejected input');
-      }
+  function rejectInput(topic: string, payload: Buffer, code: string, message: string): void {
+    counts.rejected += 1;
+    try {
+      deadLetter?.append({ ts: clock.now(), kind: 'input', topic, code, message, ...payloadExcerpt(payload) });
+    } catch (err) {
+      log.error({ err }, 'dead-letter write failed');
     }
+    if (counts.rejected <= 10 || counts.rejected % 1000 === 0) {
+      log.warn({ topic, code, reason: message, rejected: counts.rejected }, 'rejected input');
+    }
+  }
+
+  function onMessage(topic: string, payload: Buffer, ack: () => void): void {
+    if (isFrameTopic(topic)) counts.framesIn += 1;
+    else counts.healthIn += 1;
+    let result: HandleResult;
+    try {
+      result = dispatch(topic, payload);
+    } catch (err) {
+      // A bug, not bad input: still counted and dead-lettered, never a stalled input.
+      log.error({ err, topic }, 'message handler failed');
+      result = { kind: 'reject', code: 'WRITER_ERROR', message: err instanceof Error ? err.message : String(err) };
+    }
+    if (result.kind === 'point') return spoolThenAck(result.line, ack);
+    if (result.kind === 'reject') rejectInput(topic, payload, result.code, result.message);
     ack();
   }
 

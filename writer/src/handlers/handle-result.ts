@@ -3,5 +3,6 @@ import type { RejectionCode } from '@kpp/protocol';
 /** What a topic handler makes of one message. */
 export type HandleResult =
   | { kind: 'point'; line: string }
-  | { kind: 'reject'; code: RejectionCode; message: string }
+  /** Codes from the protocol's rejection catalogue; `WRITER_ERROR` when the writer itself failed. */
+  | { kind: 'reject'; code: RejectionCode | 'WRITER_ERROR'; message: string }
   | { kind: 'ignore' };
