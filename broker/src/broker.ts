@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
-import memoryPersistence from 'aedes-persistence';
+import aedesPersistence from 'aedes-persistence';
 import type { Logger } from 'pino';
 import { prometheusContentType } from 'prom-client';
 import type { HealthMessage } from '@kpp/protocol';
 import { ProcessMetricsSampler, silentLogger } from '@kpp/runtime';
 import { FileUserStore, type UserStore } from './auth/user-store.js';
-import { ClientTracker, backlogOf } from './clients.js';
+import { ClientTracker, backlogBound, backlogOf, writeHighWaterMark } from './clients.js';
 import { createRedisBackends, redactUrl, type ClusterBackends } from './cluster/redis-backends.js';
 import { defaultBrokerId, type BrokerConfig } from './config.js';
 import { authenticateHook } from './hooks/authenticate.js';
@@ -108,7 +108,6 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     clients,
     users,
     slowConsumers,
-    connectedClients: () => running?.aedes.connectedClients ?? 0,
   };
 
   const admit = (address: string): boolean => {
@@ -154,10 +153,11 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
         config.redisUrl ? `redis at ${redactUrl(config.redisUrl)} did not answer` : 'Aedes did not start',
       );
       cleanups.push(() => new Promise<void>((r) => aedes.close(() => r())));
-      aedes.on('error', (err: Error) => logger.error({ err }, 'broker error'));
+      (aedes as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'broker error'));
       aedes.on('clientError', (client: Client, err: Error) => onClientError(client, err));
       aedes.on('connectionError', (client: Client, err: Error) => onClientError(client, err));
 
+      const highWaterMark = writeHighWaterMark(config.slowConsumerBacklogBytes, config.maxPayloadBytes);
       const connections = new Set<Duplex>();
       const accept = (conn: Duplex, transport: Transport, address: string, req?: IncomingMessage) => {
         if (state !== 'running') {
@@ -184,7 +184,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
         host: config.host,
         port: config.mqttPort,
         tls,
-        highWaterMark: config.slowConsumerBacklogBytes,
+        highWaterMark,
         admit,
         onConnection: (socket) => accept(socket, 'tcp', socket.remoteAddress ?? 'unknown'),
         onError: (err) => logger.error({ err }, 'mqtt listener error'),
@@ -195,7 +195,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
         port: config.wsPort,
         path: config.wsPath,
         tls,
-        highWaterMark: config.slowConsumerBacklogBytes,
+        highWaterMark,
         maxMessageBytes: 2 * config.maxPayloadBytes + 128 * 1024,
         admit,
         onConnection: (stream, req, address) => accept(stream, 'ws', address, req),
@@ -259,7 +259,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
       for (const client of Object.values(all)) {
         const backlog = backlogOf(client);
         if (backlog > largest) largest = backlog;
-        const seen = slowConsumers.observe(client, backlog);
+        const seen = slowConsumers.observe(client, backlog, backlogBound(client, config.slowConsumerBacklogBytes));
         if (seen.state === 'ok') continue;
         slow++;
         if (seen.state === 'stuck')
@@ -314,6 +314,9 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     metricsText: () => metrics.render(),
   };
 }
+
+/** The CommonJS module is the factory itself; its types describe it as an ES default export. */
+const memoryPersistence = aedesPersistence as unknown as () => unknown;
 
 function classify(err: Error & { code?: string }): DisconnectReason {
   if (err.message === 'keep alive timeout') return 'keepalive_timeout';

@@ -18,14 +18,25 @@ export type ClientInternals = Client & {
 export class ClientTracker {
   private readonly principals = new WeakMap<Client, Principal>();
   private readonly closing = new WeakSet<object>();
+  /** Clients past authentication whose connection is still open (registered or about to be). */
+  private readonly admitted = new Set<Client>();
 
   constructor(
     private readonly metrics: BrokerMetrics,
     private readonly logger: Logger,
   ) {}
 
-  setPrincipal(client: Client, principal: Principal): void {
+  /** Authentication passed: remember who it is and hold a client slot until the connection closes. */
+  admit(client: Client, principal: Principal): void {
     this.principals.set(client, principal);
+    if (this.admitted.has(client)) return;
+    this.admitted.add(client);
+    client.conn.once('close', () => this.admitted.delete(client));
+  }
+
+  /** Clients holding a slot: connected, or authenticated and being registered. */
+  get admittedCount(): number {
+    return this.admitted.size;
   }
 
   principal(client: Client): Principal | undefined {
@@ -81,4 +92,23 @@ export class ClientTracker {
 export function backlogOf(client: Client): number {
   const conn = client.conn as { writableLength?: number } | undefined;
   return conn?.writableLength ?? 0;
+}
+
+/**
+ * The stream's write high-water mark for a given drop bound: far enough above it that the
+ * writes admitted just before the drop starts (a whole event-loop turn of them) never find the
+ * stream full. A full stream makes Aedes wait for 'drain' before it acknowledges the delivery,
+ * and that wait holds up the publisher and, through the shared delivery queue, everyone.
+ */
+export function writeHighWaterMark(backlogBytes: number, maxPayloadBytes: number): number {
+  return 2 * backlogBytes + 2 * maxPayloadBytes;
+}
+
+/**
+ * The drop bound for this connection: the configured one, or half the stream's own high-water
+ * mark if that is lower (a stream the high-water mark could not be raised on).
+ */
+export function backlogBound(client: Client, configured: number): number {
+  const hwm = (client.conn as { writableHighWaterMark?: number } | undefined)?.writableHighWaterMark;
+  return typeof hwm === 'number' && hwm > 0 ? Math.min(configured, Math.floor(hwm / 2)) : configured;
 }

@@ -9,7 +9,7 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
 /**
- * CONNECT: capacity, then credentials. Users come from the users file (scrypt hashes, checked
+ * CONNECT: capacity (clients holding a slot, so concurrent connects cannot overshoot), then credentials. Users come from the users file (scrypt hashes, checked
  * off the event loop in constant time; unknown names cost the same as wrong passwords).
  * No username: read-only when `allowAnonymousRead`, else CONNACK 5.
  */
@@ -28,18 +28,21 @@ export function authenticateHook(ctx: HookContext): NonNullable<AedesOptions['au
   };
 
   return (client, username, password, done) => {
+    const full = () => ctx.clients.admittedCount >= ctx.config.maxClients;
     const check = async () => {
-      if (ctx.connectedClients() >= ctx.config.maxClients) return refuse(client, 'max_clients', SERVER_UNAVAILABLE, done);
+      if (full()) return refuse(client, 'max_clients', SERVER_UNAVAILABLE, done);
       if (username === undefined || username === '') {
         if (!ctx.config.allowAnonymousRead) return refuse(client, 'not_authorized', NOT_AUTHORIZED, done);
-        ctx.clients.setPrincipal(client, { username: undefined, role: 'anonymous' });
+        ctx.clients.admit(client, { username: undefined, role: 'anonymous' });
         return done(null, true);
       }
       const secret = password ? password.toString('utf8') : '';
       const record = ctx.users ? await ctx.users.lookup(username) : undefined;
       const valid = record ? await verifyPassword(secret, record.password) : await burnPasswordCheck(secret);
       if (!valid || !record) return refuse(client, 'bad_credentials', BAD_USERNAME_OR_PASSWORD, done);
-      ctx.clients.setPrincipal(client, { username, role: record.role });
+      // Checked again: other clients may have taken the last slots while the hash was computed.
+      if (full()) return refuse(client, 'max_clients', SERVER_UNAVAILABLE, done);
+      ctx.clients.admit(client, { username, role: record.role });
       ctx.logger.debug({ ...ctx.clients.describe(client), role: record.role }, 'client authenticated');
       return done(null, true);
     };

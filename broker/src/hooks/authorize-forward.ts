@@ -1,6 +1,6 @@
 import type { AedesOptions, AedesPublishPacket } from 'aedes';
 import { topicMatches } from '../auth/topic-filter.js';
-import { backlogOf, type ClientInternals } from '../clients.js';
+import { backlogBound, backlogOf, type ClientInternals } from '../clients.js';
 import type { HookContext } from './context.js';
 
 /**
@@ -12,8 +12,9 @@ export function authorizeForwardHook(ctx: HookContext): NonNullable<AedesOptions
     const bytes = packet.payload.length;
     if (ctx.clients.isClosing(client)) return keepsInStore(client, packet) ? packet : null;
     const backlog = backlogOf(client);
-    const qos = backlog < ctx.slowConsumers.options.backlogBytes ? packet.qos : effectiveQos(client as ClientInternals, packet);
-    switch (ctx.slowConsumers.decide(backlog, qos)) {
+    const bound = backlogBound(client, ctx.slowConsumers.options.backlogBytes);
+    const qos = backlog < bound ? packet.qos : effectiveQos(client as ClientInternals, packet);
+    switch (ctx.slowConsumers.decide(backlog, qos, bound)) {
       case 'forward':
         ctx.metrics.messageOut(bytes);
         return packet;

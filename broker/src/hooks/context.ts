@@ -14,7 +14,6 @@ export interface HookContext {
   /** Undefined when no users file is configured (only anonymous read is then possible). */
   users: UserStore | undefined;
   slowConsumers: SlowConsumerPolicy;
-  connectedClients(): number;
 }
 
 /**

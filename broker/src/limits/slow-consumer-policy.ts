@@ -1,16 +1,17 @@
 /**
  * What to do with a message for a client that is not reading fast enough, and when to give up
  * on it. The backlog is the number of bytes buffered in this process for the client's socket
- * (its `writableLength`); the socket's high-water mark is set to the same bound, so below it
- * writes never wait for a drain.
+ * (its `writableLength`, which only grows once the kernel's buffers are full). Aedes makes the
+ * publisher wait until every subscriber's write is flushed whenever a write finds the stream
+ * full; so the stream's high-water mark is set well above this bound (see writeHighWaterMark)
+ * and nothing is written past the bound: no delivery ever waits on a slow socket.
  *
  * - Backlog under the bound: forward.
  * - Over the bound, QoS 0: drop it for this client (counted); nobody else waits.
- * - Over the bound, QoS 1 or 2: at-least-once cannot be dropped, and writing would make the
- *   broker's shared delivery queue wait for this socket to drain (Aedes holds one of its
- *   `concurrency` slots per waiting write; once they are all taken every client stalls). So the
- *   client is disconnected at once; a persistent session (clean = false) keeps its messages
- *   queued in the broker's persistence until it reconnects.
+ * - Over the bound, QoS 1 or 2: at-least-once cannot be dropped, and queueing more behind a
+ *   backlog that is not moving would in the end make the publisher wait for this socket. So
+ *   the client is disconnected at once; a persistent session (clean = false) keeps its
+ *   messages queued in the broker's persistence until it reconnects.
  * - Over the bound continuously for `drainTimeoutMs` (seen by the periodic sweep): disconnect.
  */
 export type ForwardDecision = 'forward' | 'drop' | 'disconnect';
@@ -30,14 +31,15 @@ export class SlowConsumerPolicy {
     private readonly now: () => number = Date.now,
   ) {}
 
-  decide(backlogBytes: number, qos: number): ForwardDecision {
-    if (backlogBytes < this.options.backlogBytes) return 'forward';
+  /** `boundBytes`: this connection's bound, when lower than the configured one. */
+  decide(backlogBytes: number, qos: number, boundBytes = this.options.backlogBytes): ForwardDecision {
+    if (backlogBytes < boundBytes) return 'forward';
     return qos === 0 ? 'drop' : 'disconnect';
   }
 
   /** Called for every client on each sweep; tracks since when its backlog has been over the bound. */
-  observe(client: object, backlogBytes: number): BacklogState {
-    if (backlogBytes < this.options.backlogBytes) {
+  observe(client: object, backlogBytes: number, boundBytes = this.options.backlogBytes): BacklogState {
+    if (backlogBytes < boundBytes) {
       this.overSince.delete(client);
       return { state: 'ok' };
     }

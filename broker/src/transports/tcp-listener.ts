@@ -39,7 +39,11 @@ export function listenTcp(opts: TcpListenerOptions): Promise<Listener> {
     }
   });
   if (opts.tls) {
-    server.on('secureConnection', (socket: Socket) => opts.onConnection(socket));
+    server.on('secureConnection', (socket: Socket) => {
+      // tls.Server does not pass highWaterMark on to the TLS sockets it creates.
+      raiseWriteHighWaterMark(socket, opts.highWaterMark);
+      opts.onConnection(socket);
+    });
     // A failed handshake (plain MQTT or garbage on the TLS port) closes that socket only.
     server.on('tlsClientError', () => undefined);
   } else {
@@ -56,4 +60,14 @@ export function listenTcp(opts: TcpListenerOptions): Promise<Listener> {
       resolve({ server, port: (server.address() as AddressInfo).port });
     });
   });
+}
+
+/**
+ * Sets the write high-water mark of a socket that was created without it. Relies on Node's
+ * stream internals (`_writableState.highWaterMark`, read by every write); when that ever
+ * changes the socket keeps its default and the broker uses the smaller bound (see backlogBound).
+ */
+function raiseWriteHighWaterMark(socket: Socket, bytes: number): void {
+  const state = (socket as unknown as { _writableState?: { highWaterMark?: unknown } })._writableState;
+  if (state && typeof state.highWaterMark === 'number' && state.highWaterMark < bytes) state.highWaterMark = bytes;
 }

@@ -1,4 +1,4 @@
-import type { FaultKind, Result } from '@kpp/protocol';
+import type { FaultKind, ParamValue, Result } from '@kpp/protocol';
 
 /** What a command can act on: one simulated unit. */
 export interface CommandTarget {
@@ -8,7 +8,7 @@ export interface CommandTarget {
   pause(): Result<void>;
   resume(): Result<void>;
   reset(): Result<void>;
-  setParams(params: Record<string, number | boolean>): Result<void>;
+  setParams(params: Record<string, ParamValue>): Result<void>;
   injectFault(fault: FaultKind): Result<void>;
   clearFault(fault: FaultKind): Result<void>;
 }

@@ -1,6 +1,5 @@
 import type { Frame } from '@kpp/protocol';
 import type { TickStamp } from '../clock/index.js';
-import { unitParams } from '../physics/index.js';
 import { paramsFor, type ParamsFile } from './params-file.js';
 import { SimUnit } from './sim-unit.js';
 
@@ -23,7 +22,7 @@ export class Fleet {
       const id = `${unitPrefix}${i + 1}`;
       // Each unit gets its own stream of the seed, so adding units does not change the others.
       const unitSeed = (seed * 1_000_003 + i * 7919) >>> 0;
-      return new SimUnit(id, unitParams(paramsFor(params, id), noise, unitSeed), unitSeed);
+      return new SimUnit(id, { ...paramsFor(params, id), noise }, unitSeed);
     });
     this.byId = new Map(this.units.map((u) => [u.id, u]));
   }

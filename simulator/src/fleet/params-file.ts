@@ -1,10 +1,11 @@
 import { ok, reject, type Result } from '@kpp/protocol';
-import { validateParams, type UnitParams } from '../physics/index.js';
+import type { ParamValue } from '@kpp/protocol';
+import { validateParams, type PlantParams } from '../physics/index.js';
 
 /** Per-plant parameters: defaults for every unit, and overrides per unit id. */
 export interface ParamsFile {
-  default?: Record<string, number | boolean>;
-  units?: Record<string, Record<string, number | boolean>>;
+  default?: Record<string, ParamValue>;
+  units?: Record<string, Record<string, ParamValue>>;
 }
 
 /** Validates a parsed params file; the reason names the unit and the parameter. */
@@ -14,19 +15,19 @@ export function checkParamsFile(value: unknown): Result<ParamsFile> {
   const extra = Object.keys(rest)[0];
   if (extra !== undefined) return reject('UNKNOWN_FIELD', `params file: unknown key "${extra}" (expected "default" and "units")`);
   if (defaults !== undefined) {
-    const r = validateParams(defaults as Record<string, number | boolean>);
+    const r = validateParams(defaults as Record<string, ParamValue>);
     if (!r.ok) return reject(r.reason.code, `params file default: ${r.reason.message}`);
   }
   if (units !== undefined) {
     if (typeof units !== 'object' || units === null) return reject('WRONG_TYPE', 'params file: "units" must be an object');
     for (const [unit, p] of Object.entries(units)) {
-      const r = validateParams(p as Record<string, number | boolean>);
+      const r = validateParams(p as Record<string, ParamValue>);
       if (!r.ok) return reject(r.reason.code, `params file units.${unit}: ${r.reason.message}`);
     }
   }
   return ok(value as ParamsFile);
 }
 
-export function paramsFor(file: ParamsFile | undefined, unit: string): Partial<UnitParams> {
-  return { ...(file?.default ?? {}), ...(file?.units?.[unit] ?? {}) } as Partial<UnitParams>;
+export function paramsFor(file: ParamsFile | undefined, unit: string): Partial<PlantParams> {
+  return { ...(file?.default ?? {}), ...(file?.units?.[unit] ?? {}) } as Partial<PlantParams>;
 }

@@ -1,7 +1,10 @@
-import { FRAME_VERSION, ok, reject, type FaultKind, type Frame, type Result } from '@kpp/protocol';
+import { FRAME_VERSION, ok, reject, type FaultKind, type Frame, type ParamValue, type Result } from '@kpp/protocol';
 import type { TickStamp } from '../clock/index.js';
 import type { CommandTarget } from '../commands/command-target.js';
-import { createUnitModel, validateParams, type UnitModel, type UnitParams } from '../physics/index.js';
+import { createUnit, type PlantParams, type UnitModel } from '../physics/index.js';
+
+/** Commands answer only success or the reason; what the model returns on success is not acked. */
+const done = (r: Result<unknown>): Result<void> => (r.ok ? ok(undefined) : r);
 
 /** One simulated unit: its physics model, its run state, and the commands that act on it. */
 export class SimUnit implements CommandTarget {
@@ -9,10 +12,10 @@ export class SimUnit implements CommandTarget {
 
   constructor(
     readonly id: string,
-    private readonly params: UnitParams,
+    params: Partial<PlantParams>,
     private readonly seed: number,
   ) {
-    this.model = createUnitModel(params, seed);
+    this.model = createUnit(params, seed);
   }
 
   step(dtS: number): void {
@@ -36,35 +39,27 @@ export class SimUnit implements CommandTarget {
     return this.runState('running', ['paused']);
   }
   reset(): Result<void> {
-    this.model = createUnitModel(this.model.params(), this.seed);
+    this.model.reset();
     return ok(undefined);
   }
 
-  setParams(params: Record<string, number | boolean>): Result<void> {
-    const checked = validateParams(params);
-    if (!checked.ok) return checked;
-    this.model.setParams(checked.value);
-    return ok(undefined);
+  setParams(params: Record<string, ParamValue>): Result<void> {
+    return done(this.model.setParams(params));
   }
 
   injectFault(fault: FaultKind): Result<void> {
-    this.model.injectFault(fault);
-    return ok(undefined);
+    return done(this.model.injectFault(fault));
   }
 
   clearFault(fault: FaultKind): Result<void> {
     if (!this.model.faults().includes(fault)) return reject('COMMAND_FAILED', `fault "${fault}" is not active on ${this.id}`);
-    this.model.clearFault(fault);
-    return ok(undefined);
+    return done(this.model.clearFault(fault));
   }
 
   private runState(to: 'running' | 'paused' | 'stopped', from: string[]): Result<void> {
     const current = this.model.runState();
     if (current === to) return ok(undefined);
     if (!from.includes(current)) return reject('COMMAND_FAILED', `${this.id} is ${current}; cannot go to ${to}`);
-    if (current === 'tripped' && this.model.faults().includes('generator_trip'))
-      return reject('COMMAND_FAILED', `${this.id} is tripped; clear fault generator_trip first`);
-    this.model.setRunState(to);
-    return ok(undefined);
+    return done(this.model.setRunState(to));
   }
 }

@@ -36,68 +36,77 @@ export function airPotential(w: WaterColumn, pvJ: number, massKg: number, depthM
   return pvJ * Math.log(pressureAt(w, depthM) / w.atmosphericPressurePa) - massKg * w.gravityMps2 * depthM;
 }
 
-/** Result of moving a floater's air between two depths; reused to avoid allocation. */
-export interface AirMove {
-  /** Work done on the chain by buoyancy minus the air's weight (J). */
-  workJ: number;
-  /** Energy carried off by air that spilled (J, ≥ 0). */
-  spillJ: number;
+/**
+ * A floater's air as it moves: content, where it is, and what the last move did. Moves read
+ * and write this record instead of taking numbers as arguments, so the hot loop neither
+ * allocates nor boxes.
+ */
+export interface AirParcel {
   pvJ: number;
   massKg: number;
+  depthM: number;
+  /** ln(p(depth)/p_atm), carried from move to move to save a logarithm. */
+  lnP: number;
+  /** Depth to move to (input of moveAir). */
+  toDepthM: number;
+  /** Work done on the chain by buoyancy minus the air's weight in the last move (J). */
+  workJ: number;
+  /** Energy carried off by air that spilled in the last move (J, ≥ 0). */
+  spillJ: number;
 }
 
-export function newAirMove(): AirMove {
-  return { workJ: 0, spillJ: 0, pvJ: 0, massKg: 0 };
+export function newAirParcel(w: WaterColumn, pvJ = 0, massKg = 0, depthM = 0): AirParcel {
+  return { pvJ, massKg, depthM, lnP: lnRatio(w, depthM), toDepthM: depthM, workJ: 0, spillJ: 0 };
 }
 
 /**
- * Moves air (pv, m) in a floater of volume V from depth zA to zB and writes the exact work,
- * spill and new content into `out`. Rising air expands isothermally until it fills V, then
- * spills so that pv = p(z)·V; falling air is compressed and never spills.
+ * Moves the air of `a` (in a floater of volume V) to a.toDepthM and records the exact work and
+ * spill. Rising air expands isothermally until it fills V, then spills so that pv = p(z)·V;
+ * falling air is compressed and never spills.
  */
-export function moveAir(
-  w: WaterColumn,
-  volumeM3: number,
-  pvJ: number,
-  massKg: number,
-  zA: number,
-  zB: number,
-  out: AirMove,
-): AirMove {
-  out.spillJ = 0;
-  out.pvJ = pvJ;
-  out.massKg = massKg;
-  if (pvJ <= 0) {
-    out.workJ = 0;
-    return out;
-  }
-  const g = w.gravityMps2;
-  const pA = pressureAt(w, zA);
-  const pB = pressureAt(w, zB);
+export function moveAir(w: WaterColumn, volumeM3: number, a: AirParcel): void {
+  const pa = w.atmosphericPressurePa;
+  const rhoG = w.densityKgpm3 * w.gravityMps2;
+  const zA = a.depthM;
+  const zB = a.toDepthM;
+  const pv = a.pvJ;
+  const lnA = a.lnP;
+  const pB = pa + rhoG * zB;
+  const lnB = Math.log(pB / pa);
+  const weightN = a.massKg * w.gravityMps2;
+  a.depthM = zB;
+  a.lnP = lnB;
+  a.spillJ = 0;
   if (zB >= zA) {
     // Falling (or still): compressed, never spills.
-    out.workJ = -pvJ * Math.log(pB / pA) + massKg * g * (zB - zA);
-    return out;
+    a.workJ = -pv * (lnB - lnA) + weightN * (zB - zA);
+    return;
   }
-  // pv ≤ p(zA)·V holds after every step; guard against rounding.
-  const pSat = Math.min(pvJ / volumeM3, pA);
+  const pA = pa + rhoG * zA;
+  // pv ≤ p(zA)·V holds after every move; min() guards against rounding.
+  const pSat = Math.min(pv / volumeM3, pA);
   if (pB >= pSat) {
-    out.workJ = pvJ * Math.log(pA / pB) - massKg * g * (zA - zB);
-    return out;
+    a.workJ = pv * (lnA - lnB) - weightN * (zA - zB);
+    return;
   }
   // Expands to V at pSat (depth zS), then stays full and spills the rest of the way.
-  const rhoG = w.densityKgpm3 * g;
-  const zS = (pSat - w.atmosphericPressurePa) / rhoG;
-  const buoyant = pvJ * Math.log(pA / pSat) + volumeM3 * (pSat - pB);
+  const g = w.gravityMps2;
+  const m = a.massKg;
+  const zS = (pSat - pa) / rhoG;
+  const expansion = pSat < pA ? pv * (lnA - Math.log(pSat / pa)) : 0;
+  const buoyant = expansion + volumeM3 * (pSat - pB);
   // While full, m(z) = m·p(z)/pSat: integrate its weight over the rise.
-  const weightFull =
-    ((massKg * g) / pSat) * (w.atmosphericPressurePa * (zS - zB) + 0.5 * rhoG * (zS * zS - zB * zB));
-  const work = buoyant - massKg * g * (zA - zS) - weightFull;
+  const weightFull = ((m * g) / pSat) * (pa * (zS - zB) + 0.5 * rhoG * (zS * zS - zB * zB));
+  const work = buoyant - m * g * (zA - zS) - weightFull;
   const pvAfter = pB * volumeM3;
-  const massAfter = (massKg * pB) / pSat;
-  out.workJ = work;
-  out.pvJ = pvAfter;
-  out.massKg = massAfter;
-  out.spillJ = airPotential(w, pvJ, massKg, zA) - airPotential(w, pvAfter, massAfter, zB) - work;
-  return out;
+  const massAfter = (m * pB) / pSat;
+  a.workJ = work;
+  a.pvJ = pvAfter;
+  a.massKg = massAfter;
+  a.spillJ = pv * lnA - m * g * zA - (pvAfter * lnB - massAfter * g * zB) - work;
+}
+
+/** ln(p(z)/p_atm). */
+export function lnRatio(w: WaterColumn, depthM: number): number {
+  return Math.log(pressureAt(w, depthM) / w.atmosphericPressurePa);
 }

@@ -54,6 +54,11 @@ export class Drivetrain {
   /** Values of the last sub-step, for readings. */
   tensionN = 0;
   torqueNm = 0;
+  /**
+   * Net force on the chain apart from the generator at the end of the last sub-step: what a
+   * generator drive's load observer estimates, and what its torque must balance to hold speed.
+   */
+  freeForceN = 0;
 
   readonly massDisengagedKg: number;
   readonly flywheelMassKg: number;
@@ -100,6 +105,7 @@ export class Drivetrain {
       // Held by stiction, brake or backstop.
       this.speedMps = 0;
       this.torqueNm = 0;
+      this.freeForceN = 0;
       this.tensionN = Math.max(0, drive0);
       if (this.clutchEngaged || !hasFlywheel) this.flywheelRadps = 0;
       else this.coastFlywheel(h, f.flywheelFrictionNms, ledger);
@@ -170,6 +176,8 @@ export class Drivetrain {
       genN + f.bearingN + f.brakeN + f.jamN + flyN + (this.driveMassDisengagedKg + (engaged ? this.flywheelMassKg : 0)) * accel;
 
     this.speedMps = v1;
+    this.freeForceN =
+      floaters.forceN - coulomb - (f.dragNpm2s2 * v1 + f.viscousNspm + flyCoef) * v1;
     if (engaged) {
       this.flywheelRadps = this.ratio * v1;
     } else if (hasFlywheel) {

@@ -8,7 +8,7 @@
  * ρ may be the aerated ρ_eff of hypothesis H1.
  */
 import { AIR_MOLAR_MASS_KGPMOL, GAS_CONSTANT_JPMOLK } from './constants.js';
-import { airPotential, moveAir, newAirMove, pressureAt, type WaterColumn } from './air.js';
+import { airPotential, moveAir, newAirParcel, pressureAt, type AirParcel, type WaterColumn } from './air.js';
 import {
   depthAt,
   regionAt,
@@ -48,8 +48,11 @@ export class FloaterSet {
   private readonly pv: Float64Array;
   private readonly mass: Float64Array;
   private readonly failed: Uint8Array;
+  /** Depth of each floater at the current position, and ln(p/p_atm) there (air floaters). */
+  private readonly depth: Float64Array;
+  private readonly lnp: Float64Array;
   private readonly massPerPv: number;
-  private readonly move = newAirMove();
+  private readonly parcel: AirParcel;
 
   /** Net shell weight (N, down) off and on the (maybe aerated) falling side. */
   private weightN = 0;
@@ -89,6 +92,9 @@ export class FloaterSet {
     this.pv = new Float64Array(spec.count);
     this.mass = new Float64Array(spec.count);
     this.failed = new Uint8Array(spec.count);
+    this.depth = new Float64Array(spec.count);
+    this.lnp = new Float64Array(spec.count);
+    this.parcel = newAirParcel(water);
     this.massPerPv = AIR_MOLAR_MASS_KGPMOL / (GAS_CONSTANT_JPMOLK * spec.airTempK);
     this.setFallingDensity(water.densityKgpm3);
   }
@@ -116,8 +122,12 @@ export class FloaterSet {
     const pvIn = Math.min(pvFillJ, pressureAt(this.water, g.bottomDepthM) * V);
     for (let i = 0; i < this.count; i++) {
       const u = this.loopU(s, i);
+      const z = depthAt(g, u);
+      const p = pressureAt(this.water, z);
       const inAir = u > 0 && u < g.uTop;
-      const pv = inAir ? Math.min(pvIn, pressureAt(this.water, depthAt(g, u)) * V) : 0;
+      const pv = inAir ? Math.min(pvIn, p * V) : 0;
+      this.depth[i] = z;
+      this.lnp[i] = Math.log(p / this.water.atmosphericPressurePa);
       this.pv[i] = pv;
       this.mass[i] = pv * this.massPerPv;
       this.failed[i] = 0;
@@ -130,13 +140,16 @@ export class FloaterSet {
     return u >= g.uFallStart && u < g.uFallEnd ? this.weightFallingN : this.weightN;
   }
 
-  /** Force along the chain at chain position s (also refreshes fallingCount). */
+  /** Force along the chain at chain position s; also refreshes the per-floater caches. */
   forceAt(s: number): number {
     let force = 0;
     let falling = 0;
     for (let i = 0; i < this.count; i++) {
       const u = this.loopU(s, i);
-      force += this.floaterForce(i, u, depthAt(this.geometry, u));
+      const z = depthAt(this.geometry, u);
+      this.depth[i] = z;
+      this.lnp[i] = Math.log(pressureAt(this.water, z) / this.water.atmosphericPressurePa);
+      force += this.floaterForce(i, u, z);
       if (regionAt(this.geometry, u) === REGION_FALLING) falling++;
     }
     this.forceN = force;
@@ -172,49 +185,68 @@ export class FloaterSet {
   advance(s0: number, ds: number): void {
     const g = this.geometry;
     const L = g.lengthM;
+    const uRiseStart = g.uRiseStart;
+    const uRiseEnd = g.uTop - g.quarterM;
+    const uTop = g.uTop;
+    const uFallStart = g.uFallStart;
+    const uFallEnd = g.uFallEnd;
     const water = this.water;
     const V = this.spec.volumeM3;
+    const rhoG = water.densityKgpm3 * water.gravityMps2;
+    const gravity = water.gravityMps2;
+    const offsets = this.offsets;
+    const depth = this.depth;
+    const lnp = this.lnp;
+    const pvs = this.pv;
+    const masses = this.mass;
+    const air = this.parcel;
     let force = 0;
     let falling = 0;
+    let work = 0;
+    let airWork = 0;
+    let spill = 0;
     for (let i = 0; i < this.count; i++) {
-      let u = this.loopU(s0, i);
+      let u = s0 + (offsets[i] as number);
+      if (u >= L) u -= L;
       let target = u + ds;
-      let zA = depthAt(g, u);
-      let pv = this.pv[i] as number;
-      let m = this.mass[i] as number;
+      let zA = depth[i] as number;
+      air.pvJ = pvs[i] as number;
+      air.massKg = masses[i] as number;
+      air.lnP = lnp[i] as number;
       for (;;) {
-        const b = u < g.uTop ? g.uTop : u < g.uFallStart ? g.uFallStart : u < g.uFallEnd ? g.uFallEnd : L;
+        const b = u < uTop ? uTop : u < uFallStart ? uFallStart : u < uFallEnd ? uFallEnd : L;
         const end = target < b ? target : b;
-        const zB = depthAt(g, end);
-        const wShell = u >= g.uFallStart && u < g.uFallEnd ? this.weightFallingN : this.weightN;
-        this.workJ += wShell * (zB - zA);
-        if (pv > 0) {
-          const mv = moveAir(water, V, pv, m, zA, zB, this.move);
-          this.workJ += mv.workJ;
-          this.airWorkJ += mv.workJ;
-          this.spillJ += mv.spillJ;
-          pv = mv.pvJ;
-          m = mv.massKg;
+        // Straight sides inline; the turns need trigonometry.
+        const zB =
+          end >= uRiseStart && end < uRiseEnd ? g.bottomCentreM - (end - uRiseStart)
+          : end >= uFallStart && end < uFallEnd ? g.topCentreM + (end - uFallStart)
+          : depthAt(g, end);
+        work += (u >= uFallStart && u < uFallEnd ? this.weightFallingN : this.weightN) * (zB - zA);
+        if (air.pvJ > 0) {
+          air.depthM = zA;
+          air.toDepthM = zB;
+          moveAir(water, V, air);
+          work += air.workJ;
+          airWork += air.workJ;
+          spill += air.spillJ;
         }
         zA = zB;
         if (target < b) {
           u = target;
           break;
         }
-        if (b === g.uTop) {
+        if (b === uTop) {
           // Vent: whatever the air could still have given is lost.
-          this.ventJ += airPotential(water, pv, m, zB);
-          pv = 0;
-          m = 0;
+          if (air.pvJ > 0) this.ventJ += air.pvJ * air.lnP - air.massKg * gravity * zB;
+          air.pvJ = 0;
+          air.massKg = 0;
           this.failed[i] = 0;
-        } else if (b === g.uFallStart) {
+        } else if (b === uFallStart) {
           this.aerationJ -= (this.weightFallingN - this.weightN) * zB;
-        } else if (b === g.uFallEnd) {
+        } else if (b === uFallEnd) {
           this.aerationJ -= (this.weightN - this.weightFallingN) * zB;
         } else {
-          const filled = this.fill(i, zB);
-          pv = filled;
-          m = filled * this.massPerPv;
+          this.fill(i, zB);
           target -= L;
           u = 0;
           continue;
@@ -222,22 +254,36 @@ export class FloaterSet {
         u = b;
       }
       if (u >= L) u -= L;
-      this.pv[i] = pv;
-      this.mass[i] = m;
-      force += this.floaterForce(i, u, zA);
-      if (u >= g.uFallStart && u < g.uFallEnd) falling++;
+      const pv = air.pvJ;
+      const m = air.massKg;
+      pvs[i] = pv;
+      masses[i] = m;
+      lnp[i] = air.lnP;
+      depth[i] = zA;
+      const airUp = pv > 0 ? rhoG * Math.min(V, pv / (water.atmosphericPressurePa + rhoG * zA)) : 0;
+      const inFalling = u >= uFallStart && u < uFallEnd;
+      if (inFalling) falling++;
+      const slope = u >= uRiseStart && u < uRiseEnd ? 1 : inFalling ? -1 : upSlopeAt(g, u);
+      force += (airUp - m * gravity - (inFalling ? this.weightFallingN : this.weightN)) * slope;
     }
+    this.workJ += work;
+    this.airWorkJ += airWork;
+    this.spillJ += spill;
     this.forceN = force;
     this.fallingCount = falling;
   }
 
-  /** Fill at the injector (depth zB); returns the pV the floater keeps. */
-  private fill(i: number, zB: number): number {
-    if (this.injectorMode === INJECTOR_OFF) return 0;
+  /** Fill at the injector (depth z): sets the parcel to what the floater keeps. */
+  private fill(i: number, z: number): void {
+    const air = this.parcel;
+    air.pvJ = 0;
+    air.massKg = 0;
+    air.lnP = Math.log(pressureAt(this.water, z) / this.water.atmosphericPressurePa);
+    if (this.injectorMode === INJECTOR_OFF) return;
     if (this.injectorMode === INJECTOR_STUCK) {
       this.failed[i] = 1;
       this.fillFailures++;
-      return 0;
+      return;
     }
     const water = this.water;
     const pInj = this.injectionPa;
@@ -248,49 +294,66 @@ export class FloaterSet {
     const atValve = got > 0 ? got * Math.log(pInj / water.atmosphericPressurePa) : 0;
     this.throttleJ += this.compressor.withdrawnJ - atValve;
     // At p(H) < p_b the margin's air no longer fits and spills at once.
-    const kept = Math.min(got, pressureAt(water, zB) * this.spec.volumeM3);
-    this.fillLossJ += atValve - airPotential(water, kept, kept * this.massPerPv, zB);
+    const kept = Math.min(got, pressureAt(water, z) * this.spec.volumeM3);
+    const keptMass = kept * this.massPerPv;
+    this.fillLossJ += atValve - (kept * air.lnP - keptMass * water.gravityMps2 * z);
     this.fills++;
     if (got < want * (1 - 1e-9)) {
       this.failed[i] = 1;
       this.fillFailures++;
     }
-    return kept;
+    air.pvJ = kept;
+    air.massKg = keptMass;
   }
 
-  /** Stored energy of air and shells at chain position s (J), from the state alone. */
-  potentialJ(s: number): { airJ: number; shellJ: number } {
+  /**
+   * One pass for readings: stored energy of air and shells at chain position s (J, from the
+   * state alone), floaters by state, and the total air volume (m³) for the tank level.
+   */
+  survey(s: number, out: FloaterSurvey): FloaterSurvey {
+    const c = out.counts;
+    c.filling = 0;
+    c.rising = 0;
+    c.venting = 0;
+    c.falling = 0;
+    c.fault = 0;
     let airJ = 0;
     let shellJ = 0;
-    for (let i = 0; i < this.count; i++) {
-      const u = this.loopU(s, i);
-      const z = depthAt(this.geometry, u);
-      shellJ -= this.shellWeight(u) * z;
-      airJ += airPotential(this.water, this.pv[i] as number, this.mass[i] as number, z);
-    }
-    return { airJ, shellJ };
-  }
-
-  /** Floaters by state, and the total air volume (m³) for the tank level. */
-  census(s: number, out: FloaterCounts): number {
-    out.filling = 0;
-    out.rising = 0;
-    out.venting = 0;
-    out.falling = 0;
-    out.fault = 0;
     let airM3 = 0;
+    const g = this.geometry;
+    const water = this.water;
+    const V = this.spec.volumeM3;
     for (let i = 0; i < this.count; i++) {
       const u = this.loopU(s, i);
-      const region = regionAt(this.geometry, u);
+      const z = depthAt(g, u);
+      const region = regionAt(g, u);
       if (region === REGION_RISING) {
-        if (this.failed[i]) out.fault++;
-        else out.rising++;
-      } else if (region === REGION_TOP) out.venting++;
-      else if (region === REGION_FALLING) out.falling++;
-      else out.filling++;
+        if (this.failed[i]) c.fault++;
+        else c.rising++;
+      } else if (region === REGION_TOP) c.venting++;
+      else if (region === REGION_FALLING) c.falling++;
+      else c.filling++;
+      shellJ -= this.shellWeight(u) * z;
       const pv = this.pv[i] as number;
-      if (pv > 0) airM3 += Math.min(this.spec.volumeM3, pv / pressureAt(this.water, depthAt(this.geometry, u)));
+      if (pv > 0) {
+        airJ += airPotential(water, pv, this.mass[i] as number, z);
+        airM3 += Math.min(V, pv / pressureAt(water, z));
+      }
     }
-    return airM3;
+    out.airJ = airJ;
+    out.shellJ = shellJ;
+    out.airM3 = airM3;
+    return out;
   }
+}
+
+export interface FloaterSurvey {
+  airJ: number;
+  shellJ: number;
+  airM3: number;
+  counts: FloaterCounts;
+}
+
+export function newFloaterSurvey(): FloaterSurvey {
+  return { airJ: 0, shellJ: 0, airM3: 0, counts: { filling: 0, rising: 0, venting: 0, falling: 0, fault: 0 } };
 }

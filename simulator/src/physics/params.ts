@@ -138,7 +138,7 @@ const SPECS: Record<ParamName, SpecBody> = {
     description: 'generator control: speed (PI on chain speed), torque or power setpoint',
   },
   target_speed_mps: n('m/s', 0, 5, 1, 'chain speed target in speed mode', true),
-  load_torque_nm: n('N·m', 0, 1e6, 3000, 'generator torque setpoint in torque mode', true),
+  load_torque_nm: n('N·m', 0, 1e6, 3450, 'generator torque setpoint in torque mode', true),
   load_power_w: n('W', 0, 1e7, 80_000, 'electrical power setpoint in power mode', true),
   speed_loop_bandwidth_radps: n('rad/s', 0.01, 10, 0.5, 'speed controller bandwidth (gains follow the inertia)', true),
   compressor_efficiency: n('', 0.1, 1, 0.7, 'compressor isothermal efficiency', true, 'loss'),
@@ -155,9 +155,9 @@ const SPECS: Record<ParamName, SpecBody> = {
   h2_fill_fraction: n('', 0.01, 1, 0.5, 'H2 fill fraction of the floater volume at the injector', true),
   h3_enabled: b(false, 'H3 pulse and coast: square-wave the load around its setpoint'),
   h3_period_s: n('s', 1, 3600, 20, 'H3 pulse-and-coast period', true),
-  h3_depth: n('', 0, 1, 0.3, 'H3 modulation depth (fraction of the setpoint)', true),
+  h3_depth: n('', 0, 1, 0.2, 'H3 modulation depth (fraction of the setpoint)', true),
   noise: n('', 0, 0.2, 0.01, 'per-unit spread of marked parameters, drawn from the seed', false),
-  max_substep_s: n('s', 0.001, 0.1, 0.025, 'largest integration sub-step', true),
+  max_substep_s: n('s', 0.001, 0.1, 0.05, 'largest integration sub-step', true),
 };
 
 /** The parameter table, in a stable order (noise draws follow it). */
@@ -213,12 +213,14 @@ function crossCheck(p: PlantParams): Result<PlantParams> {
  * an unknown name, a wrong type or an out-of-range value is reported by name.
  */
 export function validateParams(
-  partial: Readonly<Record<string, unknown>>,
+  partial: Readonly<Partial<PlantParams>> | Readonly<Record<string, unknown>>,
   base: Readonly<PlantParams> = DEFAULT_PARAMS,
 ): Result<PlantParams> {
-  if (partial === null || typeof partial !== 'object') return reject('NOT_OBJECT', 'parameters must be an object');
+  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
+    return reject('NOT_OBJECT', 'parameters must be an object');
+  }
   const next: Record<string, ParamValue> = { ...base };
-  for (const [name, value] of Object.entries(partial)) {
+  for (const [name, value] of Object.entries(partial as Record<string, unknown>)) {
     const spec = SPEC_BY_NAME.get(name);
     if (!spec) return reject('UNKNOWN_PARAMETER', `unknown parameter '${name}'`);
     const r = coerce(spec, value);
@@ -256,4 +258,17 @@ export function effectiveParams(nominal: Readonly<PlantParams>, draws: Float64Ar
     eff[spec.name] = Math.min(spec.max, Math.max(spec.min, shifted));
   });
   return eff as unknown as PlantParams;
+}
+
+/** Alias kept for the fleet code. */
+export type UnitParams = PlantParams;
+
+/**
+ * Full parameters for a unit from overrides and a fleet-wide noise spread (the seed that
+ * draws the noise goes to createUnit). Overrides are programmer input: invalid ones throw.
+ */
+export function unitParams(overrides: Readonly<Partial<PlantParams>>, noise: number, _seed?: number): PlantParams {
+  const r = validateParams({ ...overrides, noise });
+  if (!r.ok) throw new RangeError(`unitParams: ${r.reason.message}`);
+  return r.value;
 }

@@ -1,0 +1,51 @@
+import { describe, expect, it } from '@jest/globals';
+import { brokerConfig, defaultBrokerId, resolveBrokerConfig } from '../src/index.js';
+
+describe('broker config', () => {
+  it('has the documented defaults', () => {
+    const r = resolveBrokerConfig({});
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value).toMatchObject({
+      host: '127.0.0.1',
+      mqttPort: 1883,
+      wsPort: 8083,
+      wsPath: '/mqtt',
+      httpPort: 9090,
+      allowAnonymousRead: false,
+      maxPayloadBytes: 256 * 1024,
+      healthIntervalMs: 1000,
+    });
+    expect(r.value.id).toBeUndefined();
+    expect(r.value.redisUrl).toBeUndefined();
+  });
+
+  it('reads KPP_BROKER_* variables, flags win', () => {
+    const r = resolveBrokerConfig({
+      env: { KPP_BROKER_MQTT_PORT: '1999', KPP_BROKER_ALLOW_ANONYMOUS_READ: 'true', KPP_BROKER_REDIS_URL: 'redis://r:6379' },
+      flags: { mqttPort: 2000 },
+    });
+    expect(r.ok && r.value).toMatchObject({ mqttPort: 2000, allowAnonymousRead: true, redisUrl: 'redis://r:6379' });
+  });
+
+  it('names the key, the value and what was expected', () => {
+    const r = resolveBrokerConfig({ env: { KPP_BROKER_MAX_PAYLOAD_BYTES: 'lots' } });
+    expect(!r.ok && r.reason.message).toContain('maxPayloadBytes = "lots" (from KPP_BROKER_MAX_PAYLOAD_BYTES)');
+    const id = brokerConfig({ id: 'Broker One' });
+    expect(!id.ok && id.reason.message).toContain('id = "Broker One"');
+    const unknown = brokerConfig({ mqttPorts: 1 } as never);
+    expect(!unknown.ok && unknown.reason.message).toContain('unknown key "mqttPorts"');
+  });
+
+  it('checks the keys that go together', () => {
+    const tls = brokerConfig({ tlsCert: 'cert.pem' });
+    expect(!tls.ok && tls.reason.message).toContain('tlsKey is required');
+    const keepalive = brokerConfig({ keepaliveMinSeconds: 60, keepaliveMaxSeconds: 30 });
+    expect(!keepalive.ok && keepalive.reason.message).toContain('keepaliveMinSeconds = 60 is above keepaliveMaxSeconds = 30');
+  });
+
+  it('makes a valid default id, distinct per process in cluster mode', () => {
+    expect(defaultBrokerId(false)).toMatch(/^[a-z][a-z0-9_-]{0,31}$/);
+    expect(defaultBrokerId(true)).toMatch(new RegExp(`-${process.pid}$`));
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * Must show 3: a subscriber that stops reading its socket must not stall the others. One raw
+ * client subscribes and then never reads again; a healthy mqtt.js subscriber receives
+ * 1000 messages/s meanwhile. Measured: the healthy one's latency (p99 < 50 ms for the whole
+ * run, printed), the frozen one's drops and disconnect, and the broker's health counters.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import mqtt, { type MqttClient } from 'mqtt';
+import { decodeHealth, topics, type HealthMessage } from '@kpp/protocol';
+import { waitFor } from '@kpp/testkit';
+import { RawMqttClient } from './support/raw-mqtt.js';
+import { credentials, startTestBroker, type TestBroker } from './support/test-broker.js';
+
+const RATE_PER_S = 1000;
+const RUN_MS = 8000;
+const PAYLOAD_BYTES = 2048; // a frame is about 1.5 KiB
+const BOUND = 64 * 1024;
+const DRAIN_TIMEOUT_MS = 2000;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+describe('slow consumer', () => {
+  let b: TestBroker;
+  const clients: MqttClient[] = [];
+  const raws: RawMqttClient[] = [];
+  beforeAll(async () => {
+    b = await startTestBroker({ id: 'slow', slowConsumerBacklogBytes: BOUND, drainTimeoutMs: DRAIN_TIMEOUT_MS, healthIntervalMs: 500 });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    for (const r of raws.splice(0)) r.destroy();
+  });
+  afterAll(() => b?.stop());
+
+  /** A client that subscribes, then stops reading its socket for good. */
+  async function frozenSubscriber(qos: 0 | 1): Promise<RawMqttClient> {
+    const frozen = await RawMqttClient.open(b.ports.mqttPort);
+    raws.push(frozen);
+    frozen.sendConnect(`frozen-qos${qos}`, credentials('viewer'), 600);
+    expect(await frozen.connack()).toBe(0);
+    frozen.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: topics.allFrames(), qos }] });
+    await waitFor(() => frozen.packets.some((p) => p.cmd === 'suback'), { what: 'SUBACK' });
+    frozen.socket.pause();
+    return frozen;
+  }
+
+  /** Publishes `durationMs` × rate messages on an absolute schedule (elapsed × rate sent at any moment). */
+  function publishAtRate(publisher: MqttClient, qos: 0 | 1, durationMs: number): Promise<number> {
+    const payload = Buffer.alloc(PAYLOAD_BYTES, 0x20);
+    let sent = 0;
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        const elapsed = performance.now() - t0;
+        const due = Math.min(durationMs, elapsed) * (RATE_PER_S / 1000);
+        while (sent < due) {
+          payload.writeDoubleLE(performance.now(), 0);
+          publisher.publish(topics.frame(`u${sent % 10}`), Buffer.from(payload), { qos });
+          sent++;
+        }
+        if (elapsed >= durationMs) {
+          clearInterval(timer);
+          resolve(sent);
+        }
+      }, 5);
+    });
+  }
+
+  async function run(qos: 0 | 1) {
+    const healthy = await mqtt.connectAsync(b.tcpUrl, { ...credentials('viewer'), reconnectPeriod: 0 });
+    clients.push(healthy);
+    let latencies: number[] = [];
+    const health: HealthMessage[] = [];
+    healthy.on('message', (topic, payload) => {
+      if (topic.startsWith('kpp/v1/health/')) {
+        const h = decodeHealth(payload);
+        if (h.ok) health.push(h.value);
+        return;
+      }
+      latencies.push(performance.now() - payload.readDoubleLE(0));
+    });
+    await healthy.subscribeAsync([topics.allFrames(), topics.health('broker', 'slow')], { qos });
+
+    const publisher = await mqtt.connectAsync(b.tcpUrl, { ...credentials('sim'), reconnectPeriod: 0 });
+    clients.push(publisher);
+    // mqtt.js leaves Nagle on. With QoS 0 the broker never answers the publisher, so each small
+    // segment would wait for a delayed ACK (up to 40 ms): client-side latency, not the broker's.
+    (publisher.stream as Socket).setNoDelay(true);
+
+    // Warm-up (JIT, buffers), not measured: one second at the rate with only the healthy subscriber.
+    const warm = await publishAtRate(publisher, qos, 1000);
+    await waitFor(() => latencies.length >= warm, { what: 'warm-up messages' });
+    latencies = [];
+    health.length = 0;
+
+    const before = b.broker.stats().counters;
+    await frozenSubscriber(qos);
+    const sent = await publishAtRate(publisher, qos, RUN_MS);
+    await waitFor(() => latencies.length >= sent, { timeoutMs: 15_000, what: `all ${sent} messages at the healthy subscriber (got ${latencies.length})` });
+
+    const sorted = [...latencies].sort((x, y) => x - y);
+    const after = b.broker.stats().counters;
+    const result = {
+      qos,
+      sent,
+      received: latencies.length,
+      p50_ms: +percentile(sorted, 50).toFixed(2),
+      p99_ms: +percentile(sorted, 99).toFixed(2),
+      max_ms: +(sorted.at(-1) ?? NaN).toFixed(2),
+      frozen_dropped: after.dropped.slow_consumer - before.dropped.slow_consumer,
+      frozen_disconnects: after.disconnects.slow_consumer - before.disconnects.slow_consumer,
+    };
+    console.log(`slow consumer (QoS ${qos}): ${JSON.stringify(result)}`);
+    return { result, health };
+  }
+
+  it('QoS 0: drops for the frozen subscriber, then disconnects it after the drain timeout; the healthy one keeps p99 < 50 ms', async () => {
+    const { result, health } = await run(0);
+    expect(result.received).toBe(result.sent);
+    expect(result.p99_ms).toBeLessThan(50);
+    expect(result.frozen_dropped).toBeGreaterThan(0);
+    expect(result.frozen_disconnects).toBe(1);
+    // The broker's health reports tell the same story.
+    await waitFor(() => (health.at(-1)?.metrics.disconnects_slow_consumer_total ?? 0) >= 1, { what: 'health after the disconnect' });
+    const last = health.at(-1)?.metrics ?? {};
+    expect(last.dropped_slow_consumer_total).toBe(b.broker.stats().counters.dropped.slow_consumer);
+    expect(Math.max(...health.map((h) => h.metrics.slow_clients ?? 0))).toBe(1);
+    expect(Math.max(...health.map((h) => h.metrics.largest_backlog_bytes ?? 0))).toBeGreaterThanOrEqual(BOUND);
+    expect(Math.max(...health.map((h) => h.metrics.msgs_out_per_s ?? 0))).toBeGreaterThan(RATE_PER_S * 0.8);
+    expect(Math.max(...health.map((h) => h.metrics.dropped_per_s ?? 0))).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('QoS 1: disconnects the frozen subscriber as soon as a QoS 1 message would wait; the healthy one keeps p99 < 50 ms', async () => {
+    const { result } = await run(1);
+    expect(result.received).toBe(result.sent);
+    expect(result.p99_ms).toBeLessThan(50);
+    expect(result.frozen_disconnects).toBe(1);
+  }, 60_000);
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from '@jest/globals';
+import { ACL, ROLES, canPublish, canSubscribe, filterCovers, topicMatches } from '../src/index.js';
+
+describe('topicMatches', () => {
+  it.each([
+    ['kpp/v1/#', 'kpp/v1/units/u1/frame', true],
+    ['kpp/v1/#', 'kpp/v1', true],
+    ['kpp/v1/units/+/frame', 'kpp/v1/units/u1/frame', true],
+    ['kpp/v1/units/+/frame', 'kpp/v1/units/u1/state', false],
+    ['kpp/v1/units/+/cmd', 'kpp/v1/units/u1/cmd/ack', false],
+    ['kpp/v1/units/+/cmd/ack', 'kpp/v1/units/u1/cmd/ack', true],
+    ['#', '$SYS/broker/x', false],
+    ['+/x', '$kpp/x', false],
+    ['$SYS/#', '$SYS/broker/x', true],
+    ['a/b', 'a/b/c', false],
+  ])('%s matches %s: %s', (filter, topic, expected) => {
+    expect(topicMatches(filter, topic)).toBe(expected);
+  });
+});
+
+describe('filterCovers', () => {
+  it.each([
+    ['kpp/v1/#', 'kpp/v1/#', true],
+    ['kpp/v1/#', 'kpp/v1/units/+/frame', true],
+    ['kpp/v1/#', 'kpp/v1', true],
+    ['kpp/v1/#', 'kpp/#', false],
+    ['kpp/v1/#', '#', false],
+    ['kpp/v1/#', '+/v1/clock', false],
+    ['kpp/v1/units/+/frame', 'kpp/v1/units/u1/frame', true],
+    ['kpp/v1/units/+/frame', 'kpp/v1/units/+/frame', true],
+    ['kpp/v1/units/+/frame', 'kpp/v1/units/#', false],
+    ['kpp/v1/units/u1/frame', 'kpp/v1/units/+/frame', false],
+    ['#', '#', true],
+    ['#', '$SYS/#', false],
+    ['$SYS/#', '$SYS/#', true],
+  ])('%s covers %s: %s', (allowed, requested, expected) => {
+    expect(filterCovers(allowed, requested)).toBe(expected);
+  });
+});
+
+describe('ACL', () => {
+  const publishes: [string, string[]][] = [
+    ['kpp/v1/units/u1/frame', ['simulator', 'admin']],
+    ['kpp/v1/units/u1/z', ['simulator', 'admin']],
+    ['kpp/v1/units/u1/state', ['simulator', 'admin']],
+    ['kpp/v1/units/u1/meta', ['simulator', 'admin']],
+    ['kpp/v1/units/u1/cmd/ack', ['simulator', 'admin']],
+    ['kpp/v1/clock', ['simulator', 'admin']],
+    ['kpp/v1/health/simulator/s1', ['simulator', 'admin']],
+    ['kpp/v1/health/writer/w1', ['writer', 'admin']],
+    ['kpp/v1/health/broker/b1', ['admin']],
+    ['kpp/v1/units/u1/cmd', ['operator', 'admin']],
+    ['kpp/v1/alerts', ['admin']],
+    ['other/topic', ['admin']],
+    ['$SYS/x', []],
+    ['$kpp/dropped', []],
+  ];
+
+  it.each(publishes)('publish %s: only %j', (topic, allowed) => {
+    for (const role of [...ROLES, 'anonymous'] as const) {
+      expect([role, canPublish(role, topic)]).toEqual([role, allowed.includes(role)]);
+    }
+  });
+
+  it('lets every role read kpp/v1/#, only admin read outside it', () => {
+    for (const role of [...ROLES, 'anonymous'] as const) {
+      expect(canSubscribe(role, 'kpp/v1/#')).toBe(true);
+      expect(canSubscribe(role, 'kpp/v1/units/+/frame')).toBe(true);
+      expect(canSubscribe(role, '#')).toBe(role === 'admin');
+      expect(canSubscribe(role, '$SYS/#')).toBe(role === 'admin');
+      expect(canSubscribe(role, '$kpp/dropped')).toBe(false);
+    }
+  });
+
+  it('has an entry for every role', () => {
+    expect(Object.keys(ACL).sort()).toEqual([...ROLES, 'anonymous'].sort());
+  });
+});
