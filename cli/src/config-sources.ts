@@ -23,15 +23,3 @@ export function loadConfig<S extends Record<string, z.ZodType>>(
   if (!config.ok) throw new Error(config.reason.message);
   return config.value;
 }
-
-/** commander option parsers that fail with the option's name. */
-export const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got "${v}"`);
-  return n;
-};
-export const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
-  return n;
-};

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
+import { registerHistory } from './commands/history.js';
 import { registerSim } from './commands/sim.js';
+import { registerWriter } from './commands/writer.js';
 
 /** The `kpp` command: one module per subcommand, registered here from a plain list. */
 export function buildProgram(): Command {
   const program = new Command('kpp')
     .description('KPP Live: simulator, broker, writer and tools for the KPP telemetry stack')
     .showHelpAfterError();
-  for (const register of [registerSim]) register(program);
+  for (const register of [registerSim, registerWriter, registerHistory]) register(program);
   return program;
 }

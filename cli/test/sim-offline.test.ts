@@ -45,7 +45,7 @@ describe('kpp sim --offline', () => {
 
   it('rejects a bad flag value naming it', async () => {
     await expect(run(process.execPath, [KPP, 'sim', '--offline', '--units', 'lots'])).rejects.toMatchObject({
-      stderr: expect.stringContaining('--units must be an integer'),
+      stderr: expect.stringContaining('units = "lots" (from --units)'),
     });
     await expect(
       run(process.execPath, [KPP, 'sim', '--offline', '--ticks', '1'], { env: { ...process.env, KPP_SIM_RATE_HZ: '-3' } }),

@@ -21,7 +21,7 @@ export function envName(component: string, key: string): string {
 type Shape = Record<string, z.ZodType>;
 
 /** The innermost schema type name ('number', 'boolean', 'string', 'array', …). */
-function baseType(schema: z.ZodType): string {
+export function schemaFieldType(schema: z.ZodType): string {
   let def = (schema as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def;
   while (def.innerType && ['default', 'optional', 'nullable', 'prefault', 'catch', 'readonly'].includes(def.type)) {
     def = (def.innerType as unknown as { _zod: { def: typeof def } })._zod.def;
@@ -29,7 +29,7 @@ function baseType(schema: z.ZodType): string {
   return def.type;
 }
 
-function fromEnvString(raw: string, type: string): unknown {
+export function parseConfigText(raw: string, type: string): unknown {
   switch (type) {
     case 'number':
     case 'int':
@@ -65,14 +65,20 @@ export function resolveConfig<S extends Shape>(
     const name = envName(component, key);
     const raw = sources.env?.[name];
     if (raw === undefined) continue;
-    merged[key] = fromEnvString(raw, baseType(shape[key] as z.ZodType));
+    merged[key] = parseConfigText(raw, schemaFieldType(shape[key] as z.ZodType));
     origin[key] = name;
     shown[key] = raw;
   }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value === undefined || !(key in shape)) continue;
-    merged[key] = value;
-    delete shown[key];
+    // Flags arrive as text from the command line, like environment variables.
+    if (typeof value === 'string') {
+      merged[key] = parseConfigText(value, schemaFieldType(shape[key] as z.ZodType));
+      shown[key] = value;
+    } else {
+      merged[key] = value;
+      delete shown[key];
+    }
     origin[key] = `--${key.replace(/([A-Z])/g, '-$1').toLowerCase()}`;
   }
 

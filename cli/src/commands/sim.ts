@@ -5,26 +5,14 @@ import {
   runOffline,
   SimulatorService,
   simulatorConfigSchema,
+  type OfflineReport,
   type ParamsFile,
 } from '@kpp/simulator';
 import { createLogger, runUntilSignal } from '@kpp/runtime';
-import { int, loadConfig, num } from '../config-sources.js';
+import { loadConfig } from '../config-sources.js';
+import { addSchemaOptions, schemaFlags } from '../schema-options.js';
 
-interface SimFlags {
-  config?: string;
-  mqttUrl?: string;
-  username?: string;
-  password?: string;
-  units?: number;
-  rate?: number;
-  seed?: number;
-  noise?: number;
-  params?: string;
-  offline?: boolean;
-  ticks?: number;
-  realtime?: boolean;
-  json?: boolean;
-}
+const ALIASES = { rate: 'rateHz', params: 'paramsFile' };
 
 export function readParamsFile(path: string | undefined): ParamsFile | undefined {
   if (!path) return undefined;
@@ -40,58 +28,38 @@ export function readParamsFile(path: string | undefined): ParamsFile | undefined
 }
 
 export function registerSim(program: Command): void {
-  program
+  const cmd = program
     .command('sim')
     .description('run the plant simulator and publish frames to the broker (or --offline)')
-    .option('--config <file>', 'JSON config file')
-    .option('--mqtt-url <url>', 'broker URL (mqtt://, ws://)')
-    .option('--username <name>', 'broker user')
-    .option('--password <password>', 'broker password')
-    .option('--units <n>', 'number of units u1..uN', int('--units'))
-    .option('--rate <hz>', 'ticks per second', num('--rate'))
-    .option('--seed <n>', 'seed for parameter noise', int('--seed'))
-    .option('--noise <ratio>', 'relative spread of per-unit parameters', num('--noise'))
-    .option('--params <file>', 'JSON parameters: {"default": {...}, "units": {"u2": {...}}}')
     .option('--offline', 'run without MQTT and print a report')
-    .option('--ticks <n>', 'with --offline: ticks to run', int('--ticks'))
+    .option('--ticks <n>', 'with --offline: ticks to run', '600')
     .option('--realtime', 'with --offline: pace ticks on the real master clock')
-    .option('--json', 'print the report as JSON')
-    .action(async (flags: SimFlags) => {
-      const config = loadConfig(
-        'sim',
-        simulatorConfigSchema,
-        {
-          mqttUrl: flags.mqttUrl,
-          username: flags.username,
-          password: flags.password,
-          units: flags.units,
-          rateHz: flags.rate,
-          seed: flags.seed,
-          noise: flags.noise,
-          paramsFile: flags.params,
-        },
-        flags.config,
-      );
-      const params = readParamsFile(config.paramsFile);
-      if (flags.offline) {
-        const report = await runOffline({
-          units: config.units,
-          ticks: flags.ticks ?? 600,
-          rateHz: config.rateHz,
-          seed: config.seed,
-          noise: config.noise,
-          params,
-          realtime: flags.realtime,
-        });
-        process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : formatReport(report));
-        return;
-      }
-      const logger = createLogger();
-      await runUntilSignal([new SimulatorService(config, { logger, params })], logger);
-    });
+    .option('--json', 'print the report as JSON');
+  addSchemaOptions(cmd, simulatorConfigSchema, ALIASES);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const config = loadConfig('sim', simulatorConfigSchema, schemaFlags(opts, simulatorConfigSchema, ALIASES), opts.config as string | undefined);
+    const params = readParamsFile(config.paramsFile);
+    if (opts.offline) {
+      const ticks = Number(opts.ticks);
+      if (!Number.isInteger(ticks) || ticks < 1) throw new Error(`--ticks must be a positive integer, got "${String(opts.ticks)}"`);
+      const report = await runOffline({
+        units: config.units,
+        ticks,
+        rateHz: config.rateHz,
+        seed: config.seed,
+        noise: config.noise,
+        params,
+        realtime: Boolean(opts.realtime),
+      });
+      process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report));
+      return;
+    }
+    const logger = createLogger();
+    await runUntilSignal([new SimulatorService(config, { logger, params })], logger);
+  });
 }
 
-function formatReport(r: Awaited<ReturnType<typeof runOffline>>): string {
+function formatReport(r: OfflineReport): string {
   const kwh = (j: number) => (j / 3.6e6).toFixed(3);
   const lines = [
     `${r.units} units × ${r.ticks} ticks at ${r.rate_hz} Hz: ${r.sim_time_s.toFixed(1)} s simulated in ${r.wall_time_s.toFixed(2)} s`,

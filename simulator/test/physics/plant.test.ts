@@ -12,37 +12,37 @@ describe('default plant over 6000 ticks of 0.1 s', () => {
   it('closes its energy ledger at every frame: |residual|/E_in < 0.1 %', () => {
     let worst = 0;
     for (const f of frames) {
-      expect(f.e_in_j).toBeGreaterThan(0);
       const ratio = Math.abs(f.e_in_j - f.e_out_j - f.e_losses_j - f.e_stored_delta_j) / f.e_in_j;
-      worst = Math.max(worst, ratio, f.residual_ratio);
+      worst = Math.max(worst, f.e_in_j > 0 ? ratio : Infinity, f.residual_ratio);
     }
     expect(worst).toBeLessThan(0.001);
   });
 
   it('never puts out more than it takes in, and its mean net power is negative', () => {
-    for (const f of frames) expect(f.efficiency).toBeLessThan(1);
+    expect(Math.max(...frames.map((f) => f.efficiency))).toBeLessThan(1);
     expect(last.e_out_j).toBeLessThan(last.e_in_j);
     const meanNet = frames.reduce((s, f) => s + f.p_net_w, 0) / frames.length;
     expect(meanNet).toBeLessThan(0);
   });
 
   it('reads within the catalogue ranges the validator enforces', () => {
-    for (const f of frames) {
+    const outside: string[] = [];
+    frames.forEach((f, k) => {
       for (const spec of FIELD_CATALOGUE) {
-        const v = (f as unknown as Record<string, unknown>)[spec.name];
         if (spec.kind !== 'number') continue;
-        expect(typeof v).toBe('number');
-        expect(v as number).toBeGreaterThanOrEqual(spec.min);
-        expect(v as number).toBeLessThanOrEqual(spec.max);
+        const v = (f as unknown as Record<string, unknown>)[spec.name];
+        if (typeof v !== 'number' || !(v >= spec.min && v <= spec.max)) outside.push(`tick ${k}: ${spec.name} = ${String(v)}`);
       }
-    }
+    });
+    expect(outside).toEqual([]);
   });
 
   it('keeps its floaters accounted for', () => {
     const n = unit.params().floater_count;
-    for (const f of frames) {
-      expect(f.floaters_filling + f.floaters_rising + f.floaters_venting + f.floaters_falling + f.floaters_fault).toBe(n);
-    }
+    const totals = new Set(
+      frames.map((f) => f.floaters_filling + f.floaters_rising + f.floaters_venting + f.floaters_falling + f.floaters_fault),
+    );
+    expect([...totals]).toEqual([n]);
   });
 });
 
@@ -73,10 +73,11 @@ describe('PHYSICS.md reference figures (noise off)', () => {
   });
 
   it('drag reaches the net buoyant force at 4–5 m/s', () => {
-    // Free-running (no generator, no friction), the chain settles where drag eats the buoyancy.
+    // Free-running (no generator, no friction, a compressor big enough to fill every floater),
+    // the chain settles where drag eats the buoyancy.
     const unit = createUnit({
       noise: 0, control_mode: 'torque', load_torque_nm: 0, overspeed_trip_rpm: 10_000,
-      chain_friction_n: 0, viscous_friction_nspm: 0, bearing_friction_n: 0,
+      chain_friction_n: 0, viscous_friction_nspm: 0, bearing_friction_n: 0, compressor_capacity_m3ps: 20,
     }, 1);
     const last = run(unit, 1500);
     expect(last.chain_speed_mps as number).toBeGreaterThan(4);
