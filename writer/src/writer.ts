@@ -1,5 +1,5 @@
 import { encodeHealth, topics } from '@kpp/protocol';
-import { ProcessMetricsSampler, silentLogger, type Logger } from '@kpp/runtime';
+import { LatencyWindow, ProcessMetricsSampler, silentLogger, type Logger } from '@kpp/runtime';
 import { systemClock, type Clock } from './clock.js';
 import type { WriterConfig } from './config.js';
 import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
@@ -52,6 +52,8 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   let healthTimer: unknown;
   let previous: { counters: WriterCounters; at: number } | undefined;
   let processMetrics: ProcessMetricsSampler | undefined;
+  // Tick ts → frame received here: the pipeline's end-to-end latency as operators feel it.
+  const latency = new LatencyWindow();
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let bootstrapped = false;
   let bootstrapCancelled = false;
@@ -131,7 +133,10 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
       log.error({ err, topic }, 'message handler failed');
       result = { kind: 'reject', code: 'WRITER_ERROR', message: err instanceof Error ? err.message : String(err) };
     }
-    if (result.kind === 'point') return spoolThenAck(result.line, ack);
+    if (result.kind === 'point') {
+      if (result.ts !== undefined) latency.record(clock.now() - result.ts);
+      return spoolThenAck(result.line, ack);
+    }
     if (result.kind === 'reject') rejectInput(topic, payload, result.code, result.message);
     ack();
   }
@@ -139,7 +144,10 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   function reportHealth(): void {
     const now = clock.now();
     const c = counters();
-    const health = writerHealth(config.instance, now, c, previous?.counters, previous ? now - previous.at : 0, processMetrics?.sample());
+    const health = writerHealth(config.instance, now, c, previous?.counters, previous ? now - previous.at : 0, {
+      ...processMetrics?.sample(),
+      ...latencyMetrics(latency.take()),
+    });
     previous = { counters: c, at: now };
     input?.publishRetained(topics.health('writer', config.instance, config.topicRoot), encodeHealth(health));
     const line = toLine(healthPoint(health));
@@ -262,4 +270,8 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
       };
     },
   };
+}
+
+function latencyMetrics(l: ReturnType<LatencyWindow['take']>): Record<string, number> {
+  return { frame_latency_p50_ms: l.p50, frame_latency_p99_ms: l.p99, frame_latency_max_ms: l.max };
 }

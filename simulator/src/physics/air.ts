@@ -33,7 +33,10 @@ export function airVolume(w: WaterColumn, volumeM3: number, pvJ: number, depthM:
 
 export function airPotential(w: WaterColumn, pvJ: number, massKg: number, depthM: number): number {
   if (pvJ <= 0) return 0;
-  return pvJ * Math.log(pressureAt(w, depthM) / w.atmosphericPressurePa) - massKg * w.gravityMps2 * depthM;
+  return (
+    pvJ * Math.log(pressureAt(w, depthM) / w.atmosphericPressurePa) -
+    massKg * w.gravityMps2 * depthM
+  );
 }
 
 /**

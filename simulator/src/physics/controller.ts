@@ -71,7 +71,10 @@ export class GeneratorController {
     if (i.mode === 'power') {
       const powerW = this.lastTorqueNm * i.generatorRadps * i.generatorEfficiency;
       const error = (i.loadPowerW * i.modulation - powerW) / i.ratedPowerW;
-      this.powerTargetMps = Math.min(i.ratedSpeedMps, Math.max(0, this.powerTargetMps + POWER_LOOP_GAIN_MPS2 * error * dtS));
+      this.powerTargetMps = Math.min(
+        i.ratedSpeedMps,
+        Math.max(0, this.powerTargetMps + POWER_LOOP_GAIN_MPS2 * error * dtS),
+      );
       target = Math.min(this.powerTargetMps, TRIP_MARGIN * i.tripSpeedMps);
     }
     const kp = (i.massKg * i.bandwidthRadps) / i.forcePerTorque;

@@ -122,7 +122,8 @@ export class Drivetrain {
       const mEng = this.massDisengagedKg + this.flywheelMassKg;
       const fTry = drive0 - coulomb - f.dragNpm2s2 * v0 * v0 - f.viscousNspm * v0 - genN - k2c * v0;
       const clutchTorque =
-        this.spec.flywheelInertiaKgm2 * this.ratio * (fTry / mEng) + f.flywheelFrictionNms * this.flywheelRadps;
+        this.spec.flywheelInertiaKgm2 * this.ratio * (fTry / mEng) +
+        f.flywheelFrictionNms * this.flywheelRadps;
       if (clutchTorque < 0) this.clutchEngaged = false;
     }
     const engaged = this.clutchEngaged && hasFlywheel;
@@ -173,7 +174,12 @@ export class Drivetrain {
     const accel = (v1 - v0) / h;
     this.torqueNm = torque;
     this.tensionN =
-      genN + f.bearingN + f.brakeN + f.jamN + flyN + (this.driveMassDisengagedKg + (engaged ? this.flywheelMassKg : 0)) * accel;
+      genN +
+      f.bearingN +
+      f.brakeN +
+      f.jamN +
+      flyN +
+      (this.driveMassDisengagedKg + (engaged ? this.flywheelMassKg : 0)) * accel;
 
     this.speedMps = v1;
     this.freeForceN =

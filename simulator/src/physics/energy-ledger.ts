@@ -65,7 +65,15 @@ export class EnergyLedger {
 
   /** Losses that end up as heat in the tank water. */
   waterHeatJ(): number {
-    return this.dragJ + this.chainFrictionJ + this.throttleJ + this.fillJ + this.spillJ + this.ventJ + this.h1LossJ;
+    return (
+      this.dragJ +
+      this.chainFrictionJ +
+      this.throttleJ +
+      this.fillJ +
+      this.spillJ +
+      this.ventJ +
+      this.h1LossJ
+    );
   }
 
   residualJ(storedNowJ: number): number {
@@ -97,7 +105,13 @@ export interface LedgerSnapshot {
     vent_j: number;
     h1_j: number;
   };
-  stored: { kinetic_j: number; air_j: number; shell_j: number; receiver_j: number; total_j: number };
+  stored: {
+    kinetic_j: number;
+    air_j: number;
+    shell_j: number;
+    receiver_j: number;
+    total_j: number;
+  };
   shaft_j: number;
   air_work_j: number;
   fills: number;

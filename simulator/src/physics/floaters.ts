@@ -8,7 +8,14 @@
  * ρ may be the aerated ρ_eff of hypothesis H1.
  */
 import { AIR_MOLAR_MASS_KGPMOL, GAS_CONSTANT_JPMOLK } from './constants.js';
-import { airPotential, moveAir, newAirParcel, pressureAt, type AirParcel, type WaterColumn } from './air.js';
+import {
+  airPotential,
+  moveAir,
+  newAirParcel,
+  pressureAt,
+  type AirParcel,
+  type WaterColumn,
+} from './air.js';
 import {
   depthAt,
   regionAt,
@@ -160,7 +167,10 @@ export class FloaterSet {
   private floaterForce(i: number, u: number, z: number): number {
     const pv = this.pv[i] as number;
     const w = this.water;
-    const airUp = pv > 0 ? w.densityKgpm3 * w.gravityMps2 * Math.min(this.spec.volumeM3, pv / pressureAt(w, z)) : 0;
+    const airUp =
+      pv > 0
+        ? w.densityKgpm3 * w.gravityMps2 * Math.min(this.spec.volumeM3, pv / pressureAt(w, z))
+        : 0;
     const up = airUp - (this.mass[i] as number) * w.gravityMps2 - this.shellWeight(u);
     return up * upSlopeAt(this.geometry, u);
   }
@@ -218,9 +228,11 @@ export class FloaterSet {
         const end = target < b ? target : b;
         // Straight sides inline; the turns need trigonometry.
         const zB =
-          end >= uRiseStart && end < uRiseEnd ? g.bottomCentreM - (end - uRiseStart)
-          : end >= uFallStart && end < uFallEnd ? g.topCentreM + (end - uFallStart)
-          : depthAt(g, end);
+          end >= uRiseStart && end < uRiseEnd
+            ? g.bottomCentreM - (end - uRiseStart)
+            : end >= uFallStart && end < uFallEnd
+              ? g.topCentreM + (end - uFallStart)
+              : depthAt(g, end);
         work += (u >= uFallStart && u < uFallEnd ? this.weightFallingN : this.weightN) * (zB - zA);
         if (air.pvJ > 0) {
           air.depthM = zA;
@@ -355,5 +367,10 @@ export interface FloaterSurvey {
 }
 
 export function newFloaterSurvey(): FloaterSurvey {
-  return { airJ: 0, shellJ: 0, airM3: 0, counts: { filling: 0, rising: 0, venting: 0, falling: 0, fault: 0 } };
+  return {
+    airJ: 0,
+    shellJ: 0,
+    airM3: 0,
+    counts: { filling: 0, rising: 0, venting: 0, falling: 0, fault: 0 },
+  };
 }

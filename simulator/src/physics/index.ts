@@ -2,7 +2,13 @@
  * Public API of the physics engine: a pure, deterministic model of a KPP unit.
  * No I/O, no clock, no Math.random — time comes in through UnitModel.step(dtS).
  */
-export { createUnit, createUnitModel, UnitModel, type RunCommand, type UnitOptions } from './unit-model.js';
+export {
+  createUnit,
+  createUnitModel,
+  UnitModel,
+  type RunCommand,
+  type UnitOptions,
+} from './unit-model.js';
 export {
   PARAM_SPECS,
   DEFAULT_PARAMS,

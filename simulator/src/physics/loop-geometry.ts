@@ -33,7 +33,11 @@ export interface LoopGeometry {
   topCentreM: number;
 }
 
-export function loopGeometry(tankHeightM: number, ventDepthM: number, radiusM: number): LoopGeometry {
+export function loopGeometry(
+  tankHeightM: number,
+  ventDepthM: number,
+  radiusM: number,
+): LoopGeometry {
   const quarterM = (Math.PI * radiusM) / 2;
   const straightM = tankHeightM - ventDepthM - 2 * radiusM;
   const uRiseStart = quarterM;

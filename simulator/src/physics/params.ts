@@ -99,13 +99,36 @@ const n = (
   description: string,
   live: boolean,
   noise?: 'scale' | 'loss',
-): SpecBody => ({ kind: 'number', unit, min, max, default: def, description, live, ...(noise ? { noise } : {}) });
+): SpecBody => ({
+  kind: 'number',
+  unit,
+  min,
+  max,
+  default: def,
+  description,
+  live,
+  ...(noise ? { noise } : {}),
+});
 const b = (def: boolean, description: string): SpecBody => ({
-  kind: 'boolean', unit: '', min: 0, max: 1, default: def, description, live: true,
+  kind: 'boolean',
+  unit: '',
+  min: 0,
+  max: 1,
+  default: def,
+  description,
+  live: true,
 });
 
 const SPECS: Record<ParamName, SpecBody> = {
-  floater_count: { kind: 'integer', unit: '', min: 1, max: 1000, default: 66, description: 'floaters on the chain loop', live: false },
+  floater_count: {
+    kind: 'integer',
+    unit: '',
+    min: 1,
+    max: 1000,
+    default: 66,
+    description: 'floaters on the chain loop',
+    live: false,
+  },
   floater_volume_m3: n('m³', 0.01, 10, 0.4, 'inner volume of a floater (air it can hold)', false),
   shell_mass_kg: n('kg', 0.1, 2000, 16, 'mass of a floater shell', false, 'scale'),
   shell_volume_m3: n('m³', 0, 1, 0.002, 'volume of the shell material (displaces water)', false),
@@ -116,7 +139,14 @@ const SPECS: Record<ParamName, SpecBody> = {
   water_density_kgpm3: n('kg/m³', 900, 1100, 1000, 'water density', false),
   gravity_mps2: n('m/s²', 1, 30, 9.81, 'gravitational acceleration', false),
   atmospheric_pressure_pa: n('Pa', 50_000, 120_000, 101_325, 'atmospheric pressure', false),
-  ambient_temp_c: n('°C', -20, 50, 20, 'ambient and initial water temperature; air is isothermal at it', false),
+  ambient_temp_c: n(
+    '°C',
+    -20,
+    50,
+    20,
+    'ambient and initial water temperature; air is isothermal at it',
+    false,
+  ),
   sprocket_radius_m: n('m', 0.1, 5, 1.2, 'sprocket (and loop turn) radius', false),
   chain_mass_kg: n('kg', 0, 100_000, 1000, 'mass of the chain loop', false),
   sprocket_inertia_kgm2: n('kg·m²', 0, 100_000, 400, 'moment of inertia of the sprockets', false),
@@ -127,32 +157,118 @@ const SPECS: Record<ParamName, SpecBody> = {
   generator_rated_power_w: n('W', 1000, 1e7, 530_000, 'generator rated electrical power', true),
   generator_rated_rpm: n('rpm', 10, 5000, 375, 'generator rated speed', true),
   overspeed_trip_rpm: n('rpm', 10, 10_000, 450, 'generator overspeed trip', true),
-  flywheel_inertia_kgm2: n('kg·m²', 0, 100_000, 500, 'flywheel inertia behind the one-way clutch', false),
-  flywheel_friction_nms: n('N·m·s', 0, 1000, 0.5, 'flywheel windage and bearing drag per rad/s', true, 'scale'),
+  flywheel_inertia_kgm2: n(
+    'kg·m²',
+    0,
+    100_000,
+    500,
+    'flywheel inertia behind the one-way clutch',
+    false,
+  ),
+  flywheel_friction_nms: n(
+    'N·m·s',
+    0,
+    1000,
+    0.5,
+    'flywheel windage and bearing drag per rad/s',
+    true,
+    'scale',
+  ),
   chain_friction_n: n('N', 0, 1e6, 300, 'Coulomb friction of chain and guides', true, 'scale'),
   viscous_friction_nspm: n('N·s/m', 0, 1e6, 100, 'viscous friction of the chain', true, 'scale'),
-  bearing_friction_n: n('N', 0, 1e6, 200, 'main bearing friction, referred to the chain (heats the bearing)', true, 'scale'),
+  bearing_friction_n: n(
+    'N',
+    0,
+    1e6,
+    200,
+    'main bearing friction, referred to the chain (heats the bearing)',
+    true,
+    'scale',
+  ),
   brake_force_n: n('N', 0, 1e7, 300_000, 'holding brake, applied when stopped or tripped', true),
   control_mode: {
-    kind: 'enum', unit: '', min: 0, max: CONTROL_MODES.length - 1, default: 'speed', values: CONTROL_MODES, live: true,
+    kind: 'enum',
+    unit: '',
+    min: 0,
+    max: CONTROL_MODES.length - 1,
+    default: 'speed',
+    values: CONTROL_MODES,
+    live: true,
     description: 'generator control: speed (PI on chain speed), torque or power setpoint',
   },
   target_speed_mps: n('m/s', 0, 5, 1, 'chain speed target in speed mode', true),
   load_torque_nm: n('N·m', 0, 1e6, 3450, 'generator torque setpoint in torque mode', true),
   load_power_w: n('W', 0, 1e7, 80_000, 'electrical power setpoint in power mode', true),
-  speed_loop_bandwidth_radps: n('rad/s', 0.01, 10, 0.5, 'speed controller bandwidth (gains follow the inertia)', true),
+  speed_loop_bandwidth_radps: n(
+    'rad/s',
+    0.01,
+    10,
+    0.5,
+    'speed controller bandwidth (gains follow the inertia)',
+    true,
+  ),
   compressor_efficiency: n('', 0.1, 1, 0.7, 'compressor isothermal efficiency', true, 'loss'),
-  compressor_capacity_m3ps: n('m³/s', 0, 100, 2.5, 'compressor free-air delivery at full duty', true, 'scale'),
-  injection_margin_pa: n('Pa', 0, 200_000, 0, 'valve and line margin above the water pressure at the injector', true),
+  compressor_capacity_m3ps: n(
+    'm³/s',
+    0,
+    100,
+    2.5,
+    'compressor free-air delivery at full duty',
+    true,
+    'scale',
+  ),
+  injection_margin_pa: n(
+    'Pa',
+    0,
+    200_000,
+    0,
+    'valve and line margin above the water pressure at the injector',
+    true,
+  ),
   receiver_volume_m3: n('m³', 0.1, 10_000, 20, 'air receiver volume', false),
-  receiver_min_over_pa: n('Pa', 0, 1e6, 20_000, 'receiver pressure kept above the injection requirement (bottom of the band)', true),
-  receiver_band_pa: n('Pa', 10, 1e6, 20_000, 'receiver control band: duty falls from 1 to 0 across it', true),
+  receiver_min_over_pa: n(
+    'Pa',
+    0,
+    1e6,
+    20_000,
+    'receiver pressure kept above the injection requirement (bottom of the band)',
+    true,
+  ),
+  receiver_band_pa: n(
+    'Pa',
+    10,
+    1e6,
+    20_000,
+    'receiver control band: duty falls from 1 to 0 across it',
+    true,
+  ),
   h1_enabled: b(false, 'H1 nanobubbles: aerate the falling side'),
-  h1_void_fraction: n('', 0, 0.2, 1e-5, 'H1 void fraction α (ρ_eff = (1−α) ρ_w on the falling side)', true),
-  h1_drag_reduction: n('', 0, 0.5, 0, 'H1 claimed drag reduction on the falling side (fraction)', true),
+  h1_void_fraction: n(
+    '',
+    0,
+    0.2,
+    1e-5,
+    'H1 void fraction α (ρ_eff = (1−α) ρ_w on the falling side)',
+    true,
+  ),
+  h1_drag_reduction: n(
+    '',
+    0,
+    0.5,
+    0,
+    'H1 claimed drag reduction on the falling side (fraction)',
+    true,
+  ),
   h1_power_w: n('W', 0, 1e6, 3000, 'H1 bubble generator power (energy in)', true),
   h2_enabled: b(false, 'H2 isothermal expansion: fill partly at depth and let the air expand'),
-  h2_fill_fraction: n('', 0.01, 1, 0.5, 'H2 fill fraction of the floater volume at the injector', true),
+  h2_fill_fraction: n(
+    '',
+    0.01,
+    1,
+    0.5,
+    'H2 fill fraction of the floater volume at the injector',
+    true,
+  ),
   h3_enabled: b(false, 'H3 pulse and coast: square-wave the load around its setpoint'),
   h3_period_s: n('s', 1, 3600, 20, 'H3 pulse-and-coast period', true),
   h3_depth: n('', 0, 1, 0.2, 'H3 modulation depth (fraction of the setpoint)', true),
@@ -175,15 +291,25 @@ export const DEFAULT_PARAMS: Readonly<PlantParams> = Object.freeze(
 function coerce(spec: ParamSpec, value: unknown): Result<ParamValue> {
   const name = spec.name;
   if (spec.kind === 'boolean') {
-    return typeof value === 'boolean' ? ok(value) : reject('WRONG_TYPE', `${name} must be a boolean`);
+    return typeof value === 'boolean'
+      ? ok(value)
+      : reject('WRONG_TYPE', `${name} must be a boolean`);
   }
   if (spec.kind === 'enum') {
     const values = spec.values ?? [];
     if (typeof value === 'string' && values.includes(value)) return ok(value);
-    if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < values.length) {
+    if (
+      typeof value === 'number' &&
+      Number.isInteger(value) &&
+      value >= 0 &&
+      value < values.length
+    ) {
       return ok(values[value] as string);
     }
-    return reject('OUT_OF_RANGE', `${name} must be one of ${values.join(', ')} (or its index 0..${values.length - 1})`);
+    return reject(
+      'OUT_OF_RANGE',
+      `${name} must be one of ${values.join(', ')} (or its index 0..${values.length - 1})`,
+    );
   }
   if (typeof value !== 'number') return reject('WRONG_TYPE', `${name} must be a number`);
   if (!Number.isFinite(value)) return reject('NOT_FINITE', `${name} must be finite`);
@@ -191,7 +317,10 @@ function coerce(spec: ParamSpec, value: unknown): Result<ParamValue> {
     return reject('WRONG_TYPE', `${name} must be an integer`);
   }
   if (value < spec.min || value > spec.max) {
-    return reject('OUT_OF_RANGE', `${name} = ${value} is outside [${spec.min}, ${spec.max}] ${spec.unit}`.trimEnd());
+    return reject(
+      'OUT_OF_RANGE',
+      `${name} = ${value} is outside [${spec.min}, ${spec.max}] ${spec.unit}`.trimEnd(),
+    );
   }
   return ok(value);
 }
@@ -242,7 +371,8 @@ export function structuralChange(a: Readonly<PlantParams>, b: Readonly<PlantPara
 export function noiseDraws(seed: number | string): Float64Array {
   const rand = mulberry32(seedFrom(seed));
   const draws = new Float64Array(PARAM_SPECS.length);
-  for (let i = 0; i < PARAM_SPECS.length; i++) draws[i] = PARAM_SPECS[i]?.noise ? 2 * rand() - 1 : 0;
+  for (let i = 0; i < PARAM_SPECS.length; i++)
+    draws[i] = PARAM_SPECS[i]?.noise ? 2 * rand() - 1 : 0;
   return draws;
 }
 
@@ -267,7 +397,11 @@ export type UnitParams = PlantParams;
  * Full parameters for a unit from overrides and a fleet-wide noise spread (the seed that
  * draws the noise goes to createUnit). Overrides are programmer input: invalid ones throw.
  */
-export function unitParams(overrides: Readonly<Partial<PlantParams>>, noise: number, _seed?: number): PlantParams {
+export function unitParams(
+  overrides: Readonly<Partial<PlantParams>>,
+  noise: number,
+  _seed?: number,
+): PlantParams {
   const r = validateParams({ ...overrides, noise });
   if (!r.ok) throw new RangeError(`unitParams: ${r.reason.message}`);
   return r.value;

@@ -33,7 +33,8 @@ export class Thermal {
     this.waterC = ambientC;
     this.bearingC = ambientC;
     this.dischargeC = ambientC;
-    this.waterHeatCapacityJpk = waterDensityKgpm3 * TANK_AREA_M2 * tankHeightM * WATER_SPECIFIC_HEAT_JPKGK;
+    this.waterHeatCapacityJpk =
+      waterDensityKgpm3 * TANK_AREA_M2 * tankHeightM * WATER_SPECIFIC_HEAT_JPKGK;
   }
 
   /**
@@ -50,7 +51,12 @@ export class Thermal {
   ): void {
     const waterPowerW = waterHeatJ / dtS;
     const waterTarget = this.ambientC + waterPowerW / TANK_COOLING_WPK;
-    this.waterC = relax(this.waterC, waterTarget, dtS, this.waterHeatCapacityJpk / TANK_COOLING_WPK);
+    this.waterC = relax(
+      this.waterC,
+      waterTarget,
+      dtS,
+      this.waterHeatCapacityJpk / TANK_COOLING_WPK,
+    );
 
     const cooling = BEARING_COOLING_WPK * bearingCoolingFactor;
     const bearingTarget = this.waterC + bearingHeatJ / dtS / cooling;
@@ -60,7 +66,9 @@ export class Thermal {
     const ambientK = this.ambientC + KELVIN_OFFSET;
     const running = compressorDuty > 0 && pressureRatio > 1;
     const hotK = ambientK * Math.pow(Math.max(1, pressureRatio), (AIR_GAMMA - 1) / AIR_GAMMA);
-    const dischargeTarget = running ? this.ambientC + (hotK - ambientK) * Math.min(1, 0.5 + compressorDuty) : this.ambientC;
+    const dischargeTarget = running
+      ? this.ambientC + (hotK - ambientK) * Math.min(1, 0.5 + compressorDuty)
+      : this.ambientC;
     this.dischargeC = relax(this.dischargeC, dischargeTarget, dtS, DISCHARGE_TIME_CONSTANT_S);
   }
 }

@@ -25,7 +25,13 @@ import { Compressor } from './compressor.js';
 import { GeneratorController, type ControllerInputs } from './controller.js';
 import { Drivetrain, type SubstepForces } from './drivetrain.js';
 import { EnergyLedger, type LedgerSnapshot } from './energy-ledger.js';
-import { FloaterSet, INJECTOR_OFF, INJECTOR_ON, INJECTOR_STUCK, newFloaterSurvey } from './floaters.js';
+import {
+  FloaterSet,
+  INJECTOR_OFF,
+  INJECTOR_ON,
+  INJECTOR_STUCK,
+  newFloaterSurvey,
+} from './floaters.js';
 import { loopGeometry } from './loop-geometry.js';
 import {
   effectiveParams,
@@ -70,13 +76,34 @@ export class UnitModel {
   private plant!: Plant;
   private readonly controller = new GeneratorController();
   private readonly forces: SubstepForces = {
-    chainCoulombN: 0, viscousNspm: 0, bearingN: 0, brakeN: 0, jamN: 0, dragNpm2s2: 0,
-    generatorTorqueNm: 0, gearboxEfficiency: 1, generatorEfficiency: 1, flywheelFrictionNms: 0,
+    chainCoulombN: 0,
+    viscousNspm: 0,
+    bearingN: 0,
+    brakeN: 0,
+    jamN: 0,
+    dragNpm2s2: 0,
+    generatorTorqueNm: 0,
+    gearboxEfficiency: 1,
+    generatorEfficiency: 1,
+    flywheelFrictionNms: 0,
   };
   private readonly control: ControllerInputs = {
-    mode: 'speed', speedMps: 0, generatorRadps: 0, modulation: 1, targetSpeedMps: 0, loadTorqueNm: 0,
-    loadPowerW: 0, bandwidthRadps: 1, massKg: 1, forcePerTorque: 1, freeForceN: 0, ratedPowerW: 1, ratedRadps: 1,
-    generatorEfficiency: 1, ratedSpeedMps: 1, tripSpeedMps: 1,
+    mode: 'speed',
+    speedMps: 0,
+    generatorRadps: 0,
+    modulation: 1,
+    targetSpeedMps: 0,
+    loadTorqueNm: 0,
+    loadPowerW: 0,
+    bandwidthRadps: 1,
+    massKg: 1,
+    forcePerTorque: 1,
+    freeForceN: 0,
+    ratedPowerW: 1,
+    ratedRadps: 1,
+    generatorEfficiency: 1,
+    ratedSpeedMps: 1,
+    tripSpeedMps: 1,
   };
   private readonly survey = newFloaterSurvey();
   // Powers over the last step (W).
@@ -85,7 +112,11 @@ export class UnitModel {
   private pCompressorW = 0;
   private pInW = 0;
 
-  constructor(params: PlantParams, readonly seed: number | string, options: UnitOptions = {}) {
+  constructor(
+    params: PlantParams,
+    readonly seed: number | string,
+    options: UnitOptions = {},
+  ) {
     this.nominal = params;
     this.draws = noiseDraws(seed);
     this.eff = effectiveParams(params, this.draws);
@@ -216,7 +247,11 @@ export class UnitModel {
     };
     const geometry = loopGeometry(p.tank_height_m, p.vent_depth_m, p.sprocket_radius_m);
     const injectionPa = pressureAt(water, p.tank_height_m) + p.injection_margin_pa;
-    const compressor = new Compressor(p.receiver_volume_m3, p.atmospheric_pressure_pa, injectionPa + p.receiver_min_over_pa);
+    const compressor = new Compressor(
+      p.receiver_volume_m3,
+      p.atmospheric_pressure_pa,
+      injectionPa + p.receiver_min_over_pa,
+    );
     const floaters = new FloaterSet(
       {
         count: p.floater_count,
@@ -232,7 +267,9 @@ export class UnitModel {
     const drivetrain = new Drivetrain({
       radiusM: p.sprocket_radius_m,
       gearRatio: p.gear_ratio,
-      chainSideMassKg: p.floater_count * (p.shell_mass_kg + 0.5 * p.water_density_kgpm3 * p.floater_volume_m3) + p.chain_mass_kg,
+      chainSideMassKg:
+        p.floater_count * (p.shell_mass_kg + 0.5 * p.water_density_kgpm3 * p.floater_volume_m3) +
+        p.chain_mass_kg,
       sprocketInertiaKgm2: p.sprocket_inertia_kgm2,
       generatorInertiaKgm2: p.generator_inertia_kgm2,
       flywheelInertiaKgm2: p.flywheel_inertia_kgm2,
@@ -261,7 +298,8 @@ export class UnitModel {
 
   /** Advances the unit by dtS seconds (sub-steps inside). Does nothing while paused. */
   step(dtS: number): void {
-    if (!(dtS > 0) || !Number.isFinite(dtS)) throw new RangeError(`step: dtS must be a positive number, got ${dtS}`);
+    if (!(dtS > 0) || !Number.isFinite(dtS))
+      throw new RangeError(`step: dtS must be a positive number, got ${dtS}`);
     if (this.state === 'paused') return;
     const { ledger, thermal, compressor } = this.plant;
     const e0 = ledger.electricalJ;
@@ -295,9 +333,10 @@ export class UnitModel {
     const injectionPa = this.injectionPa();
 
     // Compressor: ideal work is the receiver's exergy gain; the rest of the input is loss.
-    const duty = running && !this.has('compressor_failure')
-      ? compressor.dutyFor(injectionPa, p.receiver_min_over_pa, p.receiver_band_pa)
-      : 0;
+    const duty =
+      running && !this.has('compressor_failure')
+        ? compressor.dutyFor(injectionPa, p.receiver_min_over_pa, p.receiver_band_pa)
+        : 0;
     const ideal = compressor.charge(duty, p.compressor_capacity_m3ps, h);
     if (ideal > 0) {
       const input = ideal / p.compressor_efficiency;
@@ -310,7 +349,11 @@ export class UnitModel {
       ledger.h1LossJ += p.h1_power_w * h;
     }
 
-    floaters.injectorMode = !running ? INJECTOR_OFF : this.has('stuck_injection_valve') ? INJECTOR_STUCK : INJECTOR_ON;
+    floaters.injectorMode = !running
+      ? INJECTOR_OFF
+      : this.has('stuck_injection_valve')
+        ? INJECTOR_STUCK
+        : INJECTOR_ON;
     floaters.injectionPa = injectionPa;
     floaters.fillTargetPvJ = this.fillTargetPvJ(injectionPa);
 
@@ -321,13 +364,16 @@ export class UnitModel {
     f.flywheelFrictionNms = p.flywheel_friction_nms;
     f.chainCoulombN = p.chain_friction_n;
     f.viscousNspm = p.viscous_friction_nspm;
-    f.bearingN = p.bearing_friction_n * (this.has('bearing_overheating') ? FAULT_BEARING_FRICTION_FACTOR : 1);
+    f.bearingN =
+      p.bearing_friction_n * (this.has('bearing_overheating') ? FAULT_BEARING_FRICTION_FACTOR : 1);
     f.brakeN = running ? 0 : p.brake_force_n;
     f.jamN = this.has('chain_jam') ? JAM_FORCE_N : 0;
     const falling = floaters.fallingCount;
     const rhoFalling = this.fallingDensity() * (p.h1_enabled ? 1 - p.h1_drag_reduction : 1);
     f.dragNpm2s2 =
-      0.5 * p.drag_coefficient * p.floater_area_m2 *
+      0.5 *
+      p.drag_coefficient *
+      p.floater_area_m2 *
       (p.water_density_kgpm3 * (floaters.count - falling) + rhoFalling * falling);
     f.generatorTorqueNm = running ? this.controllerTorque(h, t, ratio) : 0;
 
@@ -343,7 +389,11 @@ export class UnitModel {
     ledger.fills += floaters.fills;
     ledger.fillFailures += floaters.fillFailures;
 
-    if (drivetrain.generatorRadps() * RPM_PER_RADPS > p.overspeed_trip_rpm && this.state !== 'tripped') this.trip();
+    if (
+      drivetrain.generatorRadps() * RPM_PER_RADPS > p.overspeed_trip_rpm &&
+      this.state !== 'tripped'
+    )
+      this.trip();
   }
 
   private controllerTorque(h: number, t: number, ratio: number): number {
@@ -353,7 +403,11 @@ export class UnitModel {
     c.mode = p.control_mode;
     c.speedMps = d.speedMps;
     c.generatorRadps = d.generatorRadps();
-    c.modulation = p.h3_enabled ? ((t % p.h3_period_s) < p.h3_period_s / 2 ? 1 + p.h3_depth : 1 - p.h3_depth) : 1;
+    c.modulation = p.h3_enabled
+      ? t % p.h3_period_s < p.h3_period_s / 2
+        ? 1 + p.h3_depth
+        : 1 - p.h3_depth
+      : 1;
     c.targetSpeedMps = p.target_speed_mps;
     c.loadTorqueNm = p.load_torque_nm;
     c.loadPowerW = p.load_power_w;
@@ -373,7 +427,13 @@ export class UnitModel {
 
   // ---- readings --------------------------------------------------------------------------
 
-  private storedJ(): { kineticJ: number; airJ: number; shellJ: number; receiverJ: number; totalJ: number } {
+  private storedJ(): {
+    kineticJ: number;
+    airJ: number;
+    shellJ: number;
+    receiverJ: number;
+    totalJ: number;
+  } {
     const { floaters, drivetrain, compressor } = this.plant;
     const kineticJ = drivetrain.kineticJ();
     const { airJ, shellJ } = floaters.survey(drivetrain.positionM, this.survey);
@@ -444,7 +504,8 @@ export class UnitModel {
       generator_torque_nm: drivetrain.torqueNm,
       chain_tension_n: drivetrain.tensionN,
       clutch_engaged: drivetrain.clutchEngaged,
-      flywheel_energy_j: 0.5 * p.flywheel_inertia_kgm2 * drivetrain.flywheelRadps * drivetrain.flywheelRadps,
+      flywheel_energy_j:
+        0.5 * p.flywheel_inertia_kgm2 * drivetrain.flywheelRadps * drivetrain.flywheelRadps,
       p_el_w: this.pElW,
       p_mech_w: this.pShaftW,
       p_compressor_w: this.pCompressorW,

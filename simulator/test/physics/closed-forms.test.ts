@@ -17,15 +17,24 @@ const FRICTIONLESS = {
 
 describe('single floater terminal rise speed', () => {
   it('matches buoyancy = weight + drag within 1 %', () => {
-    const V = 0.4, Vs = 0.002, ms = 16, A = 0.2, Cd = 0.8, H = 25, r = 1.2;
-    const unit = createUnit({
-      ...FRICTIONLESS,
-      floater_count: 1,
-      chain_mass_kg: 0,
-      sprocket_inertia_kgm2: 0,
-      generator_inertia_kgm2: 0,
-      flywheel_inertia_kgm2: 0,
-    }, 1);
+    const V = 0.4,
+      Vs = 0.002,
+      ms = 16,
+      A = 0.2,
+      Cd = 0.8,
+      H = 25,
+      r = 1.2;
+    const unit = createUnit(
+      {
+        ...FRICTIONLESS,
+        floater_count: 1,
+        chain_mass_kg: 0,
+        sprocket_inertia_kgm2: 0,
+        generator_inertia_kgm2: 0,
+        flywheel_inertia_kgm2: 0,
+      },
+      1,
+    );
     // One floater sits at loop coordinate u = chain position; the rising side runs from
     // u = πr/2 (depth H − r) to u = πr/2 + (H − 2r) (depth r), one metre of depth per metre.
     const riseStart = (Math.PI * r) / 2;
@@ -47,7 +56,8 @@ describe('single floater terminal rise speed', () => {
 });
 
 describe('compressor energy per fill', () => {
-  const V = 0.4, H = 25;
+  const V = 0.4,
+    H = 25;
   const pB = P_ATM + RHO * G * H; // no valve margin: PHYSICS.md's 346.6 kPa
   const vAtm = (V * pB) / P_ATM;
   const wIso = P_ATM * vAtm * Math.log(pB / P_ATM);
@@ -60,13 +70,16 @@ describe('compressor energy per fill', () => {
 
   it('equals W_iso/η within 0.5 % with the receiver just above p_b', () => {
     // A large receiver held 200–300 Pa above p_b makes throttling negligible.
-    const unit = createUnit({
-      noise: 0,
-      injection_margin_pa: 0,
-      receiver_volume_m3: 1000,
-      receiver_min_over_pa: 200,
-      receiver_band_pa: 100,
-    }, 1);
+    const unit = createUnit(
+      {
+        noise: 0,
+        injection_margin_pa: 0,
+        receiver_volume_m3: 1000,
+        receiver_min_over_pa: 200,
+        receiver_band_pa: 100,
+      },
+      1,
+    );
     expect(unit.readings().injection_pressure_pa).toBeCloseTo(pB, 6);
     run(unit, 600);
     const a = unit.ledger();
@@ -81,12 +94,15 @@ describe('compressor energy per fill', () => {
 
   it('adds the throttling loss p_atm·V_atm·ln(p_r/p_b) when the receiver runs far above p_b', () => {
     const over = 150_000;
-    const unit = createUnit({
-      noise: 0,
-      receiver_volume_m3: 1000,
-      receiver_min_over_pa: over,
-      receiver_band_pa: 100,
-    }, 1);
+    const unit = createUnit(
+      {
+        noise: 0,
+        receiver_volume_m3: 1000,
+        receiver_min_over_pa: over,
+        receiver_band_pa: 100,
+      },
+      1,
+    );
     run(unit, 600);
     const a = unit.ledger();
     run(unit, 3000);
@@ -94,7 +110,9 @@ describe('compressor energy per fill', () => {
     const fills = b.fills - a.fills;
     const pR = unit.readings().receiver_pressure_pa as number;
     const throttle = P_ATM * vAtm * Math.log(pR / pB);
-    expect(Math.abs((b.losses.throttling_j - a.losses.throttling_j) / fills / throttle - 1)).toBeLessThan(0.01);
+    expect(
+      Math.abs((b.losses.throttling_j - a.losses.throttling_j) / fills / throttle - 1),
+    ).toBeLessThan(0.01);
     const perFill = (b.in.compressor_j - a.in.compressor_j) / fills;
     expect(Math.abs(perFill / ((wIso + throttle) / 0.7) - 1)).toBeLessThan(0.005);
   });
@@ -105,20 +123,24 @@ describe('mechanical energy without dissipation', () => {
     // No drag, friction or generator; no fills (valve stuck, compressor off); the primed
     // floaters hold a quarter fill, so their air expands without spilling and vents at the
     // surface with nothing left. No flywheel: re-engaging a one-way clutch is itself a loss.
-    const unit = createUnit({
-      ...FRICTIONLESS,
-      drag_coefficient: 0,
-      flywheel_inertia_kgm2: 0,
-      compressor_capacity_m3ps: 0,
-      h2_enabled: true,
-      h2_fill_fraction: 0.25,
-    }, 1);
+    const unit = createUnit(
+      {
+        ...FRICTIONLESS,
+        drag_coefficient: 0,
+        flywheel_inertia_kgm2: 0,
+        compressor_capacity_m3ps: 0,
+        h2_enabled: true,
+        h2_fill_fraction: 0.25,
+      },
+      1,
+    );
     unit.injectFault('stuck_injection_valve');
     const p = unit.params();
     const M =
       p.floater_count * (p.shell_mass_kg + 0.5 * RHO * p.floater_volume_m3) +
       p.chain_mass_kg +
-      (p.sprocket_inertia_kgm2 + p.gear_ratio ** 2 * p.generator_inertia_kgm2) / p.sprocket_radius_m ** 2;
+      (p.sprocket_inertia_kgm2 + p.gear_ratio ** 2 * p.generator_inertia_kgm2) /
+        p.sprocket_radius_m ** 2;
     const s0 = unit.ledger().stored;
     const mech0 = s0.kinetic_j + s0.air_j + s0.shell_j;
     expect(s0.air_j).toBeGreaterThan(1e5);
@@ -140,7 +162,8 @@ describe('mechanical energy without dissipation', () => {
 
 describe('H2 isothermal expansion', () => {
   const water: WaterColumn = { atmosphericPressurePa: P_ATM, densityKgpm3: RHO, gravityMps2: G };
-  const V = 0.4, H = 25;
+  const V = 0.4,
+    H = 25;
   const pH = P_ATM + RHO * G * H;
 
   function riseFromBottom(fraction: number, steps: number): { work: number; maxVolume: number } {

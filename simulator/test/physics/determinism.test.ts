@@ -31,7 +31,9 @@ describe('determinism', () => {
     expect(eff.drag_coefficient).not.toBe(nominal.drag_coefficient);
     expect(Math.abs(eff.drag_coefficient / nominal.drag_coefficient - 1)).toBeLessThanOrEqual(0.05);
     const loss = (x: number): number => 1 - x;
-    expect(Math.abs(loss(eff.generator_efficiency) / loss(nominal.generator_efficiency) - 1)).toBeLessThanOrEqual(0.05);
+    expect(
+      Math.abs(loss(eff.generator_efficiency) / loss(nominal.generator_efficiency) - 1),
+    ).toBeLessThanOrEqual(0.05);
     expect(eff.floater_count).toBe(nominal.floater_count);
   });
 

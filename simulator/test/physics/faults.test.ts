@@ -20,7 +20,9 @@ describe('faults', () => {
     const during = run(unit, 600);
     expect(during.fault_mask & bit('compressor_failure')).not.toBe(0);
     expect(during.p_compressor_w).toBe(0);
-    expect(during.receiver_pressure_pa as number).toBeLessThan(before.receiver_pressure_pa as number);
+    expect(during.receiver_pressure_pa as number).toBeLessThan(
+      before.receiver_pressure_pa as number,
+    );
     expect(during.fill_failures).toBeGreaterThan(0);
     expect(during.chain_speed_mps as number).toBeLessThan(0.5);
     unit.clearFault('compressor_failure');

@@ -1,5 +1,10 @@
 import { describe, it, expect } from '@jest/globals';
-import { createUnit, DEFAULT_PARAMS, PARAM_SPECS, validateParams } from '../../src/physics/index.js';
+import {
+  createUnit,
+  DEFAULT_PARAMS,
+  PARAM_SPECS,
+  validateParams,
+} from '../../src/physics/index.js';
 
 describe('parameter validation', () => {
   it('accepts the defaults, which match PHYSICS.md', () => {
@@ -41,7 +46,10 @@ describe('parameter validation', () => {
 
   it('rejects an unknown name, naming it', () => {
     const r = validateParams({ floater_colour: 3 });
-    expect(r).toEqual({ ok: false, reason: { code: 'UNKNOWN_PARAMETER', message: expect.stringContaining('floater_colour') } });
+    expect(r).toEqual({
+      ok: false,
+      reason: { code: 'UNKNOWN_PARAMETER', message: expect.stringContaining('floater_colour') },
+    });
   });
 
   it('rejects out-of-range values with a reason naming the parameter', () => {

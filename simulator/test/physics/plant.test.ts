@@ -31,7 +31,8 @@ describe('default plant over 6000 ticks of 0.1 s', () => {
       for (const spec of FIELD_CATALOGUE) {
         if (spec.kind !== 'number') continue;
         const v = (f as unknown as Record<string, unknown>)[spec.name];
-        if (typeof v !== 'number' || !(v >= spec.min && v <= spec.max)) outside.push(`tick ${k}: ${spec.name} = ${String(v)}`);
+        if (typeof v !== 'number' || !(v >= spec.min && v <= spec.max))
+          outside.push(`tick ${k}: ${spec.name} = ${String(v)}`);
       }
     });
     expect(outside).toEqual([]);
@@ -40,7 +41,14 @@ describe('default plant over 6000 ticks of 0.1 s', () => {
   it('keeps its floaters accounted for', () => {
     const n = unit.params().floater_count;
     const totals = new Set(
-      frames.map((f) => f.floaters_filling + f.floaters_rising + f.floaters_venting + f.floaters_falling + f.floaters_fault),
+      frames.map(
+        (f) =>
+          f.floaters_filling +
+          f.floaters_rising +
+          f.floaters_venting +
+          f.floaters_falling +
+          f.floaters_fault,
+      ),
     );
     expect([...totals]).toEqual([n]);
   });
@@ -75,10 +83,19 @@ describe('PHYSICS.md reference figures (noise off)', () => {
   it('drag reaches the net buoyant force at 4–5 m/s', () => {
     // Free-running (no generator, no friction, a compressor big enough to fill every floater),
     // the chain settles where drag eats the buoyancy.
-    const unit = createUnit({
-      noise: 0, control_mode: 'torque', load_torque_nm: 0, overspeed_trip_rpm: 10_000,
-      chain_friction_n: 0, viscous_friction_nspm: 0, bearing_friction_n: 0, compressor_capacity_m3ps: 20,
-    }, 1);
+    const unit = createUnit(
+      {
+        noise: 0,
+        control_mode: 'torque',
+        load_torque_nm: 0,
+        overspeed_trip_rpm: 10_000,
+        chain_friction_n: 0,
+        viscous_friction_nspm: 0,
+        bearing_friction_n: 0,
+        compressor_capacity_m3ps: 20,
+      },
+      1,
+    );
     const last = run(unit, 1500);
     expect(last.chain_speed_mps as number).toBeGreaterThan(4);
     expect(last.chain_speed_mps as number).toBeLessThan(5);
@@ -185,7 +202,13 @@ describe('run control', () => {
     expect(structural).toEqual({ ok: true, value: { reset: true } });
     expect(unit.time()).toBe(0);
     const r = run(unit, 600);
-    expect(r.floaters_filling + r.floaters_rising + r.floaters_venting + r.floaters_falling + r.floaters_fault).toBe(40);
+    expect(
+      r.floaters_filling +
+        r.floaters_rising +
+        r.floaters_venting +
+        r.floaters_falling +
+        r.floaters_fault,
+    ).toBe(40);
     expect(r.chain_speed_mps as number).toBeCloseTo(0.7, 1);
   });
 

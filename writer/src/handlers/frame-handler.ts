@@ -8,5 +8,5 @@ export function handleFrame(unit: string, payload: Payload): HandleResult {
   if (!decoded.ok) return { kind: 'reject', ...decoded.reason };
   const line = toLine(framePoint(decoded.value));
   if (line === undefined) return { kind: 'reject', code: 'MISSING_FIELD', message: 'frame has no fields to write' };
-  return { kind: 'point', line };
+  return { kind: 'point', line, ts: decoded.value.ts };
 }
