@@ -1,6 +1,8 @@
 import { Command } from 'commander';
+import { registerBroker } from './commands/broker.js';
 import { registerHistory } from './commands/history.js';
 import { registerSim } from './commands/sim.js';
+import { registerUp } from './commands/up.js';
 import { registerWriter } from './commands/writer.js';
 
 /** The `kpp` command: one module per subcommand, registered here from a plain list. */
@@ -8,6 +10,6 @@ export function buildProgram(): Command {
   const program = new Command('kpp')
     .description('KPP Live: simulator, broker, writer and tools for the KPP telemetry stack')
     .showHelpAfterError();
-  for (const register of [registerSim, registerWriter, registerHistory]) register(program);
+  for (const register of [registerUp, registerSim, registerBroker, registerWriter, registerHistory]) register(program);
   return program;
 }

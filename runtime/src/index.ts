@@ -3,3 +3,6 @@ export { createLogger, silentLogger, type Logger } from './logger.js';
 export { runUntilSignal, type Service } from './lifecycle.js';
 export { readConfigFile } from './config-file.js';
 export { LatencyWindow } from './latency-window.js';
+export { ManagedProcess, startProcess, type StartOptions } from './managed-process.js';
+export { influxdConfig, launchInfluxd, type InfluxdLaunch } from './influxd.js';
+export { findBinary } from './find-binary.js';

@@ -1,41 +1,21 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { findBinary } from '@kpp/runtime';
 
-/** Debian package that provides each external program the tests use. */
-export const DEBIAN_PACKAGES = {
-  influxd: 'influxdb',
-  influx: 'influxdb-client',
-  mosquitto: 'mosquitto',
-  mosquitto_sub: 'mosquitto-clients',
-  mosquitto_pub: 'mosquitto-clients',
-  'redis-server': 'redis-server',
-  chromium: 'chromium',
-} as const;
-
-export type KnownBinary = keyof typeof DEBIAN_PACKAGES;
-
-const SEARCH_PATH = () =>
-  [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/sbin'].filter(Boolean);
-
-export function findBinary(name: string): string | undefined {
-  for (const dir of SEARCH_PATH()) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      /* keep looking */
-    }
+/**
+ * Debian package that provides each external program the tests use: the same list that
+ * scripts/ensure-test-deps.mjs installs from (one list, so the two cannot disagree).
+ */
+export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = (
+  JSON.parse(readFileSync(new URL('../../scripts/test-deps.json', import.meta.url), 'utf8')) as {
+    programs: Record<string, string>;
   }
-  return undefined;
-}
+).programs;
 
 /** Path of a program a test needs; fails loudly (never skips) with the command that installs it. */
-export function requireBinary(name: KnownBinary): string {
+export function requireBinary(name: string): string {
+  const pkg = DEBIAN_PACKAGES[name];
+  if (pkg === undefined) throw new Error(`${name} is not listed in scripts/test-deps.json: add it with its Debian package`);
   const path = findBinary(name);
   if (path) return path;
-  throw new Error(
-    `${name} is not installed. Run: sudo apt-get install -y ${DEBIAN_PACKAGES[name]}` +
-      ` (or: node scripts/ensure-test-deps.mjs)`,
-  );
+  throw new Error(`${name} is not installed. Run: sudo apt-get install -y ${pkg} (or, as root: node scripts/ensure-test-deps.mjs)`);
 }

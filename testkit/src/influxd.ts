@@ -1,7 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { launchInfluxd, type ManagedProcess } from '@kpp/runtime';
 import { requireBinary } from './binaries.js';
-import { startProcess, type ManagedProcess } from './managed-process.js';
 import { freePort } from './ports.js';
 import { tempDir, type TempDir } from './temp-dir.js';
 
@@ -26,42 +24,13 @@ export interface InfluxSeries {
   values: unknown[][];
 }
 
-export function influxdConfig(dir: string, httpPort: number, rpcPort: number): string {
-  return `reporting-enabled = false
-bind-address = "127.0.0.1:${rpcPort}"
-[meta]
-  dir = "${join(dir, 'meta')}"
-  logging-enabled = false
-[data]
-  dir = "${join(dir, 'data')}"
-  wal-dir = "${join(dir, 'wal')}"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${httpPort}"
-  log-enabled = false
-  pprof-enabled = false
-[continuous_queries]
-  enabled = true
-  log-enabled = false
-  run-interval = "1s"
-`;
-}
-
 export async function startInfluxd(): Promise<Influxd> {
   const bin = requireBinary('influxd');
   const dir: TempDir = await tempDir('kpp-influxd-');
   const httpPort = await freePort();
   const rpcPort = await freePort();
-  const configPath = join(dir.path, 'influxdb.conf');
-  await writeFile(configPath, influxdConfig(dir.path, httpPort, rpcPort));
   const url = `http://127.0.0.1:${httpPort}`;
-  const ping = async () => (await fetch(`${url}/ping`)).status === 204;
-
-  const launch = () =>
-    startProcess('influxd', bin, { args: ['-config', configPath], readyWhen: ping, timeoutMs: 30_000 });
+  const launch = () => launchInfluxd({ bin, dir: dir.path, httpPort, rpcPort });
 
   let proc = await launch();
   const server: Influxd = {

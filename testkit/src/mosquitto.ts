@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
-import { startProcess, type ManagedProcess } from './managed-process.js';
+import { startProcess, type ManagedProcess } from '@kpp/runtime';
 import { freePort } from './ports.js';
 import { tempDir } from './temp-dir.js';
 

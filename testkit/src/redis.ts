@@ -1,5 +1,5 @@
 import { requireBinary } from './binaries.js';
-import { startProcess, type ManagedProcess } from './managed-process.js';
+import { startProcess, type ManagedProcess } from '@kpp/runtime';
 import { freePort } from './ports.js';
 import { tempDir } from './temp-dir.js';
 

@@ -89,6 +89,9 @@ describe('slow consumer', () => {
     const healthy = await mqtt.connectAsync(b.tcpUrl, { ...credentials('viewer'), reconnectPeriod: 0 });
     clients.push(healthy);
     let latencies: number[] = [];
+    /** Messages over 50 ms by the 100 ms slot (seconds into the run) they were sent in. */
+    const late = new Map<number, number>();
+    let runStart = performance.now();
     const health: HealthMessage[] = [];
     healthy.on('message', (topic, payload) => {
       if (topic.startsWith('kpp/v1/health/')) {
@@ -96,7 +99,10 @@ describe('slow consumer', () => {
         if (h.ok) health.push(h.value);
         return;
       }
-      latencies.push(performance.now() - payload.readDoubleLE(0));
+      const sentAt = payload.readDoubleLE(0);
+      const latency = performance.now() - sentAt;
+      latencies.push(latency);
+      if (latency > 50) late.set(Math.floor((sentAt - runStart) / 100) / 10, (late.get(Math.floor((sentAt - runStart) / 100) / 10) ?? 0) + 1);
     });
     await healthy.subscribeAsync([topics.allFrames(), topics.health('broker', 'slow')], { qos });
 
@@ -110,10 +116,12 @@ describe('slow consumer', () => {
     const warm = await publishAtRate(publisher, qos, 1000);
     await waitFor(() => latencies.length >= warm, { what: 'warm-up messages' });
     latencies = [];
+    late.clear();
     health.length = 0;
 
     const before = await slowCounters();
     await frozenSubscriber(qos);
+    runStart = performance.now();
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
     const cpu0 = process.cpuUsage();
@@ -137,6 +145,7 @@ describe('slow consumer', () => {
       loop_lag_p99_ms: +(loop.percentile(99) / 1e6).toFixed(1),
       loop_lag_max_ms: +(loop.max / 1e6).toFixed(1),
       cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / RUN_MS) * 100),
+      late_by_slot_s: Object.fromEntries(late),
     };
     console.log(`slow consumer (QoS ${qos}): ${JSON.stringify(result)}`);
     return { result, health };

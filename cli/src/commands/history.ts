@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { history, historyTarget, writerConfigSchema } from '@kpp/writer';
-import { loadConfig } from '../config-sources.js';
+import { loadConfig, schemaResolver } from '../config-sources.js';
 import { addSchemaOptions, schemaFlags } from '../schema-options.js';
 
 /** InfluxDB connection keys the history query needs; the rest of the writer's config is noise here. */
@@ -20,7 +20,7 @@ export function registerHistory(program: Command): void {
   // History reads with the writer's InfluxDB settings (KPP_WRITER_* and the same flags).
   addSchemaOptions(cmd, writerConfigSchema, {}, hidden);
   cmd.action(async (opts: Record<string, unknown>) => {
-    const config = loadConfig('writer', writerConfigSchema, schemaFlags(opts, writerConfigSchema), opts.config as string | undefined);
+    const config = loadConfig(schemaResolver('writer', writerConfigSchema), schemaFlags(opts, writerConfigSchema), opts.config as string | undefined);
     const result = await history(
       {
         unit: String(opts.unit),

@@ -9,7 +9,7 @@ import {
   type ParamsFile,
 } from '@kpp/simulator';
 import { createLogger, runUntilSignal } from '@kpp/runtime';
-import { loadConfig } from '../config-sources.js';
+import { loadConfig, schemaResolver } from '../config-sources.js';
 import { addSchemaOptions, schemaFlags } from '../schema-options.js';
 
 const ALIASES = { rate: 'rateHz', params: 'paramsFile' };
@@ -37,7 +37,7 @@ export function registerSim(program: Command): void {
     .option('--json', 'print the report as JSON');
   addSchemaOptions(cmd, simulatorConfigSchema, ALIASES);
   cmd.action(async (opts: Record<string, unknown>) => {
-    const config = loadConfig('sim', simulatorConfigSchema, schemaFlags(opts, simulatorConfigSchema, ALIASES), opts.config as string | undefined);
+    const config = loadConfig(schemaResolver('sim', simulatorConfigSchema), schemaFlags(opts, simulatorConfigSchema, ALIASES), opts.config as string | undefined);
     const params = readParamsFile(config.paramsFile);
     if (opts.offline) {
       const ticks = Number(opts.ticks);

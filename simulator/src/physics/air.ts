@@ -21,16 +21,6 @@ export function pressureAt(w: WaterColumn, depthM: number): number {
   return w.atmosphericPressurePa + w.densityKgpm3 * w.gravityMps2 * depthM;
 }
 
-/** Isothermal work to take gas of product pv from pressure pFrom to pTo (J). */
-export function isothermalWork(pvJ: number, pFromPa: number, pToPa: number): number {
-  return pvJ * Math.log(pToPa / pFromPa);
-}
-
-/** Air volume in a floater of volume V at depth z: min(V, nRT/p). */
-export function airVolume(w: WaterColumn, volumeM3: number, pvJ: number, depthM: number): number {
-  return Math.min(volumeM3, pvJ / pressureAt(w, depthM));
-}
-
 export function airPotential(w: WaterColumn, pvJ: number, massKg: number, depthM: number): number {
   if (pvJ <= 0) return 0;
   return (

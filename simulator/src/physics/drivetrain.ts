@@ -80,10 +80,6 @@ export class Drivetrain {
     return this.ratio * this.speedMps;
   }
 
-  massKg(): number {
-    return this.massDisengagedKg + (this.clutchEngaged ? this.flywheelMassKg : 0);
-  }
-
   kineticJ(): number {
     const v = this.speedMps;
     const w = this.flywheelRadps;

@@ -79,6 +79,53 @@ export class EnergyLedger {
   residualJ(storedNowJ: number): number {
     return this.inJ() - this.electricalJ - this.lossesJ() - (storedNowJ - this.storedBaselineJ);
   }
+
+  snapshot(stored: StoredEnergy): LedgerSnapshot {
+    return {
+      e_in_j: this.inJ(),
+      e_out_j: this.electricalJ,
+      e_losses_j: this.lossesJ(),
+      e_stored_delta_j: stored.totalJ - this.storedBaselineJ,
+      e_residual_j: this.residualJ(stored.totalJ),
+      in: { compressor_j: this.compressorJ, h1_j: this.h1J },
+      losses: {
+        drag_j: this.dragJ,
+        chain_friction_j: this.chainFrictionJ,
+        bearing_j: this.bearingJ,
+        brake_j: this.brakeJ,
+        flywheel_j: this.flywheelJ,
+        clutch_j: this.clutchJ,
+        gearbox_j: this.gearboxJ,
+        generator_j: this.generatorJ,
+        compressor_j: this.compressorLossJ,
+        throttling_j: this.throttleJ,
+        fill_j: this.fillJ,
+        spill_j: this.spillJ,
+        vent_j: this.ventJ,
+        h1_j: this.h1LossJ,
+      },
+      stored: {
+        kinetic_j: stored.kineticJ,
+        air_j: stored.airJ,
+        shell_j: stored.shellJ,
+        receiver_j: stored.receiverJ,
+        total_j: stored.totalJ,
+      },
+      shaft_j: this.shaftJ,
+      air_work_j: this.airWorkJ,
+      fills: this.fills,
+      fill_failures: this.fillFailures,
+    };
+  }
+}
+
+/** Stored energy by kind (J), computed from the state. */
+export interface StoredEnergy {
+  kineticJ: number;
+  airJ: number;
+  shellJ: number;
+  receiverJ: number;
+  totalJ: number;
 }
 
 /** A copy of the ledger and the stored energy, for tests, diagnostics and the CLI. */

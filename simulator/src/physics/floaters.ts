@@ -70,7 +70,7 @@ export class FloaterSet {
   fillTargetPvJ = 0;
   injectionPa = 0;
 
-  // Accumulators of the last advance(), in J unless named otherwise.
+  // Accumulators since clearAccumulators(), in J unless named otherwise.
   workJ = 0;
   /** The air's share of workJ (buoyancy minus the air's weight). */
   airWorkJ = 0;

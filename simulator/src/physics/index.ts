@@ -27,8 +27,6 @@ export type { LedgerSnapshot } from './energy-ledger.js';
 export { mulberry32, seedFrom, type Prng } from './prng.js';
 export {
   pressureAt,
-  isothermalWork,
-  airVolume,
   airPotential,
   moveAir,
   lnRatio,

@@ -119,6 +119,7 @@ const b = (def: boolean, description: string): SpecBody => ({
   live: true,
 });
 
+// Ranges keep every reading inside the frame catalogue's ranges (speeds, rpm, level, temperatures).
 const SPECS: Record<ParamName, SpecBody> = {
   floater_count: {
     kind: 'integer',
@@ -134,20 +135,20 @@ const SPECS: Record<ParamName, SpecBody> = {
   shell_volume_m3: n('m³', 0, 1, 0.002, 'volume of the shell material (displaces water)', false),
   floater_area_m2: n('m²', 0.001, 10, 0.2, 'frontal area of a floater for drag', true),
   drag_coefficient: n('', 0, 3, 0.8, 'drag coefficient C_d of a floater', true, 'scale'),
-  tank_height_m: n('m', 3, 200, 25, 'water depth; the injector sits at this depth', false),
+  tank_height_m: n('m', 3, 150, 25, 'water depth; the injector sits at this depth', false),
   vent_depth_m: n('m', 0, 20, 0, 'depth of the top of the loop where floaters vent', false),
   water_density_kgpm3: n('kg/m³', 900, 1100, 1000, 'water density', false),
   gravity_mps2: n('m/s²', 1, 30, 9.81, 'gravitational acceleration', false),
   atmospheric_pressure_pa: n('Pa', 50_000, 120_000, 101_325, 'atmospheric pressure', false),
   ambient_temp_c: n(
     '°C',
-    -20,
-    50,
+    1,
+    40,
     20,
     'ambient and initial water temperature; air is isothermal at it',
     false,
   ),
-  sprocket_radius_m: n('m', 0.1, 5, 1.2, 'sprocket (and loop turn) radius', false),
+  sprocket_radius_m: n('m', 0.3, 5, 1.2, 'sprocket (and loop turn) radius', false),
   chain_mass_kg: n('kg', 0, 100_000, 1000, 'mass of the chain loop', false),
   sprocket_inertia_kgm2: n('kg·m²', 0, 100_000, 400, 'moment of inertia of the sprockets', false),
   gear_ratio: n('', 1, 500, 39, 'gearbox ratio G (generator speed / sprocket speed)', false),
@@ -156,7 +157,7 @@ const SPECS: Record<ParamName, SpecBody> = {
   generator_inertia_kgm2: n('kg·m²', 0, 10_000, 60, 'generator rotor inertia', false),
   generator_rated_power_w: n('W', 1000, 1e7, 530_000, 'generator rated electrical power', true),
   generator_rated_rpm: n('rpm', 10, 5000, 375, 'generator rated speed', true),
-  overspeed_trip_rpm: n('rpm', 10, 10_000, 450, 'generator overspeed trip', true),
+  overspeed_trip_rpm: n('rpm', 10, 5000, 450, 'generator overspeed trip', true),
   flywheel_inertia_kgm2: n(
     'kg·m²',
     0,

@@ -14,6 +14,9 @@ import {
   WATER_SPECIFIC_HEAT_JPKGK,
 } from './constants.js';
 
+/** Largest pressure ratio per compressor stage. */
+const MAX_STAGE_RATIO = 4;
+
 /** Relaxes x toward target with time constant tau over dt, exactly for a first-order lag. */
 function relax(x: number, target: number, dtS: number, tauS: number): number {
   return target + (x - target) * Math.exp(-dtS / tauS);
@@ -62,10 +65,14 @@ export class Thermal {
     const bearingTarget = this.waterC + bearingHeatJ / dtS / cooling;
     this.bearingC = relax(this.bearingC, bearingTarget, dtS, BEARING_HEAT_CAPACITY_JPK / cooling);
 
-    // Adiabatic discharge temperature of the first stage while running, ambient when idle.
+    // Adiabatic discharge temperature of one stage while running, ambient when idle. A
+    // machine near isothermal efficiency is multi-stage with intercoolers, each stage taking at
+    // most a ratio of MAX_STAGE_RATIO.
     const ambientK = this.ambientC + KELVIN_OFFSET;
-    const running = compressorDuty > 0 && pressureRatio > 1;
-    const hotK = ambientK * Math.pow(Math.max(1, pressureRatio), (AIR_GAMMA - 1) / AIR_GAMMA);
+    const ratio = Math.max(1, pressureRatio);
+    const running = compressorDuty > 0 && ratio > 1;
+    const stages = Math.max(1, Math.ceil(Math.log(ratio) / Math.log(MAX_STAGE_RATIO)));
+    const hotK = ambientK * Math.pow(ratio, (AIR_GAMMA - 1) / (AIR_GAMMA * stages));
     const dischargeTarget = running
       ? this.ambientC + (hotK - ambientK) * Math.min(1, 0.5 + compressorDuty)
       : this.ambientC;

@@ -5,7 +5,6 @@
  */
 import {
   FAULT_KINDS,
-  FIELD_CATALOGUE,
   ok,
   reject,
   type FaultKind,
@@ -17,22 +16,11 @@ import {
   FAULT_BEARING_COOLING_FACTOR,
   FAULT_BEARING_FRICTION_FACTOR,
   JAM_FORCE_N,
-  KELVIN_OFFSET,
-  TANK_AREA_M2,
 } from './constants.js';
-import { pressureAt, type WaterColumn } from './air.js';
-import { Compressor } from './compressor.js';
 import { GeneratorController, type ControllerInputs } from './controller.js';
-import { Drivetrain, type SubstepForces } from './drivetrain.js';
-import { EnergyLedger, type LedgerSnapshot } from './energy-ledger.js';
-import {
-  FloaterSet,
-  INJECTOR_OFF,
-  INJECTOR_ON,
-  INJECTOR_STUCK,
-  newFloaterSurvey,
-} from './floaters.js';
-import { loopGeometry } from './loop-geometry.js';
+import type { SubstepForces } from './drivetrain.js';
+import type { LedgerSnapshot, StoredEnergy } from './energy-ledger.js';
+import { INJECTOR_OFF, INJECTOR_ON, INJECTOR_STUCK, newFloaterSurvey } from './floaters.js';
 import {
   effectiveParams,
   noiseDraws,
@@ -40,7 +28,15 @@ import {
   validateParams,
   type PlantParams,
 } from './params.js';
-import { Thermal } from './thermal.js';
+import {
+  buildPlant,
+  fallingDensity,
+  fillTargetPv,
+  injectionPressure,
+  storedEnergy,
+  type Plant,
+} from './plant.js';
+import { plantReadings } from './readings.js';
 
 export type RunCommand = 'running' | 'paused' | 'stopped';
 
@@ -50,20 +46,9 @@ export interface UnitOptions {
 }
 
 const RPM_PER_RADPS = 60 / (2 * Math.PI);
-const SENSOR_FIELDS: readonly string[] = FIELD_CATALOGUE.filter((f) => f.sensor).map((f) => f.name);
 const FAULT_BIT: Readonly<Record<FaultKind, number>> = Object.fromEntries(
   FAULT_KINDS.map((k, i) => [k, 1 << i]),
 ) as Record<FaultKind, number>;
-
-/** Everything built from the structural parameters; rebuilt by reset(). */
-interface Plant {
-  water: WaterColumn;
-  floaters: FloaterSet;
-  drivetrain: Drivetrain;
-  compressor: Compressor;
-  thermal: Thermal;
-  ledger: EnergyLedger;
-}
 
 export class UnitModel {
   private nominal: PlantParams;
@@ -196,7 +181,7 @@ export class UnitModel {
     }
     // Aeration (H1) moves the falling shells' stored energy: book the jump as H1 input.
     const before = this.storedJ().totalJ;
-    this.plant.floaters.setFallingDensity(this.fallingDensity());
+    this.plant.floaters.setFallingDensity(fallingDensity(this.eff));
     this.plant.floaters.forceAt(this.plant.drivetrain.positionM);
     this.plant.ledger.h1J += this.storedJ().totalJ - before;
     return ok({ reset: false });
@@ -224,71 +209,12 @@ export class UnitModel {
 
   // ---- building --------------------------------------------------------------------------
 
-  private fallingDensity(): number {
-    const p = this.eff;
-    return p.h1_enabled ? (1 - p.h1_void_fraction) * p.water_density_kgpm3 : p.water_density_kgpm3;
-  }
-
   private injectionPa(): number {
-    return pressureAt(this.plant.water, this.eff.tank_height_m) + this.eff.injection_margin_pa;
-  }
-
-  private fillTargetPvJ(injectionPa: number): number {
-    const p = this.eff;
-    return (p.h2_enabled ? p.h2_fill_fraction : 1) * injectionPa * p.floater_volume_m3;
+    return injectionPressure(this.eff, this.plant.water);
   }
 
   private build(): void {
-    const p = this.eff;
-    const water: WaterColumn = {
-      atmosphericPressurePa: p.atmospheric_pressure_pa,
-      densityKgpm3: p.water_density_kgpm3,
-      gravityMps2: p.gravity_mps2,
-    };
-    const geometry = loopGeometry(p.tank_height_m, p.vent_depth_m, p.sprocket_radius_m);
-    const injectionPa = pressureAt(water, p.tank_height_m) + p.injection_margin_pa;
-    const compressor = new Compressor(
-      p.receiver_volume_m3,
-      p.atmospheric_pressure_pa,
-      injectionPa + p.receiver_min_over_pa,
-    );
-    const floaters = new FloaterSet(
-      {
-        count: p.floater_count,
-        volumeM3: p.floater_volume_m3,
-        shellMassKg: p.shell_mass_kg,
-        shellVolumeM3: p.shell_volume_m3,
-        airTempK: p.ambient_temp_c + KELVIN_OFFSET,
-      },
-      geometry,
-      water,
-      compressor,
-    );
-    const drivetrain = new Drivetrain({
-      radiusM: p.sprocket_radius_m,
-      gearRatio: p.gear_ratio,
-      chainSideMassKg:
-        p.floater_count * (p.shell_mass_kg + 0.5 * p.water_density_kgpm3 * p.floater_volume_m3) +
-        p.chain_mass_kg,
-      sprocketInertiaKgm2: p.sprocket_inertia_kgm2,
-      generatorInertiaKgm2: p.generator_inertia_kgm2,
-      flywheelInertiaKgm2: p.flywheel_inertia_kgm2,
-      loopLengthM: geometry.lengthM,
-    });
-    // Start just past the injector so no floater sits exactly on a level point.
-    const s0 = floaters.spacingM / 4;
-    drivetrain.positionM = s0;
-    this.plant = {
-      water,
-      floaters,
-      drivetrain,
-      compressor,
-      thermal: new Thermal(p.ambient_temp_c, p.tank_height_m, p.water_density_kgpm3),
-      ledger: new EnergyLedger(),
-    };
-    floaters.setFallingDensity(this.fallingDensity());
-    floaters.prime(s0, this.fillTargetPvJ(injectionPa));
-    this.plant.ledger.storedBaselineJ = this.storedJ().totalJ;
+    this.plant = buildPlant(this.eff, this.survey);
     this.controller.reset();
     this.timeS = 0;
     this.pElW = this.pShaftW = this.pCompressorW = this.pInW = 0;
@@ -355,7 +281,7 @@ export class UnitModel {
         ? INJECTOR_STUCK
         : INJECTOR_ON;
     floaters.injectionPa = injectionPa;
-    floaters.fillTargetPvJ = this.fillTargetPvJ(injectionPa);
+    floaters.fillTargetPvJ = fillTargetPv(p, injectionPa);
 
     const f = this.forces;
     const ratio = p.gear_ratio / p.sprocket_radius_m;
@@ -369,7 +295,7 @@ export class UnitModel {
     f.brakeN = running ? 0 : p.brake_force_n;
     f.jamN = this.has('chain_jam') ? JAM_FORCE_N : 0;
     const falling = floaters.fallingCount;
-    const rhoFalling = this.fallingDensity() * (p.h1_enabled ? 1 - p.h1_drag_reduction : 1);
+    const rhoFalling = fallingDensity(p) * (p.h1_enabled ? 1 - p.h1_drag_reduction : 1);
     f.dragNpm2s2 =
       0.5 *
       p.drag_coefficient *
@@ -427,118 +353,32 @@ export class UnitModel {
 
   // ---- readings --------------------------------------------------------------------------
 
-  private storedJ(): {
-    kineticJ: number;
-    airJ: number;
-    shellJ: number;
-    receiverJ: number;
-    totalJ: number;
-  } {
-    const { floaters, drivetrain, compressor } = this.plant;
-    const kineticJ = drivetrain.kineticJ();
-    const { airJ, shellJ } = floaters.survey(drivetrain.positionM, this.survey);
-    const receiverJ = compressor.storedEnergyJ();
-    return { kineticJ, airJ, shellJ, receiverJ, totalJ: kineticJ + airJ + shellJ + receiverJ };
+  private storedJ(): StoredEnergy {
+    return storedEnergy(this.plant, this.survey);
   }
 
   /** The ledger with its breakdown and the stored energy, computed from the state. */
   ledger(): LedgerSnapshot {
-    const l = this.plant.ledger;
-    const stored = this.storedJ();
-    return {
-      e_in_j: l.inJ(),
-      e_out_j: l.electricalJ,
-      e_losses_j: l.lossesJ(),
-      e_stored_delta_j: stored.totalJ - l.storedBaselineJ,
-      e_residual_j: l.residualJ(stored.totalJ),
-      in: { compressor_j: l.compressorJ, h1_j: l.h1J },
-      losses: {
-        drag_j: l.dragJ,
-        chain_friction_j: l.chainFrictionJ,
-        bearing_j: l.bearingJ,
-        brake_j: l.brakeJ,
-        flywheel_j: l.flywheelJ,
-        clutch_j: l.clutchJ,
-        gearbox_j: l.gearboxJ,
-        generator_j: l.generatorJ,
-        compressor_j: l.compressorLossJ,
-        throttling_j: l.throttleJ,
-        fill_j: l.fillJ,
-        spill_j: l.spillJ,
-        vent_j: l.ventJ,
-        h1_j: l.h1LossJ,
-      },
-      stored: {
-        kinetic_j: stored.kineticJ,
-        air_j: stored.airJ,
-        shell_j: stored.shellJ,
-        receiver_j: stored.receiverJ,
-        total_j: stored.totalJ,
-      },
-      shaft_j: l.shaftJ,
-      air_work_j: l.airWorkJ,
-      fills: l.fills,
-      fill_failures: l.fillFailures,
-    };
+    return this.plant.ledger.snapshot(this.storedJ());
   }
 
   /** The plant fields of a frame. Sensor fields read null during sensor_dropout. */
   readings(): PlantFields {
-    const p = this.eff;
-    const { floaters, drivetrain, compressor, thermal, ledger } = this.plant;
-    // storedJ() surveys the floaters, which also fills the counts and air volume.
-    const stored = this.storedJ().totalJ;
-    const airM3 = this.survey.airM3;
-    const eIn = ledger.inJ();
-    const eOut = ledger.electricalJ;
-    const residual = ledger.residualJ(stored);
-    const c = this.survey.counts;
-    const v = drivetrain.speedMps;
-    const fields: PlantFields = {
+    const storedJ = this.storedJ().totalJ;
+    return plantReadings({
+      params: this.eff,
+      plant: this.plant,
+      survey: this.survey,
+      storedJ,
       state: this.state,
-      chain_speed_mps: v,
-      chain_position_m: drivetrain.positionM,
-      sprocket_rpm: (v / p.sprocket_radius_m) * RPM_PER_RADPS,
-      generator_rpm: drivetrain.generatorRadps() * RPM_PER_RADPS,
-      flywheel_rpm: drivetrain.flywheelRadps * RPM_PER_RADPS,
-      generator_torque_nm: drivetrain.torqueNm,
-      chain_tension_n: drivetrain.tensionN,
-      clutch_engaged: drivetrain.clutchEngaged,
-      flywheel_energy_j:
-        0.5 * p.flywheel_inertia_kgm2 * drivetrain.flywheelRadps * drivetrain.flywheelRadps,
-      p_el_w: this.pElW,
-      p_mech_w: this.pShaftW,
-      p_compressor_w: this.pCompressorW,
-      p_net_w: this.pElW - this.pInW,
-      e_in_j: eIn,
-      e_out_j: eOut,
-      e_losses_j: ledger.lossesJ(),
-      e_stored_delta_j: stored - ledger.storedBaselineJ,
-      e_residual_j: residual,
-      // Floored at 1 J so an idle unit reads a small number rather than a division by zero.
-      residual_ratio: Math.min(1e6, Math.abs(residual) / Math.max(eIn, 1)),
-      efficiency: eIn > 0 ? Math.max(-1e3, Math.min(1e3, eOut / eIn)) : 0,
-      receiver_pressure_pa: compressor.pressurePa(),
-      injection_pressure_pa: this.injectionPa(),
-      free_air_flow_m3ps: compressor.freeAirM3ps,
-      compressor_duty: compressor.duty,
-      compressor_discharge_temp_c: thermal.dischargeC,
-      fill_failures: ledger.fillFailures,
-      bearing_temp_c: thermal.bearingC,
-      water_temp_c: thermal.waterC,
-      tank_level_m: p.tank_height_m + (airM3 + floaters.count * p.shell_volume_m3) / TANK_AREA_M2,
-      floaters_filling: c.filling,
-      floaters_rising: c.rising,
-      floaters_venting: c.venting,
-      floaters_falling: c.falling,
-      floaters_fault: c.fault,
-      fault_mask: this.faultBits,
-    };
-    if (this.has('sensor_dropout')) {
-      const record = fields as unknown as Record<string, unknown>;
-      for (const name of SENSOR_FIELDS) record[name] = null;
-    }
-    return fields;
+      faultMask: this.faultBits,
+      sensorDropout: this.has('sensor_dropout'),
+      injectionPa: this.injectionPa(),
+      electricalW: this.pElW,
+      shaftW: this.pShaftW,
+      compressorW: this.pCompressorW,
+      inputW: this.pInW,
+    });
   }
 }
 

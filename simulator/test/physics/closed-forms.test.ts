@@ -12,7 +12,7 @@ const FRICTIONLESS = {
   control_mode: 'torque',
   load_torque_nm: 0,
   // With no load the chain runs far above rated speed; keep the protection out of the way.
-  overspeed_trip_rpm: 10_000,
+  overspeed_trip_rpm: 5000,
 } as const;
 
 describe('single floater terminal rise speed', () => {

@@ -88,7 +88,7 @@ describe('PHYSICS.md reference figures (noise off)', () => {
         noise: 0,
         control_mode: 'torque',
         load_torque_nm: 0,
-        overspeed_trip_rpm: 10_000,
+        overspeed_trip_rpm: 5000,
         chain_friction_n: 0,
         viscous_friction_nspm: 0,
         bearing_friction_n: 0,

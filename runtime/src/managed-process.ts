@@ -8,9 +8,14 @@ export interface StartOptions {
   /** Ready when this appears in stdout or stderr, or when the check resolves truthy. */
   readyWhen?: RegExp | (() => Promise<boolean>);
   timeoutMs?: number;
+  /**
+   * Run in its own process group, so a Ctrl-C at the terminal reaches only us and we stop the
+   * child in order (e.g. influxd after the writer has flushed to it).
+   */
+  ownProcessGroup?: boolean;
 }
 
-/** A child process a test owns: its output is kept, and `stop()` always leaves nothing behind. */
+/** A child process we own (tests, `kpp up`): its output is kept, and `stop()` always leaves nothing behind. */
 export class ManagedProcess {
   output = '';
   readonly exited: Promise<number | null>;
@@ -73,12 +78,13 @@ export class ManagedProcess {
 export async function startProcess(
   name: string,
   command: string,
-  { args = [], env, cwd, readyWhen, timeoutMs = 15_000 }: StartOptions = {},
+  { args = [], env, cwd, readyWhen, timeoutMs = 15_000, ownProcessGroup = false }: StartOptions = {},
 ): Promise<ManagedProcess> {
   const child = spawn(command, args, {
     env: { ...process.env, ...env },
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownProcessGroup,
   });
   const proc = new ManagedProcess(name, child);
   if (!readyWhen) return proc;

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { addUser, brokerConfigSchema, createBroker, resolveBrokerConfig, ROLES } from '@kpp/broker';
+import { createLogger, runUntilSignal } from '@kpp/runtime';
+import { loadConfig } from '../config-sources.js';
+import { addSchemaOptions, schemaFlags } from '../schema-options.js';
+
+export function registerBroker(program: Command): void {
+  const cmd = program.command('broker').description('run the MQTT broker (TCP, WebSocket, health and metrics)');
+  addSchemaOptions(cmd, brokerConfigSchema);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const config = loadConfig(resolveBrokerConfig, schemaFlags(opts, brokerConfigSchema), opts.config as string | undefined);
+    const logger = createLogger();
+    await runUntilSignal([createBroker(config, { logger })], logger);
+  });
+
+  cmd
+    .command('passwd')
+    .description('add a user to the users file, or change its password and role')
+    .argument('<user>', 'user name')
+    .requiredOption('--users-file <file>', 'the broker users file (created if missing)')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--password <password>', 'the password (default: read from KPP_BROKER_NEW_PASSWORD)')
+    .action(async (user: string, opts: { usersFile: string; role: string; password?: string }) => {
+      const password = opts.password ?? process.env.KPP_BROKER_NEW_PASSWORD;
+      if (!password) throw new Error('give --password or set KPP_BROKER_NEW_PASSWORD');
+      const r = await addUser(opts.usersFile, user, password, opts.role);
+      if (!r.ok) throw new Error(r.reason.message);
+      process.stdout.write(`${r.value.created ? 'added' : 'updated'} ${user} (${opts.role}) in ${opts.usersFile}\n`);
+    });
+}

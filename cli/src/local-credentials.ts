@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { addUser, type Role } from '@kpp/broker';
+
+/** The accounts `kpp up` runs with; people and Grafana use viewer/operator. */
+const ACCOUNTS: ReadonlyArray<{ user: string; role: Role }> = [
+  { user: 'kpp-sim', role: 'simulator' },
+  { user: 'kpp-writer', role: 'writer' },
+  { user: 'viewer', role: 'viewer' },
+  { user: 'operator', role: 'operator' },
+];
+
+export type Credentials = Record<string, string>;
+
+/**
+ * Makes sure `<dataDir>/users.json` (for the broker) and `<dataDir>/credentials.json`
+ * (passwords, mode 0600, for people) exist. Passwords are made once and kept, so a Grafana
+ * data source configured with the viewer password keeps working across restarts.
+ */
+export async function ensureLocalCredentials(dataDir: string): Promise<{ usersFile: string; credentialsFile: string; credentials: Credentials }> {
+  await mkdir(dataDir, { recursive: true });
+  const usersFile = join(dataDir, 'users.json');
+  const credentialsFile = join(dataDir, 'credentials.json');
+  let credentials: Credentials = {};
+  try {
+    credentials = JSON.parse(await readFile(credentialsFile, 'utf8')) as Credentials;
+  } catch {
+    // First run (or an unreadable file): make new passwords below.
+  }
+  let changed = false;
+  for (const { user, role } of ACCOUNTS) {
+    if (credentials[user]) continue;
+    const password = randomBytes(18).toString('base64url');
+    const r = await addUser(usersFile, user, password, role);
+    if (!r.ok) throw new Error(r.reason.message);
+    credentials[user] = password;
+    changed = true;
+  }
+  if (changed) {
+    await writeFile(credentialsFile, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
+    await chmod(credentialsFile, 0o600);
+  }
+  return { usersFile, credentialsFile, credentials };
+}
