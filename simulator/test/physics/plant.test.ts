@@ -80,6 +80,13 @@ describe('PHYSICS.md reference figures (noise off)', () => {
     expect(last.chain_speed_mps as number).toBeCloseTo(0.8, 2);
   });
 
+  it('meets an electrical power setpoint in power mode', () => {
+    const unit = createUnit({ noise: 0, control_mode: 'power', load_power_w: 80_000 }, 1);
+    const meanEl = meanOver(unit, 3000, 1500, (r) => r.p_el_w);
+    expect(meanEl / 80_000).toBeCloseTo(1, 1);
+    expect(unit.readings().state).toBe('running');
+  });
+
   it('drag reaches the net buoyant force at 4–5 m/s', () => {
     // Free-running (no generator, no friction, a compressor big enough to fill every floater),
     // the chain settles where drag eats the buoyancy.
