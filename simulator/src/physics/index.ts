@@ -4,7 +4,6 @@
  */
 export {
   createUnit,
-  createUnitModel,
   UnitModel,
   type RunCommand,
   type UnitOptions,
@@ -15,8 +14,6 @@ export {
   CONTROL_MODES,
   validateParams,
   effectiveParams,
-  unitParams,
-  type UnitParams,
   type PlantParams,
   type ParamName,
   type ParamSpec,

@@ -391,19 +391,3 @@ export function effectiveParams(nominal: Readonly<PlantParams>, draws: Float64Ar
   return eff as unknown as PlantParams;
 }
 
-/** Alias kept for the fleet code. */
-export type UnitParams = PlantParams;
-
-/**
- * Full parameters for a unit from overrides and a fleet-wide noise spread (the seed that
- * draws the noise goes to createUnit). Overrides are programmer input: invalid ones throw.
- */
-export function unitParams(
-  overrides: Readonly<Partial<PlantParams>>,
-  noise: number,
-  _seed?: number,
-): PlantParams {
-  const r = validateParams({ ...overrides, noise });
-  if (!r.ok) throw new RangeError(`unitParams: ${r.reason.message}`);
-  return r.value;
-}

@@ -400,5 +400,3 @@ export function createUnit(
   return new UnitModel(r.value, seed, options);
 }
 
-/** Alias of createUnit kept for the fleet code. */
-export const createUnitModel = createUnit;
