@@ -21,7 +21,12 @@ import { listenHttp } from './http/http-server.js';
 import { PacketSizeGuard } from './limits/packet-size-guard.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { SlowConsumerPolicy } from './limits/slow-consumer-policy.js';
-import { BrokerMetrics, type BrokerCounters, type BrokerGauges, type Transport } from './metrics/broker-metrics.js';
+import {
+  BrokerMetrics,
+  type BrokerCounters,
+  type BrokerGauges,
+  type Transport,
+} from './metrics/broker-metrics.js';
 import { HealthReporter } from './metrics/health-reporter.js';
 import type { DisconnectReason } from './reasons.js';
 import { setConnectionMeta } from './transports/connection-meta.js';
@@ -87,12 +92,16 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
   const id = config.id ?? defaultBrokerId(config.redisUrl !== undefined);
   const logger = (deps.logger ?? silentLogger).child({ component: 'broker', instance: id });
   const now = deps.now ?? Date.now;
-  const users = deps.users ?? (config.usersFile ? new FileUserStore(config.usersFile, logger, now) : undefined);
+  const users =
+    deps.users ?? (config.usersFile ? new FileUserStore(config.usersFile, logger, now) : undefined);
 
   let state: BrokerState = 'created';
   let running: Running | undefined;
   let gauges: BrokerGauges = { clients: 0, largestBacklogBytes: 0, slowClients: 0 };
-  const currentGauges = (): BrokerGauges => ({ ...gauges, clients: running?.aedes.connectedClients ?? 0 });
+  const currentGauges = (): BrokerGauges => ({
+    ...gauges,
+    clients: running?.aedes.connectedClients ?? 0,
+  });
 
   const metrics = new BrokerMetrics(id, currentGauges);
   const clients = new ClientTracker(metrics, logger);
@@ -150,16 +159,28 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
           authorizeForward: authorizeForwardHook(ctx),
         }),
         15_000,
-        config.redisUrl ? `redis at ${redactUrl(config.redisUrl)} did not answer` : 'Aedes did not start',
+        config.redisUrl
+          ? `redis at ${redactUrl(config.redisUrl)} did not answer`
+          : 'Aedes did not start',
       );
       cleanups.push(() => new Promise<void>((r) => aedes.close(() => r())));
-      (aedes as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'broker error'));
+      (aedes as NodeJS.EventEmitter).on('error', (err: Error) =>
+        logger.error({ err }, 'broker error'),
+      );
       aedes.on('clientError', (client: Client, err: Error) => onClientError(client, err));
       aedes.on('connectionError', (client: Client, err: Error) => onClientError(client, err));
 
-      const highWaterMark = writeHighWaterMark(config.slowConsumerBacklogBytes, config.maxPayloadBytes);
+      const highWaterMark = writeHighWaterMark(
+        config.slowConsumerBacklogBytes,
+        config.maxPayloadBytes,
+      );
       const connections = new Set<Duplex>();
-      const accept = (conn: Duplex, transport: Transport, address: string, req?: IncomingMessage) => {
+      const accept = (
+        conn: Duplex,
+        transport: Transport,
+        address: string,
+        req?: IncomingMessage,
+      ) => {
         if (state !== 'running') {
           conn.destroy();
           return;
@@ -223,7 +244,14 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
         },
         publish: (topic, payload) =>
           aedes.publish(
-            { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: true, dup: false },
+            {
+              cmd: 'publish',
+              topic,
+              payload: Buffer.from(payload),
+              qos: 0,
+              retain: true,
+              dup: false,
+            },
             (err?: Error) => {
               if (err) logger.warn({ err }, 'health publish failed');
             },
@@ -234,18 +262,36 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
       const sweepTimer = setInterval(sweep, Math.max(20, Math.min(250, config.drainTimeoutMs / 4)));
       sweepTimer.unref();
 
-      running = { aedes, persistence, cluster, tcp, ws, http, health, sampler, sweepTimer, connections };
+      running = {
+        aedes,
+        persistence,
+        cluster,
+        tcp,
+        ws,
+        http,
+        health,
+        sampler,
+        sweepTimer,
+        connections,
+      };
       state = 'running';
       health.start();
       const ports: BrokerPorts = { mqttPort: tcp.port, wsPort: ws.port, httpPort: http.port };
       logger.info(
-        { ...ports, host: config.host, tls: tls !== undefined, wsPath: config.wsPath, cluster: config.redisUrl !== undefined },
+        {
+          ...ports,
+          host: config.host,
+          tls: tls !== undefined,
+          wsPath: config.wsPath,
+          cluster: config.redisUrl !== undefined,
+        },
         'broker started',
       );
       return ports;
     } catch (err) {
       state = 'stopped';
-      for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+      for (const cleanup of cleanups.reverse())
+        await Promise.resolve(cleanup()).catch(() => undefined);
       throw err;
     }
   }
@@ -259,13 +305,24 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
       for (const client of Object.values(all)) {
         const backlog = backlogOf(client);
         if (backlog > largest) largest = backlog;
-        const seen = slowConsumers.observe(client, backlog, backlogBound(client, config.slowConsumerBacklogBytes));
+        const seen = slowConsumers.observe(
+          client,
+          backlog,
+          backlogBound(client, config.slowConsumerBacklogBytes),
+        );
         if (seen.state === 'ok') continue;
         slow++;
         if (seen.state === 'stuck')
-          clients.disconnect(client, 'slow_consumer', { backlogBytes: backlog, stuckMs: seen.overMs });
+          clients.disconnect(client, 'slow_consumer', {
+            backlogBytes: backlog,
+            stuckMs: seen.overMs,
+          });
       }
-      gauges = { clients: running.aedes.connectedClients, largestBacklogBytes: largest, slowClients: slow };
+      gauges = {
+        clients: running.aedes.connectedClients,
+        largestBacklogBytes: largest,
+        slowClients: slow,
+      };
     } catch (err) {
       logger.error({ err }, 'slow-consumer sweep failed');
     }
@@ -292,7 +349,9 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     const all = Object.values((r.aedes as unknown as { clients: Record<string, Client> }).clients);
     await Promise.all(all.map((c) => new Promise<void>((done) => c.close(() => done()))));
     for (const conn of r.connections) conn.destroy();
-    await destroyPersistence(r.persistence).catch((err: unknown) => logger.warn({ err }, 'persistence close failed'));
+    await destroyPersistence(r.persistence).catch((err: unknown) =>
+      logger.warn({ err }, 'persistence close failed'),
+    );
     // 3. Close the emitter (and its Redis connections in cluster mode).
     await new Promise<void>((done) => r.aedes.close(() => done()));
     r.cluster?.disconnect();
@@ -321,7 +380,10 @@ const memoryPersistence = aedesPersistence as unknown as () => unknown;
 function classify(err: Error & { code?: string }): DisconnectReason {
   if (err.message === 'keep alive timeout') return 'keepalive_timeout';
   if (err.message === 'drain timeout') return 'slow_consumer';
-  if (err.code && ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE'].includes(err.code))
+  if (
+    err.code &&
+    ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE'].includes(err.code)
+  )
     return 'connection_reset';
   return 'protocol_error';
 }
@@ -332,7 +394,9 @@ async function readTls(config: BrokerConfig): Promise<TlsFiles | undefined> {
     try {
       return await readFile(path);
     } catch (err) {
-      throw new Error(`broker config: ${key} = ${JSON.stringify(path)} cannot be read: ${(err as Error).message}`);
+      throw new Error(
+        `broker config: ${key} = ${JSON.stringify(path)} cannot be read: ${(err as Error).message}`,
+      );
     }
   };
   return { cert: await read('tlsCert', config.tlsCert), key: await read('tlsKey', config.tlsKey) };

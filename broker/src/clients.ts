@@ -29,7 +29,8 @@ export class ClientTracker {
   /** Authentication passed: remember who it is and hold a client slot until the connection closes. */
   admit(client: Client, principal: Principal): void {
     this.principals.set(client, principal);
-    if (this.admitted.has(client)) return;
+    // A connection that closed while its password was being checked holds no slot.
+    if (this.admitted.has(client) || client.closed || (client.conn as { destroyed?: boolean }).destroyed) return;
     this.admitted.add(client);
     client.conn.once('close', () => this.admitted.delete(client));
   }
@@ -74,7 +75,10 @@ export class ClientTracker {
     if (this.closing.has(client)) return;
     this.closing.add(client);
     this.metrics.disconnect(reason);
-    this.logger.info({ ...this.describe(client), reason, error: err.message }, `client disconnected: ${DISCONNECT_REASONS[reason]}`);
+    this.logger.info(
+      { ...this.describe(client), reason, error: err.message },
+      `client disconnected: ${DISCONNECT_REASONS[reason]}`,
+    );
   }
 
   describe(client: Client): Record<string, unknown> {
@@ -109,6 +113,9 @@ export function writeHighWaterMark(backlogBytes: number, maxPayloadBytes: number
  * mark if that is lower (a stream the high-water mark could not be raised on).
  */
 export function backlogBound(client: Client, configured: number): number {
-  const hwm = (client.conn as { writableHighWaterMark?: number } | undefined)?.writableHighWaterMark;
-  return typeof hwm === 'number' && hwm > 0 ? Math.min(configured, Math.floor(hwm / 2)) : configured;
+  const hwm = (client.conn as { writableHighWaterMark?: number } | undefined)
+    ?.writableHighWaterMark;
+  return typeof hwm === 'number' && hwm > 0
+    ? Math.min(configured, Math.floor(hwm / 2))
+    : configured;
 }

@@ -1,6 +1,12 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { isValidComponentId, reject, resolveConfig, type ConfigSources, type Result } from '@kpp/protocol';
+import {
+  isValidComponentId,
+  reject,
+  resolveConfig,
+  type ConfigSources,
+  type Result,
+} from '@kpp/protocol';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -11,7 +17,10 @@ const port = z.number().int().min(0).max(65_535);
  */
 export const brokerConfigSchema = z.object({
   /** Instance id: the health topic is `kpp/v1/health/broker/{id}`; in a cluster every process needs its own. */
-  id: z.string().refine(isValidComponentId, 'expected an id of the form [a-z][a-z0-9_-]{0,31}').optional(),
+  id: z
+    .string()
+    .refine(isValidComponentId, 'expected an id of the form [a-z][a-z0-9_-]{0,31}')
+    .optional(),
   /** Address every listener binds to (loopback by default, like Mosquitto 2 without a listener). */
   host: z.string().min(1).default('127.0.0.1'),
   mqttPort: port.default(1883),
@@ -29,7 +38,12 @@ export const brokerConfigSchema = z.object({
   allowAnonymousRead: z.boolean().default(false),
 
   // Limits
-  maxPayloadBytes: z.number().int().min(1).max(256 * 1024 * 1024).default(256 * 1024),
+  maxPayloadBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(256 * 1024 * 1024)
+    .default(256 * 1024),
   maxClients: z.number().int().min(1).default(10_000),
   /** Topic levels allowed in PUBLISH and SUBSCRIBE (Aedes cannot route more than 100). */
   maxTopicLevels: z.number().int().min(1).max(100).default(16),
@@ -45,7 +59,11 @@ export const brokerConfigSchema = z.object({
 
   // Slow consumers
   /** Outbound bytes buffered for one client above which its QoS 0 messages are dropped. */
-  slowConsumerBacklogBytes: z.number().int().min(1024).default(1024 * 1024),
+  slowConsumerBacklogBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /** A client whose backlog stays above the bound this long is disconnected. */
   drainTimeoutMs: z.number().int().min(100).default(10_000),
 
@@ -53,7 +71,10 @@ export const brokerConfigSchema = z.object({
   healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
 
   /** Cluster mode: Redis shares subscriptions, retained messages and QoS 1 sessions between brokers. */
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
@@ -70,13 +91,19 @@ export function resolveBrokerConfig(sources: ConfigSources = {}): Result<BrokerC
 
 /** Parses an in-process config object (for `kpp up` and tests): same checks as resolveBrokerConfig. */
 export function brokerConfig(input: BrokerConfigInput = {}): Result<BrokerConfig> {
-  return resolveBrokerConfig({ file: input as Record<string, unknown>, fileName: 'broker options' });
+  return resolveBrokerConfig({
+    file: input as Record<string, unknown>,
+    fileName: 'broker options',
+  });
 }
 
 function crossCheck(config: BrokerConfig): Result<BrokerConfig> | undefined {
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     const missing = config.tlsCert === undefined ? 'tlsCert' : 'tlsKey';
-    return reject('MISSING_FIELD', `broker config: ${missing} is required when the other TLS file is set`);
+    return reject(
+      'MISSING_FIELD',
+      `broker config: ${missing} is required when the other TLS file is set`,
+    );
   }
   if (config.keepaliveMinSeconds > config.keepaliveMaxSeconds) {
     return reject(
@@ -92,7 +119,10 @@ function crossCheck(config: BrokerConfig): Result<BrokerConfig> | undefined {
  * continue), plus the pid in cluster mode where every process needs its own id.
  */
 export function defaultBrokerId(clustered: boolean): string {
-  const host = hostname().toLowerCase().replace(/[^a-z0-9_-]/g, '-').replace(/^[^a-z]+/, '');
+  const host = hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '-')
+    .replace(/^[^a-z]+/, '');
   const base = (host || 'broker').slice(0, 20);
   return clustered ? `${base}-${process.pid}`.slice(0, 32) : base;
 }

@@ -15,10 +15,33 @@ export {
   type BrokerConfigInput,
 } from './config.js';
 export { runBroker, type RunBrokerOptions } from './run-broker.js';
-export { addUser, readUsersFile, parseUsersFile, USERNAME, MIN_PASSWORD_LENGTH, type UserRecord, type UsersTable, type AddUserOptions } from './auth/users-file.js';
+export {
+  addUser,
+  readUsersFile,
+  parseUsersFile,
+  USERNAME,
+  MIN_PASSWORD_LENGTH,
+  type UserRecord,
+  type UsersTable,
+  type AddUserOptions,
+} from './auth/users-file.js';
 export { FileUserStore, staticUserStore, type UserStore } from './auth/user-store.js';
-export { hashPassword, verifyPassword, DEFAULT_SCRYPT, type ScryptParams } from './auth/password-hash.js';
-export { ACL, ROLES, canPublish, canSubscribe, isRole, type Acl, type Role, type Principal } from './auth/roles.js';
+export {
+  hashPassword,
+  verifyPassword,
+  DEFAULT_SCRYPT,
+  type ScryptParams,
+} from './auth/password-hash.js';
+export {
+  ACL,
+  ROLES,
+  canPublish,
+  canSubscribe,
+  isRole,
+  type Acl,
+  type Role,
+  type Principal,
+} from './auth/roles.js';
 export { topicMatches, filterCovers } from './auth/topic-filter.js';
 export {
   DROP_REASONS,
@@ -30,9 +53,18 @@ export {
   type SubscribeDenial,
   type DisconnectReason,
 } from './reasons.js';
-export { BrokerMetrics, type BrokerCounters, type BrokerGauges, type Transport } from './metrics/broker-metrics.js';
+export {
+  BrokerMetrics,
+  type BrokerCounters,
+  type BrokerGauges,
+  type Transport,
+} from './metrics/broker-metrics.js';
 export { brokerHealthMetrics } from './metrics/health-reporter.js';
 export { PacketSizeGuard } from './limits/packet-size-guard.js';
 export { RateLimiter } from './limits/rate-limiter.js';
-export { SlowConsumerPolicy, type ForwardDecision, type BacklogState } from './limits/slow-consumer-policy.js';
+export {
+  SlowConsumerPolicy,
+  type ForwardDecision,
+  type BacklogState,
+} from './limits/slow-consumer-policy.js';
 export { DROPPED_TOPIC } from './hooks/context.js';

@@ -8,13 +8,15 @@
 export const DROP_REASONS = {
   forbidden: 'the publisher may not publish to that topic (ACL); acknowledged and discarded',
   topic_levels: 'the topic has more levels than maxTopicLevels; acknowledged and discarded',
-  slow_consumer: "the subscriber's outbound backlog is over slowConsumerBacklogBytes; not sent to it",
+  slow_consumer:
+    "the subscriber's outbound backlog is over slowConsumerBacklogBytes; not sent to it",
 } as const;
 export type DropReason = keyof typeof DROP_REASONS;
 
 /** A connection refused before a session exists. */
 export const CONNECT_REJECTIONS = {
-  rate_limited: 'too many connections from one address (connectRatePerSecond / connectBurst); socket closed',
+  rate_limited:
+    'too many connections from one address (connectRatePerSecond / connectBurst); socket closed',
   max_clients: 'maxClients clients already connected; CONNACK 3 (server unavailable)',
   bad_credentials: 'unknown user or wrong password; CONNACK 4 (bad user name or password)',
   not_authorized: 'no username and anonymous access is off; CONNACK 5 (not authorized)',
@@ -31,11 +33,13 @@ export type SubscribeDenial = keyof typeof SUBSCRIBE_DENIALS;
 /** A connection the broker closed (clients closing their own connections are not counted). */
 export const DISCONNECT_REASONS = {
   oversize: 'a packet carried a payload over maxPayloadBytes',
-  slow_consumer: 'outbound backlog over the bound past drainTimeoutMs, or a QoS 1 message had to wait behind it',
+  slow_consumer:
+    'outbound backlog over the bound past drainTimeoutMs, or a QoS 1 message had to wait behind it',
   keepalive_timeout: 'nothing received for 1.5 keepalive periods',
   protocol_error: 'malformed or out-of-order MQTT packets, or a CONNECT that never came',
   connection_reset: 'the network connection failed (reset, broken pipe)',
 } as const;
 export type DisconnectReason = keyof typeof DISCONNECT_REASONS;
 
-export const keysOf = <T extends object>(catalogue: T) => Object.keys(catalogue) as (keyof T & string)[];
+export const keysOf = <T extends object>(catalogue: T) =>
+  Object.keys(catalogue) as (keyof T & string)[];

@@ -22,15 +22,25 @@ describe('broker config', () => {
 
   it('reads KPP_BROKER_* variables, flags win', () => {
     const r = resolveBrokerConfig({
-      env: { KPP_BROKER_MQTT_PORT: '1999', KPP_BROKER_ALLOW_ANONYMOUS_READ: 'true', KPP_BROKER_REDIS_URL: 'redis://r:6379' },
+      env: {
+        KPP_BROKER_MQTT_PORT: '1999',
+        KPP_BROKER_ALLOW_ANONYMOUS_READ: 'true',
+        KPP_BROKER_REDIS_URL: 'redis://r:6379',
+      },
       flags: { mqttPort: 2000 },
     });
-    expect(r.ok && r.value).toMatchObject({ mqttPort: 2000, allowAnonymousRead: true, redisUrl: 'redis://r:6379' });
+    expect(r.ok && r.value).toMatchObject({
+      mqttPort: 2000,
+      allowAnonymousRead: true,
+      redisUrl: 'redis://r:6379',
+    });
   });
 
   it('names the key, the value and what was expected', () => {
     const r = resolveBrokerConfig({ env: { KPP_BROKER_MAX_PAYLOAD_BYTES: 'lots' } });
-    expect(!r.ok && r.reason.message).toContain('maxPayloadBytes = "lots" (from KPP_BROKER_MAX_PAYLOAD_BYTES)');
+    expect(!r.ok && r.reason.message).toContain(
+      'maxPayloadBytes = "lots" (from KPP_BROKER_MAX_PAYLOAD_BYTES)',
+    );
     const id = brokerConfig({ id: 'Broker One' });
     expect(!id.ok && id.reason.message).toContain('id = "Broker One"');
     const unknown = brokerConfig({ mqttPorts: 1 } as never);
@@ -41,7 +51,9 @@ describe('broker config', () => {
     const tls = brokerConfig({ tlsCert: 'cert.pem' });
     expect(!tls.ok && tls.reason.message).toContain('tlsKey is required');
     const keepalive = brokerConfig({ keepaliveMinSeconds: 60, keepaliveMaxSeconds: 30 });
-    expect(!keepalive.ok && keepalive.reason.message).toContain('keepaliveMinSeconds = 60 is above keepaliveMaxSeconds = 30');
+    expect(!keepalive.ok && keepalive.reason.message).toContain(
+      'keepaliveMinSeconds = 60 is above keepaliveMaxSeconds = 30',
+    );
   });
 
   it('makes a valid default id, distinct per process in cluster mode', () => {

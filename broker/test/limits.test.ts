@@ -23,16 +23,35 @@ function feedInPieces(guard: PacketSizeGuard, bytes: Buffer, size: number): numb
 }
 
 describe('PacketSizeGuard', () => {
-  const connect = mqttPacket.generate({ cmd: 'connect', clientId: 'c1', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30 });
-
-  it.each([1, 2, 3, 7, 1000])('finds the exact payload size in any chunking (pieces of %i bytes)', (size) => {
-    const limit = 1000;
-    const stream = Buffer.concat([connect, publish(10), publish(1000, 1), publish(500), publish(1001, 1)]);
-    expect(feedInPieces(new PacketSizeGuard(limit), stream, size)).toBe(1001);
+  const connect = mqttPacket.generate({
+    cmd: 'connect',
+    clientId: 'c1',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 30,
   });
 
+  it.each([1, 2, 3, 7, 1000])(
+    'finds the exact payload size in any chunking (pieces of %i bytes)',
+    (size) => {
+      const limit = 1000;
+      const stream = Buffer.concat([
+        connect,
+        publish(10),
+        publish(1000, 1),
+        publish(500),
+        publish(1001, 1),
+      ]);
+      expect(feedInPieces(new PacketSizeGuard(limit), stream, size)).toBe(1001);
+    },
+  );
+
   it('lets a stream of packets at the limit through', () => {
-    const stream = Buffer.concat([connect, ...Array.from({ length: 50 }, (_, i) => publish(1000, (i % 2) as 0 | 1))]);
+    const stream = Buffer.concat([
+      connect,
+      ...Array.from({ length: 50 }, (_, i) => publish(1000, (i % 2) as 0 | 1)),
+    ]);
     expect(feedInPieces(new PacketSizeGuard(1000), stream, 333)).toBe(-1);
   });
 
@@ -45,13 +64,19 @@ describe('PacketSizeGuard', () => {
     const sub = mqttPacket.generate({
       cmd: 'subscribe',
       messageId: 1,
-      subscriptions: Array.from({ length: 40 }, (_, i) => ({ topic: `t/${i}/${'x'.repeat(1000)}`, qos: 0 as const })),
+      subscriptions: Array.from({ length: 40 }, (_, i) => ({
+        topic: `t/${i}/${'x'.repeat(1000)}`,
+        qos: 0 as const,
+      })),
     });
     expect(new PacketSizeGuard(100).feed(sub)).toBe(-1); // 40 KiB: within the slack for strings
     const big = mqttPacket.generate({
       cmd: 'subscribe',
       messageId: 1,
-      subscriptions: Array.from({ length: 10 }, (_, i) => ({ topic: `t/${i}/${'x'.repeat(60_000)}`, qos: 0 as const })),
+      subscriptions: Array.from({ length: 10 }, (_, i) => ({
+        topic: `t/${i}/${'x'.repeat(60_000)}`,
+        qos: 0 as const,
+      })),
     });
     expect(new PacketSizeGuard(100).feed(big)).toBeGreaterThan(100);
   });
@@ -64,10 +89,10 @@ describe('PacketSizeGuard', () => {
 
   it('never throws on random bytes', () => {
     let seed = 1;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256;
     for (let run = 0; run < 200; run++) {
       const guard = new PacketSizeGuard(1024);
-      const bytes = Buffer.from(Array.from({ length: 1 + (run * 37) % 500 }, rand));
+      const bytes = Buffer.from(Array.from({ length: 1 + ((run * 37) % 500) }, rand));
       expect(() => guard.feed(bytes)).not.toThrow();
     }
   });

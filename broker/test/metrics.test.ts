@@ -10,15 +10,25 @@ import {
 } from '../src/index.js';
 
 const gauges = { clients: 3, largestBacklogBytes: 1234, slowClients: 1 };
-const proc = { cpu_pct: 12.345, rss_bytes: 1e8, heap_used_bytes: 5e7, loop_lag_p99_ms: 1.234, loop_lag_max_ms: 9.9 };
+const proc = {
+  cpu_pct: 12.345,
+  rss_bytes: 1e8,
+  heap_used_bytes: 5e7,
+  loop_lag_p99_ms: 1.234,
+  loop_lag_max_ms: 9.9,
+};
 
 describe('BrokerMetrics', () => {
   it('exposes every reason of the catalogue at 0 before anything happens', async () => {
     const text = await new BrokerMetrics('b1', () => gauges).render();
-    for (const r of Object.keys(DROP_REASONS)) expect(text).toContain(`kpp_broker_messages_dropped_total{reason="${r}",broker="b1"} 0`);
-    for (const r of Object.keys(CONNECT_REJECTIONS)) expect(text).toContain(`kpp_broker_connections_rejected_total{reason="${r}",broker="b1"} 0`);
-    for (const r of Object.keys(SUBSCRIBE_DENIALS)) expect(text).toContain(`kpp_broker_subscriptions_denied_total{reason="${r}",broker="b1"} 0`);
-    for (const r of Object.keys(DISCONNECT_REASONS)) expect(text).toContain(`kpp_broker_disconnects_total{reason="${r}",broker="b1"} 0`);
+    for (const r of Object.keys(DROP_REASONS))
+      expect(text).toContain(`kpp_broker_messages_dropped_total{reason="${r}",broker="b1"} 0`);
+    for (const r of Object.keys(CONNECT_REJECTIONS))
+      expect(text).toContain(`kpp_broker_connections_rejected_total{reason="${r}",broker="b1"} 0`);
+    for (const r of Object.keys(SUBSCRIBE_DENIALS))
+      expect(text).toContain(`kpp_broker_subscriptions_denied_total{reason="${r}",broker="b1"} 0`);
+    for (const r of Object.keys(DISCONNECT_REASONS))
+      expect(text).toContain(`kpp_broker_disconnects_total{reason="${r}",broker="b1"} 0`);
     expect(text).toContain('kpp_broker_clients{broker="b1"} 3');
   });
 
@@ -33,14 +43,22 @@ describe('BrokerMetrics', () => {
     m.denySubscription('forbidden');
     m.connection('ws');
     const s = m.snapshot();
-    expect(s).toMatchObject({ messagesIn: 2, bytesIn: 15, messagesOut: 1, bytesOut: 10, connections: { tcp: 0, ws: 1 } });
+    expect(s).toMatchObject({
+      messagesIn: 2,
+      bytesIn: 15,
+      messagesOut: 1,
+      bytesOut: 10,
+      connections: { tcp: 0, ws: 1 },
+    });
     const text = await m.render();
     expect(text).toContain('kpp_broker_messages_received_total{broker="b2"} 2');
     expect(text).toContain('kpp_broker_received_payload_bytes_total{broker="b2"} 15');
     expect(text).toContain('kpp_broker_messages_dropped_total{reason="forbidden",broker="b2"} 1');
     expect(text).toContain('kpp_broker_disconnects_total{reason="oversize",broker="b2"} 1');
     // Two brokers in one process do not share a registry.
-    expect(await new BrokerMetrics('b3', () => gauges).render()).toContain('kpp_broker_messages_received_total{broker="b3"} 0');
+    expect(await new BrokerMetrics('b3', () => gauges).render()).toContain(
+      'kpp_broker_messages_received_total{broker="b3"} 0',
+    );
   });
 });
 
@@ -72,7 +90,9 @@ describe('broker health message', () => {
       uptime_s: 61,
     });
     const health = { component: 'broker', instance: 'b1', ts: 1_800_000_000_000, metrics };
-    const decoded = decodeHealth(encodeHealth(health), { expected: { component: 'broker', instance: 'b1' } });
+    const decoded = decodeHealth(encodeHealth(health), {
+      expected: { component: 'broker', instance: 'b1' },
+    });
     expect(decoded).toEqual({ ok: true, value: health });
   });
 });

@@ -3,7 +3,13 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { tempDir, type TempDir } from '@kpp/testkit';
-import { FileUserStore, addUser, hashPassword, readUsersFile, verifyPassword } from '../src/index.js';
+import {
+  FileUserStore,
+  addUser,
+  hashPassword,
+  readUsersFile,
+  verifyPassword,
+} from '../src/index.js';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 
@@ -17,12 +23,16 @@ describe('password hashes', () => {
   });
 
   it('salts: the same password hashes differently', async () => {
-    expect(await hashPassword('same password', CHEAP)).not.toBe(await hashPassword('same password', CHEAP));
+    expect(await hashPassword('same password', CHEAP)).not.toBe(
+      await hashPassword('same password', CHEAP),
+    );
   });
 
   it('refuses malformed or absurd hashes instead of computing them', async () => {
     expect(await verifyPassword('x', 'plain-text')).toBe(false);
-    expect(await verifyPassword('x', 'scrypt$1073741824$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5')).toBe(false);
+    expect(
+      await verifyPassword('x', 'scrypt$1073741824$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5a2V5a2V5a2V5'),
+    ).toBe(false);
   });
 });
 
@@ -36,10 +46,19 @@ describe('users file', () => {
   afterEach(() => dir.remove());
 
   it('creates the file (mode 0600), adds and updates users', async () => {
-    expect(await addUser(file, 'sim', 'sim-password', 'simulator', { scrypt: CHEAP })).toEqual({ ok: true, value: { created: true } });
+    expect(await addUser(file, 'sim', 'sim-password', 'simulator', { scrypt: CHEAP })).toEqual({
+      ok: true,
+      value: { created: true },
+    });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(await addUser(file, 'ops', 'ops-password', 'operator', { scrypt: CHEAP })).toEqual({ ok: true, value: { created: true } });
-    expect(await addUser(file, 'sim', 'new-password', 'viewer', { scrypt: CHEAP })).toEqual({ ok: true, value: { created: false } });
+    expect(await addUser(file, 'ops', 'ops-password', 'operator', { scrypt: CHEAP })).toEqual({
+      ok: true,
+      value: { created: true },
+    });
+    expect(await addUser(file, 'sim', 'new-password', 'viewer', { scrypt: CHEAP })).toEqual({
+      ok: true,
+      value: { created: false },
+    });
 
     const read = await readUsersFile(file);
     if (!read.ok) throw new Error(read.reason.message);
@@ -60,7 +79,9 @@ describe('users file', () => {
     expect(bad.map((r) => (r.ok ? 'ok' : r.reason.message))).toEqual([
       expect.stringContaining('user name "bad name"'),
       expect.stringContaining('user name "__proto__"'),
-      expect.stringContaining('role "root" is not one of simulator, writer, viewer, operator, admin'),
+      expect.stringContaining(
+        'role "root" is not one of simulator, writer, viewer, operator, admin',
+      ),
       expect.stringContaining('password must be 8..1024 characters, got 5'),
     ]);
   });

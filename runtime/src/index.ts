@@ -6,3 +6,4 @@ export { LatencyWindow } from './latency-window.js';
 export { ManagedProcess, startProcess, type StartOptions } from './managed-process.js';
 export { influxdConfig, launchInfluxd, type InfluxdLaunch } from './influxd.js';
 export { findBinary } from './find-binary.js';
+export { systemClock, delay, type Clock } from './clock.js';

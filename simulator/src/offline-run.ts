@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { encodeFrame, type Frame } from '@kpp/protocol';
-import { MasterClock, systemTime, tickStamp, type TickInfo } from './clock/index.js';
+import { systemClock } from '@kpp/runtime';
+import { MasterClock, tickStamp, type TickInfo } from './clock/index.js';
 import { Fleet, type ParamsFile } from './fleet/index.js';
 
 export interface OfflineRunOptions {
@@ -103,7 +104,7 @@ function runRealtime(
     const fired: { due: number; at: number }[] = [];
     const clock: MasterClock = new MasterClock(
       (tick: TickInfo) => {
-        fired.push({ due: tick.ts, at: systemTime.now() });
+        fired.push({ due: tick.ts, at: systemClock.now() });
         consume(fleet.tick(tick, tick.seq === 0 ? 0 : (1 + tick.skipped) / rateHz));
         if (fired.length >= ticks) {
           clock.stop();
@@ -121,7 +122,7 @@ function runRealtime(
         }
       },
       // Start on a whole period from now rather than the next whole second.
-      { rateHz, startedAtMs: systemTime.now() + 50 },
+      { rateHz, startedAtMs: systemClock.now() + 50 },
     );
     clock.start();
   });

@@ -8,8 +8,8 @@ import {
   topics,
   type Frame,
 } from '@kpp/protocol';
-import { ProcessMetricsSampler, silentLogger, type Logger } from '@kpp/runtime';
-import { MasterClock, systemTime, type TickInfo, type TimeSource } from './clock/index.js';
+import { ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
+import { MasterClock, type TickInfo } from './clock/index.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
 import type { SimulatorConfig } from './config.js';
 import { Fleet, type ParamsFile } from './fleet/index.js';
@@ -17,7 +17,7 @@ import { MqttLink } from './mqtt/mqtt-link.js';
 
 export interface SimulatorDeps {
   logger?: Logger;
-  time?: TimeSource;
+  time?: Clock;
   params?: ParamsFile;
 }
 
@@ -41,7 +41,7 @@ export class SimulatorService {
   private link: MqttLink | undefined;
   private readonly dispatcher: CommandDispatcher;
   private readonly log: Logger;
-  private readonly time: TimeSource;
+  private readonly time: Clock;
   private readonly encoders = new Map<string, ReturnType<typeof createCompactEncoder>>();
   private readonly metrics = new ProcessMetricsSampler();
   private healthTimer: NodeJS.Timeout | undefined;
@@ -54,7 +54,7 @@ export class SimulatorService {
     deps: SimulatorDeps = {},
   ) {
     this.log = (deps.logger ?? silentLogger).child({ component: 'simulator', instance: config.instance });
-    this.time = deps.time ?? systemTime;
+    this.time = deps.time ?? systemClock;
     this.fleet = new Fleet({
       units: config.units,
       unitPrefix: config.unitPrefix,

@@ -1,7 +1,7 @@
-import type { TimeSource } from '../src/clock/index.js';
+import type { Clock } from '@kpp/runtime';
 
 /** A hand-driven time source: `advance(ms)` fires due timers in deadline order. */
-export class FakeTime implements TimeSource {
+export class FakeTime implements Clock {
   private t: number;
   private timers: { at: number; fn: () => void; id: number }[] = [];
   private nextId = 1;

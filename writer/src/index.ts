@@ -1,6 +1,5 @@
 export { writerConfigSchema, type WriterConfig, type WriterConfigInput } from './config.js';
 export { createWriter, type Writer, type WriterDeps, type WriterStats } from './writer.js';
-export { systemClock, type Clock } from './clock.js';
 export { framePoint, healthPoint, toLine, UNIT_MEASUREMENT, HEALTH_MEASUREMENT, STAMP_FIELDS } from './points.js';
 export { createDispatcher, type Dispatch } from './handlers/dispatcher.js';
 export type { HandleResult } from './handlers/handle-result.js';

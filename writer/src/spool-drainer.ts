@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { delay, type Clock } from './clock.js';
+import { delay, type Clock } from '@kpp/runtime';
 import type { DeadLetterFile } from './dead-letter.js';
 import { retryDelay, type BackoffOptions } from './retry-policy.js';
 import type { InfluxSink, WriteOutcome } from './sinks/sink.js';

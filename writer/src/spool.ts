@@ -1,7 +1,7 @@
 import { closeSync, fsync, openSync, writeSync, constants as fsConstants } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '@kpp/runtime';
 
 /**
  * Durable, append-only spool between MQTT and InfluxDB.

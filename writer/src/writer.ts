@@ -1,6 +1,6 @@
 import { encodeHealth, topics } from '@kpp/protocol';
 import { LatencyWindow, ProcessMetricsSampler, silentLogger, type Logger } from '@kpp/runtime';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '@kpp/runtime';
 import type { WriterConfig } from './config.js';
 import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
 import { createDispatcher, isFrameTopic } from './handlers/dispatcher.js';

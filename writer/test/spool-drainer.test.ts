@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '@kpp/runtime';
 import { tempDir, waitFor, type TempDir } from '@kpp/testkit';
-import { systemClock } from '../src/clock.js';
+import { systemClock } from '@kpp/runtime';
 import { DeadLetterFile } from '../src/dead-letter.js';
 import { SpoolDrainer, type DrainerOptions } from '../src/spool-drainer.js';
 import { Spool } from '../src/spool.js';
@@ -41,7 +41,7 @@ describe('SpoolDrainer', () => {
     drainer!.start();
     const t0 = Date.now();
     for (let i = 0; i < 250; i++) spool.append(line(i), Date.now());
-    await waitFor(() => spool.stats().records === 0, { what: 'spool drained' });
+    await waitFor(() => spool.stats().records === 0 && drainer!.stats().batches === 3, { what: 'spool drained' });
     expect(sink.writes.map((w) => w.lines.length)).toEqual([100, 100, 50]);
     expect(sink.writes.flatMap((w) => w.lines)).toEqual(Array.from({ length: 250 }, (_, i) => line(i)));
     expect(sink.writes[0]!.at - t0).toBeLessThan(80); // full batch: no waiting

@@ -5,7 +5,8 @@ import { filterCovers, topicMatches } from './topic-filter.js';
 export const ROLES = ['simulator', 'writer', 'viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 /** What a client without a username gets when `allowAnonymousRead` is on. */
-export type Principal = { username: string; role: Role } | { username: undefined; role: 'anonymous' };
+export type Principal =
+  { username: string; role: Role } | { username: undefined; role: 'anonymous' };
 
 export interface Acl {
   /** Topic filters the role may publish to. */
@@ -54,4 +55,3 @@ export function canPublish(role: Role | 'anonymous', topic: string): boolean {
 export function canSubscribe(role: Role | 'anonymous', filter: string): boolean {
   return ACL[role].subscribe.some((allowed) => filterCovers(allowed, filter));
 }
-

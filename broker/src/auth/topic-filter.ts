@@ -20,7 +20,8 @@ export function topicMatches(filter: string, topic: string): boolean {
 
 /** True when every topic `requested` can match is also matched by `allowed`. */
 export function filterCovers(allowed: string, requested: string): boolean {
-  if (requested.startsWith('$') && (allowed.startsWith('+') || allowed.startsWith('#'))) return false;
+  if (requested.startsWith('$') && (allowed.startsWith('+') || allowed.startsWith('#')))
+    return false;
   const a = allowed.split('/');
   const r = requested.split('/');
   for (let i = 0; i < r.length; i++) {

@@ -60,7 +60,10 @@ export class FileUserStore implements UserStore {
     if (!info || info.mtimeMs === this.mtimeMs) return;
     const read = await readUsersFile(this.path);
     if (!read.ok) {
-      this.logger.error({ reason: read.reason.message }, 'users file changed but cannot be used; keeping the previous users');
+      this.logger.error(
+        { reason: read.reason.message },
+        'users file changed but cannot be used; keeping the previous users',
+      );
       return;
     }
     this.table = read.value;

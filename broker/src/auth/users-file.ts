@@ -29,7 +29,9 @@ const usersFileSchema = z
       z
         .object({
           role: z.enum(ROLES),
-          password: z.string().refine((h) => parseHash(h) !== undefined, 'expected an scrypt$N$r$p$salt$key hash'),
+          password: z
+            .string()
+            .refine((h) => parseHash(h) !== undefined, 'expected an scrypt$N$r$p$salt$key hash'),
         })
         .strict(),
     ),
@@ -41,7 +43,10 @@ export function parseUsersFile(text: string, fileName: string): Result<UsersTabl
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return reject('NOT_JSON', `users file ${fileName} is not valid JSON: ${(err as Error).message}`);
+    return reject(
+      'NOT_JSON',
+      `users file ${fileName} is not valid JSON: ${(err as Error).message}`,
+    );
   }
   const parsed = usersFileSchema.safeParse(json);
   if (!parsed.success) {
@@ -80,8 +85,12 @@ export async function addUser(
   options: AddUserOptions = {},
 ): Promise<Result<{ created: boolean }>> {
   if (!USERNAME.test(name))
-    return reject('OUT_OF_RANGE', `user name "${name.slice(0, 70)}" must be letters, digits and _.@- (1..64)`);
-  if (!isRole(role)) return reject('OUT_OF_RANGE', `role "${role.slice(0, 40)}" is not one of ${ROLES.join(', ')}`);
+    return reject(
+      'OUT_OF_RANGE',
+      `user name "${name.slice(0, 70)}" must be letters, digits and _.@- (1..64)`,
+    );
+  if (!isRole(role))
+    return reject('OUT_OF_RANGE', `role "${role.slice(0, 40)}" is not one of ${ROLES.join(', ')}`);
   if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH)
     return reject(
       'OUT_OF_RANGE',
@@ -94,7 +103,10 @@ export async function addUser(
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      return reject('MISSING_FIELD', `users file ${file} cannot be read: ${(err as Error).message}`);
+      return reject(
+        'MISSING_FIELD',
+        `users file ${file} cannot be read: ${(err as Error).message}`,
+      );
   }
   if (text !== undefined) {
     const parsed = parseUsersFile(text, file);
@@ -110,7 +122,10 @@ export async function addUser(
     await rename(tmp, file);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    return reject('MISSING_FIELD', `users file ${file} cannot be written: ${(err as Error).message}`);
+    return reject(
+      'MISSING_FIELD',
+      `users file ${file} cannot be written: ${(err as Error).message}`,
+    );
   }
   return ok({ created });
 }

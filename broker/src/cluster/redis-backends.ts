@@ -22,7 +22,10 @@ export function createRedisBackends(url: string, logger: Logger): ClusterBackend
   const log = logger.child({ redis: redactUrl(url) });
   let lastLoggedAt = 0;
   const connect = (role: string) => {
-    const conn = new Redis(url, { maxRetriesPerRequest: null, connectionName: `kpp-broker-${role}` });
+    const conn = new Redis(url, {
+      maxRetriesPerRequest: null,
+      connectionName: `kpp-broker-${role}`,
+    });
     conn.on('error', (err: Error) => {
       // ioredis retries for ever; one line a few seconds is enough.
       const now = Date.now();

@@ -23,7 +23,9 @@ export function authenticateHook(ctx: HookContext): NonNullable<AedesOptions['au
     ctx.metrics.rejectConnection(reason);
     ctx.clients.markRefused(client);
     ctx.logger.info({ ...ctx.clients.describe(client), reason }, 'connection refused');
-    const err = Object.assign(new Error(`connection refused: ${reason}`), { returnCode }) as AuthenticateError;
+    const err = Object.assign(new Error(`connection refused: ${reason}`), {
+      returnCode,
+    }) as AuthenticateError;
     done(err, false);
   };
 
@@ -32,18 +34,25 @@ export function authenticateHook(ctx: HookContext): NonNullable<AedesOptions['au
     const check = async () => {
       if (full()) return refuse(client, 'max_clients', SERVER_UNAVAILABLE, done);
       if (username === undefined || username === '') {
-        if (!ctx.config.allowAnonymousRead) return refuse(client, 'not_authorized', NOT_AUTHORIZED, done);
+        if (!ctx.config.allowAnonymousRead)
+          return refuse(client, 'not_authorized', NOT_AUTHORIZED, done);
         ctx.clients.admit(client, { username: undefined, role: 'anonymous' });
         return done(null, true);
       }
       const secret = password ? password.toString('utf8') : '';
       const record = ctx.users ? await ctx.users.lookup(username) : undefined;
-      const valid = record ? await verifyPassword(secret, record.password) : await burnPasswordCheck(secret);
-      if (!valid || !record) return refuse(client, 'bad_credentials', BAD_USERNAME_OR_PASSWORD, done);
+      const valid = record
+        ? await verifyPassword(secret, record.password)
+        : await burnPasswordCheck(secret);
+      if (!valid || !record)
+        return refuse(client, 'bad_credentials', BAD_USERNAME_OR_PASSWORD, done);
       // Checked again: other clients may have taken the last slots while the hash was computed.
       if (full()) return refuse(client, 'max_clients', SERVER_UNAVAILABLE, done);
       ctx.clients.admit(client, { username, role: record.role });
-      ctx.logger.debug({ ...ctx.clients.describe(client), role: record.role }, 'client authenticated');
+      ctx.logger.debug(
+        { ...ctx.clients.describe(client), role: record.role },
+        'client authenticated',
+      );
       return done(null, true);
     };
     check().catch((err: unknown) => {

@@ -7,7 +7,9 @@ import type { HookContext } from './context.js';
  * Every message about to be written to one subscriber: the slow-consumer policy (see
  * slow-consumer-policy.ts) and the outbound counters.
  */
-export function authorizeForwardHook(ctx: HookContext): NonNullable<AedesOptions['authorizeForward']> {
+export function authorizeForwardHook(
+  ctx: HookContext,
+): NonNullable<AedesOptions['authorizeForward']> {
   return (client, packet) => {
     const bytes = packet.payload.length;
     if (ctx.clients.isClosing(client)) return keepsInStore(client, packet) ? packet : null;

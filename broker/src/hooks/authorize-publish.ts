@@ -13,7 +13,9 @@ import { DROPPED_TOPIC, type HookContext } from './context.js';
  *   spec's other choice) would make a QoS 1 client resend the same message after every
  *   reconnect, so a viewer that publishes by mistake would flap for ever.
  */
-export function authorizePublishHook(ctx: HookContext): NonNullable<AedesOptions['authorizePublish']> {
+export function authorizePublishHook(
+  ctx: HookContext,
+): NonNullable<AedesOptions['authorizePublish']> {
   const divert = (packet: PublishPacket) => {
     packet.topic = DROPPED_TOPIC;
     packet.retain = false;
@@ -30,12 +32,19 @@ export function authorizePublishHook(ctx: HookContext): NonNullable<AedesOptions
       }
       if (bytes > ctx.config.maxPayloadBytes) {
         ctx.clients.disconnect(client, 'oversize', { payloadBytes: bytes, topic: packet.topic });
-        return callback(new Error(`payload of ${bytes} bytes is over the ${ctx.config.maxPayloadBytes} byte limit`));
+        return callback(
+          new Error(
+            `payload of ${bytes} bytes is over the ${ctx.config.maxPayloadBytes} byte limit`,
+          ),
+        );
       }
       ctx.metrics.messageIn(bytes);
       if (topicLevels(packet.topic) > ctx.config.maxTopicLevels) {
         ctx.metrics.drop('topic_levels');
-        ctx.logger.debug({ ...ctx.clients.describe(client), topic: packet.topic }, 'publish dropped: too many topic levels');
+        ctx.logger.debug(
+          { ...ctx.clients.describe(client), topic: packet.topic },
+          'publish dropped: too many topic levels',
+        );
         divert(packet);
         return callback(null);
       }

@@ -4,7 +4,9 @@ import { topicLevels } from '../auth/topic-filter.js';
 import type { HookContext } from './context.js';
 
 /** Every SUBSCRIBE topic (and every restored one): depth and ACL; a denied topic gets SUBACK 0x80. */
-export function authorizeSubscribeHook(ctx: HookContext): NonNullable<AedesOptions['authorizeSubscribe']> {
+export function authorizeSubscribeHook(
+  ctx: HookContext,
+): NonNullable<AedesOptions['authorizeSubscribe']> {
   return (client, sub, callback) => {
     if (topicLevels(sub.topic) > ctx.config.maxTopicLevels) {
       ctx.metrics.denySubscription('topic_levels');

@@ -15,7 +15,11 @@ export interface HttpEndpoints {
 }
 
 /** GET /metrics, /healthz and /readyz for Prometheus, probes and load balancers. */
-export function listenHttp(host: string, port: number, endpoints: HttpEndpoints): Promise<Listener> {
+export function listenHttp(
+  host: string,
+  port: number,
+  endpoints: HttpEndpoints,
+): Promise<Listener> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -59,7 +59,8 @@ export class PacketSizeGuard {
         case 'topic': {
           this.topicBytes.push(chunk[i++] as number);
           if (this.topicBytes.length < 2) break;
-          const topicLength = ((this.topicBytes[0] as number) << 8) | (this.topicBytes[1] as number);
+          const topicLength =
+            ((this.topicBytes[0] as number) << 8) | (this.topicBytes[1] as number);
           this.topicBytes = [];
           const payload = this.remaining - 2 - topicLength - (this.qos > 0 ? 2 : 0);
           if (payload > this.maxPayloadBytes) return payload;

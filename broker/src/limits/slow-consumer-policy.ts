@@ -21,7 +21,8 @@ export interface SlowConsumerOptions {
   drainTimeoutMs: number;
 }
 
-export type BacklogState = { state: 'ok' } | { state: 'over'; overMs: number } | { state: 'stuck'; overMs: number };
+export type BacklogState =
+  { state: 'ok' } | { state: 'over'; overMs: number } | { state: 'stuck'; overMs: number };
 
 export class SlowConsumerPolicy {
   private readonly overSince = new WeakMap<object, number>();
@@ -32,13 +33,21 @@ export class SlowConsumerPolicy {
   ) {}
 
   /** `boundBytes`: this connection's bound, when lower than the configured one. */
-  decide(backlogBytes: number, qos: number, boundBytes = this.options.backlogBytes): ForwardDecision {
+  decide(
+    backlogBytes: number,
+    qos: number,
+    boundBytes = this.options.backlogBytes,
+  ): ForwardDecision {
     if (backlogBytes < boundBytes) return 'forward';
     return qos === 0 ? 'drop' : 'disconnect';
   }
 
   /** Called for every client on each sweep; tracks since when its backlog has been over the bound. */
-  observe(client: object, backlogBytes: number, boundBytes = this.options.backlogBytes): BacklogState {
+  observe(
+    client: object,
+    backlogBytes: number,
+    boundBytes = this.options.backlogBytes,
+  ): BacklogState {
     if (backlogBytes < boundBytes) {
       this.overSince.delete(client);
       return { state: 'ok' };
@@ -50,6 +59,8 @@ export class SlowConsumerPolicy {
       return { state: 'over', overMs: 0 };
     }
     const overMs = now - since;
-    return overMs >= this.options.drainTimeoutMs ? { state: 'stuck', overMs } : { state: 'over', overMs };
+    return overMs >= this.options.drainTimeoutMs
+      ? { state: 'stuck', overMs }
+      : { state: 'over', overMs };
   }
 }

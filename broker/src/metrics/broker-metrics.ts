@@ -40,7 +40,8 @@ export interface ProcessGauges {
   loop_lag_p99_ms: number;
 }
 
-const zeros = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+const zeros = <K extends string>(keys: readonly K[]) =>
+  Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 
 /**
  * Every count the broker keeps, in one place: plain numbers for `stats()` and the health
@@ -142,10 +143,26 @@ export class BrokerMetrics {
         },
       });
     gauge('kpp_broker_clients', 'Connected MQTT clients', () => gauges().clients);
-    gauge('kpp_broker_largest_backlog_bytes', 'Largest outbound backlog of one client', () => gauges().largestBacklogBytes);
-    gauge('kpp_broker_slow_clients', 'Clients whose backlog is over the slow-consumer bound', () => gauges().slowClients);
-    gauge('kpp_broker_cpu_percent', 'CPU used by the broker process, % of one core', () => this.processGauges.cpu_pct);
-    gauge('kpp_broker_rss_bytes', 'Resident set size of the broker process', () => this.processGauges.rss_bytes);
+    gauge(
+      'kpp_broker_largest_backlog_bytes',
+      'Largest outbound backlog of one client',
+      () => gauges().largestBacklogBytes,
+    );
+    gauge(
+      'kpp_broker_slow_clients',
+      'Clients whose backlog is over the slow-consumer bound',
+      () => gauges().slowClients,
+    );
+    gauge(
+      'kpp_broker_cpu_percent',
+      'CPU used by the broker process, % of one core',
+      () => this.processGauges.cpu_pct,
+    );
+    gauge(
+      'kpp_broker_rss_bytes',
+      'Resident set size of the broker process',
+      () => this.processGauges.rss_bytes,
+    );
     gauge(
       'kpp_broker_event_loop_lag_p99_seconds',
       'Event-loop delay, 99th percentile over the last health interval',

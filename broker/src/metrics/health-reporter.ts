@@ -3,7 +3,8 @@ import { encodeHealth, topics, type HealthMessage } from '@kpp/protocol';
 import type { ProcessMetrics } from '@kpp/runtime';
 import type { BrokerCounters, BrokerGauges } from './broker-metrics.js';
 
-const perSecond = (delta: number, elapsedMs: number) => Math.round((delta / elapsedMs) * 1000 * 100) / 100;
+const perSecond = (delta: number, elapsedMs: number) =>
+  Math.round((delta / elapsedMs) * 1000 * 100) / 100;
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
@@ -31,9 +32,11 @@ export function brokerHealthMetrics(
     msgs_out_total: cur.messagesOut,
   };
   for (const [reason, n] of Object.entries(cur.dropped)) metrics[`dropped_${reason}_total`] = n;
-  for (const [reason, n] of Object.entries(cur.disconnects)) metrics[`disconnects_${reason}_total`] = n;
+  for (const [reason, n] of Object.entries(cur.disconnects))
+    metrics[`disconnects_${reason}_total`] = n;
   for (const [reason, n] of Object.entries(cur.rejected)) metrics[`rejected_${reason}_total`] = n;
-  for (const [reason, n] of Object.entries(cur.subscribeDenied)) metrics[`sub_denied_${reason}_total`] = n;
+  for (const [reason, n] of Object.entries(cur.subscribeDenied))
+    metrics[`sub_denied_${reason}_total`] = n;
   metrics.largest_backlog_bytes = gauges.largestBacklogBytes;
   metrics.slow_clients = gauges.slowClients;
   metrics.cpu_pct = round(proc.cpu_pct);
@@ -92,7 +95,12 @@ export class HealthReporter {
       );
       this.prev = cur;
       this.prevAt = now;
-      const health: HealthMessage = { component: 'broker', instance: this.deps.brokerId, ts: now, metrics };
+      const health: HealthMessage = {
+        component: 'broker',
+        instance: this.deps.brokerId,
+        ts: now,
+        metrics,
+      };
       this.last = health;
       this.deps.publish(this.topic, encodeHealth(health));
       return health;

@@ -68,6 +68,8 @@ export function listenTcp(opts: TcpListenerOptions): Promise<Listener> {
  * changes the socket keeps its default and the broker uses the smaller bound (see backlogBound).
  */
 function raiseWriteHighWaterMark(socket: Socket, bytes: number): void {
-  const state = (socket as unknown as { _writableState?: { highWaterMark?: unknown } })._writableState;
-  if (state && typeof state.highWaterMark === 'number' && state.highWaterMark < bytes) state.highWaterMark = bytes;
+  const state = (socket as unknown as { _writableState?: { highWaterMark?: unknown } })
+    ._writableState;
+  if (state && typeof state.highWaterMark === 'number' && state.highWaterMark < bytes)
+    state.highWaterMark = bytes;
 }

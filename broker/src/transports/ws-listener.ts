@@ -36,7 +36,11 @@ export function listenWs(opts: WsListenerOptions): Promise<WsListener> {
   const server: Server = opts.tls
     ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key })
     : createHttpServer();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes, clientTracking: true });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxMessageBytes,
+    clientTracking: true,
+  });
 
   server.on('request', (_req, res) => {
     res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });

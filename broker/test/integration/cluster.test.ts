@@ -8,7 +8,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { topics } from '@kpp/protocol';
 import { startRedis, waitFor, type Redis } from '@kpp/testkit';
-import { removeTestUsersFile, startBrokerProcess, type BrokerProcess } from './support/broker-process.js';
+import {
+  removeTestUsersFile,
+  startBrokerProcess,
+  type BrokerProcess,
+} from './support/broker-process.js';
 import { credentials } from './support/test-broker.js';
 
 const MESSAGES = 10_000;
@@ -19,7 +23,11 @@ describe('cluster mode (two brokers, one redis)', () => {
   let b: BrokerProcess;
   const clients: MqttClient[] = [];
   const connect = async (broker: BrokerProcess, user: string, opts: IClientOptions = {}) => {
-    const c = await mqtt.connectAsync(broker.tcpUrl, { ...credentials(user), reconnectPeriod: 0, ...opts });
+    const c = await mqtt.connectAsync(broker.tcpUrl, {
+      ...credentials(user),
+      reconnectPeriod: 0,
+      ...opts,
+    });
     clients.push(c);
     return c;
   };
@@ -42,7 +50,11 @@ describe('cluster mode (two brokers, one redis)', () => {
 
   it(`delivers all ${MESSAGES} QoS 1 messages published on A to a subscriber on B`, async () => {
     // Like the writer: a persistent session, so even a reconnect would lose nothing.
-    const sub = await connect(b, 'writer', { clientId: 'cluster-writer', clean: false, reconnectPeriod: 200 });
+    const sub = await connect(b, 'writer', {
+      clientId: 'cluster-writer',
+      clean: false,
+      reconnectPeriod: 200,
+    });
     const seen = new Set<number>();
     let deliveries = 0;
     let reconnects = 0;
@@ -56,9 +68,15 @@ describe('cluster mode (two brokers, one redis)', () => {
     const pub = await connect(a, 'sim');
     const t0 = Date.now();
     await Promise.all(
-      Array.from({ length: MESSAGES }, (_, i) => pub.publishAsync(topics.frame(`u${i % 8}`), String(i), { qos: 1 })),
+      Array.from({ length: MESSAGES }, (_, i) =>
+        pub.publishAsync(topics.frame(`u${i % 8}`), String(i), { qos: 1 }),
+      ),
     );
-    await waitFor(() => seen.size === MESSAGES, { timeoutMs: 90_000, intervalMs: 100, what: `${MESSAGES} distinct messages on B (have ${seen.size})` });
+    await waitFor(() => seen.size === MESSAGES, {
+      timeoutMs: 90_000,
+      intervalMs: 100,
+      what: `${MESSAGES} distinct messages on B (have ${seen.size})`,
+    });
     const elapsed = (Date.now() - t0) / 1000;
     console.log(
       `cluster: ${MESSAGES} QoS 1 messages A → redis → B in ${elapsed.toFixed(1)} s (${Math.round(MESSAGES / elapsed)}/s), ` +
@@ -80,7 +98,10 @@ describe('cluster mode (two brokers, one redis)', () => {
       });
       await viewer.subscribeAsync([topics.state('u1'), topics.meta('u1')], { qos: 1 });
       await waitFor(() => got.size === 2, { what: `retained messages via ${broker.id}` });
-      expect(Object.fromEntries(got)).toEqual({ [topics.state('u1')]: 'state-from-a', [topics.meta('u1')]: 'meta-from-b' });
+      expect(Object.fromEntries(got)).toEqual({
+        [topics.state('u1')]: 'state-from-a',
+        [topics.meta('u1')]: 'meta-from-b',
+      });
     }
   });
 
@@ -90,20 +111,26 @@ describe('cluster mode (two brokers, one redis)', () => {
     await first.subscribeAsync(topics.frame('u5'), { qos: 1 });
     await first.endAsync();
     const pub = await connect(a, 'sim');
-    for (let i = 0; i < 20; i++) await pub.publishAsync(topics.frame('u5'), `queued-${i}`, { qos: 1 });
+    for (let i = 0; i < 20; i++)
+      await pub.publishAsync(topics.frame('u5'), `queued-${i}`, { qos: 1 });
 
     const got: string[] = [];
     const again = mqtt.connect(a.tcpUrl, { ...credentials('writer'), ...opts, reconnectPeriod: 0 });
     clients.push(again);
     again.on('message', (_t, payload) => got.push(payload.toString()));
-    const connack = await new Promise<{ sessionPresent: boolean }>((resolve) => again.once('connect', resolve));
+    const connack = await new Promise<{ sessionPresent: boolean }>((resolve) =>
+      again.once('connect', resolve),
+    );
     expect(connack.sessionPresent).toBe(true);
     await waitFor(() => got.length >= 20, { what: 'queued messages after moving to A' });
-    expect([...new Set(got)].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `queued-${i}`).sort());
+    expect([...new Set(got)].sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `queued-${i}`).sort(),
+    );
   });
 
-  it('stops both brokers gracefully on SIGTERM (exit code 0)', async () => {
-    expect(await a.stop()).toBe(0);
+  it('stops both brokers gracefully on SIGINT and SIGTERM (exit code 0)', async () => {
+    a.process.signal('SIGINT');
+    expect(await a.process.exited).toBe(0);
     expect(await b.stop()).toBe(0);
     expect(a.process.output).toContain('"msg":"broker stopped"');
     expect(b.process.output).toContain('"msg":"broker stopped"');

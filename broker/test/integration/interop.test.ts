@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { decodeClock, decodeFrame, decodeMeta, encodeClock, encodeMeta, topics } from '@kpp/protocol';
+import {
+  decodeClock,
+  decodeFrame,
+  decodeMeta,
+  encodeClock,
+  encodeMeta,
+  topics,
+} from '@kpp/protocol';
 import { requireBinary, startMosquitto, startProcess, type ManagedProcess } from '@kpp/testkit';
 import { credentials, startTestBroker } from './support/test-broker.js';
 import { frameJson } from './support/frames.js';
@@ -83,7 +90,8 @@ const TARGETS: [string, () => Promise<Target>][] = [
   ],
 ];
 
-const authArgs = (a: { username: string; password: string } | undefined) => (a ? ['-u', a.username, '-P', a.password] : []);
+const authArgs = (a: { username: string; password: string } | undefined) =>
+  a ? ['-u', a.username, '-P', a.password] : [];
 
 async function runToExit(proc: ManagedProcess, timeoutMs: number): Promise<number | null> {
   const timer = setTimeout(() => proc.signal('SIGKILL'), timeoutMs);
@@ -99,12 +107,19 @@ describe.each(TARGETS)('interop: %s', (_name, startTarget) => {
   const clients: MqttClient[] = [];
   const procs: ManagedProcess[] = [];
   const connectAs = async (role: Role) => {
-    const c = await mqtt.connectAsync(target.url, { ...target.mqttOptions, ...target.auth(role), reconnectPeriod: 0, connectTimeout: 10_000 });
+    const c = await mqtt.connectAsync(target.url, {
+      ...target.mqttOptions,
+      ...target.auth(role),
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+    });
     clients.push(c);
     return c;
   };
   const mosquitto = async (bin: 'mosquitto_sub' | 'mosquitto_pub', role: Role, args: string[]) => {
-    const p = await startProcess(bin, requireBinary(bin), { args: [...target.cliArgs, '-V', 'mqttv311', ...authArgs(target.auth(role)), ...args] });
+    const p = await startProcess(bin, requireBinary(bin), {
+      args: [...target.cliArgs, '-V', 'mqttv311', ...authArgs(target.auth(role)), ...args],
+    });
     procs.push(p);
     return p;
   };
@@ -120,13 +135,21 @@ describe.each(TARGETS)('interop: %s', (_name, startTarget) => {
 
   // The lead extends this one with the real simulator as publisher (see the broker report).
   it("mosquitto_sub -t 'kpp/v1/units/+/frame' prints the JSON frames (in-test publisher, stand-in for the simulator)", async () => {
-    const sub = await mosquitto('mosquitto_sub', 'viewer', ['-t', topics.allFrames(), '-q', '1', '-C', '10']);
+    const sub = await mosquitto('mosquitto_sub', 'viewer', [
+      '-t',
+      topics.allFrames(),
+      '-q',
+      '1',
+      '-C',
+      '10',
+    ]);
     const pub = await connectAs('sim');
     let seq = 0;
     // Publish until mosquitto_sub has printed its 10 frames: no guessing when its SUBACK came.
     const timer = setInterval(() => {
       seq++;
-      for (const unit of ['u1', 'u2']) pub.publish(topics.frame(unit), frameJson(unit, seq), { qos: 1 });
+      for (const unit of ['u1', 'u2'])
+        pub.publish(topics.frame(unit), frameJson(unit, seq), { qos: 1 });
     }, 50);
     const code = await runToExit(sub, 20_000).finally(() => clearInterval(timer));
     expect({ code, output: sub.output }).toMatchObject({ code: 0 });
@@ -143,23 +166,42 @@ describe.each(TARGETS)('interop: %s', (_name, startTarget) => {
     const ts = Date.now();
     await pub.publishAsync(topics.state('u7'), frameJson('u7', 42, ts), { qos: 1, retain: true });
     await pub.publishAsync(topics.meta('u7'), encodeMeta('u7'), { qos: 1, retain: true });
-    await pub.publishAsync(topics.clock(), encodeClock({ seq: 42, ts, rate_hz: 10, started_at: ts - 4200 }), { qos: 0, retain: true });
+    await pub.publishAsync(
+      topics.clock(),
+      encodeClock({ seq: 42, ts, rate_hz: 10, started_at: ts - 4200 }),
+      { qos: 0, retain: true },
+    );
     // QoS 0 carries no ack: a QoS 1 publish after it on the same connection is processed after it.
     await pub.publishAsync(topics.frame('u7'), frameJson('u7', 43, ts + 100), { qos: 1 });
 
     const wanted = [topics.state('u7'), topics.meta('u7'), topics.clock()];
-    const sub = await mosquitto('mosquitto_sub', 'viewer', [...wanted.flatMap((t) => ['-t', t]), '-v', '-C', '3', '-q', '1']);
+    const sub = await mosquitto('mosquitto_sub', 'viewer', [
+      ...wanted.flatMap((t) => ['-t', t]),
+      '-v',
+      '-C',
+      '3',
+      '-q',
+      '1',
+    ]);
     expect(await runToExit(sub, 15_000)).toBe(0);
     const got = new Map(
       sub.output
         .trim()
         .split('\n')
-        .map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] as const),
+        .map(
+          (line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] as const,
+        ),
     );
     expect([...got.keys()].sort()).toEqual([...wanted].sort());
-    expect(decodeFrame(got.get(topics.state('u7')) ?? '', { expectedUnit: 'u7' })).toMatchObject({ ok: true, value: { seq: 42 } });
+    expect(decodeFrame(got.get(topics.state('u7')) ?? '', { expectedUnit: 'u7' })).toMatchObject({
+      ok: true,
+      value: { seq: 42 },
+    });
     expect(decodeMeta(got.get(topics.meta('u7')) ?? '').ok).toBe(true);
-    expect(decodeClock(got.get(topics.clock()) ?? '')).toMatchObject({ ok: true, value: { seq: 42, rate_hz: 10 } });
+    expect(decodeClock(got.get(topics.clock()) ?? '')).toMatchObject({
+      ok: true,
+      value: { seq: 42, rate_hz: 10 },
+    });
 
     const viewer = await connectAs('viewer');
     const retained = new Map<string, boolean>();
@@ -176,7 +218,14 @@ describe.each(TARGETS)('interop: %s', (_name, startTarget) => {
     sim.on('message', (topic, payload) => got.push(`${topic} ${payload.toString()}`));
     await sim.subscribeAsync(topics.cmd('u1'), { qos: 1 });
     const cmd = JSON.stringify({ id: 'c1', cmd: 'pause' });
-    const pub = await mosquitto('mosquitto_pub', 'ops', ['-t', topics.cmd('u1'), '-m', cmd, '-q', '1']);
+    const pub = await mosquitto('mosquitto_pub', 'ops', [
+      '-t',
+      topics.cmd('u1'),
+      '-m',
+      cmd,
+      '-q',
+      '1',
+    ]);
     expect(await runToExit(pub, 10_000)).toBe(0);
     const deadline = Date.now() + 10_000;
     while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

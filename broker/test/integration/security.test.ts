@@ -14,12 +14,24 @@ import { topics } from '@kpp/protocol';
 import { requireBinary, sleep, startProcess, tempDir, waitFor, type TempDir } from '@kpp/testkit';
 import { FileUserStore, addUser, DROPPED_TOPIC } from '../../src/index.js';
 import { RawMqttClient } from './support/raw-mqtt.js';
-import { TEST_SCRYPT, TEST_USERS, credentials, passwordOf, startTestBroker, testLogger, type TestBroker } from './support/test-broker.js';
+import {
+  TEST_SCRYPT,
+  TEST_USERS,
+  credentials,
+  passwordOf,
+  startTestBroker,
+  testLogger,
+  type TestBroker,
+} from './support/test-broker.js';
 import { frameJson } from './support/frames.js';
 
 const clients: MqttClient[] = [];
 const raws: RawMqttClient[] = [];
-async function connectAs(b: TestBroker, user: string | undefined, transport: 'tcp' | 'ws' = 'tcp'): Promise<MqttClient> {
+async function connectAs(
+  b: TestBroker,
+  user: string | undefined,
+  transport: 'tcp' | 'ws' = 'tcp',
+): Promise<MqttClient> {
   const c = await mqtt.connectAsync(transport === 'tcp' ? b.tcpUrl : b.wsUrl, {
     ...(user ? credentials(user) : {}),
     reconnectPeriod: 0,
@@ -43,7 +55,8 @@ function collector(c: MqttClient) {
   const got: { topic: string; payload: string }[] = [];
   c.on('message', (topic, payload) => {
     // The broker's own retained health report is not part of any test's traffic.
-    if (!topic.startsWith('kpp/v1/health/broker/')) got.push({ topic, payload: payload.toString() });
+    if (!topic.startsWith('kpp/v1/health/broker/'))
+      got.push({ topic, payload: payload.toString() });
   });
   return {
     got,
@@ -62,8 +75,12 @@ describe('authentication and access control (users file on disk)', () => {
   beforeAll(async () => {
     dir = await tempDir('kpp-broker-security-');
     const usersFile = join(dir.path, 'users.json');
-    for (const [name, role] of Object.entries(TEST_USERS)) await addUser(usersFile, name, passwordOf(name), role, { scrypt: TEST_SCRYPT });
-    b = await startTestBroker({ id: 'security', usersFile }, new FileUserStore(usersFile, testLogger()));
+    for (const [name, role] of Object.entries(TEST_USERS))
+      await addUser(usersFile, name, passwordOf(name), role, { scrypt: TEST_SCRYPT });
+    b = await startTestBroker(
+      { id: 'security', usersFile },
+      new FileUserStore(usersFile, testLogger()),
+    );
   });
   afterAll(async () => {
     await b?.stop();
@@ -75,7 +92,20 @@ describe('authentication and access control (users file on disk)', () => {
     anon.sendConnect('anon-1');
     expect(await anon.connack()).toBe(5);
     const pub = await startProcess('mosquitto_pub', requireBinary('mosquitto_pub'), {
-      args: ['-h', '127.0.0.1', '-p', String(b.ports.mqttPort), '-V', 'mqttv311', '-t', topics.cmd('u1'), '-m', '{}', '-q', '1'],
+      args: [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(b.ports.mqttPort),
+        '-V',
+        'mqttv311',
+        '-t',
+        topics.cmd('u1'),
+        '-m',
+        '{}',
+        '-q',
+        '1',
+      ],
     });
     expect(await pub.exited).not.toBe(0);
     expect(pub.output).toMatch(/not authori[sz]ed/i);
@@ -90,7 +120,22 @@ describe('authentication and access control (users file on disk)', () => {
     unknown.sendConnect('unknown-1', { username: 'nobody', password: 'whatever-password' });
     expect([await wrong.connack(), await unknown.connack()]).toEqual([4, 4]);
     const sub = await startProcess('mosquitto_sub', requireBinary('mosquitto_sub'), {
-      args: ['-h', '127.0.0.1', '-p', String(b.ports.mqttPort), '-V', 'mqttv311', '-u', 'viewer', '-P', 'nope', '-t', '#', '-C', '1'],
+      args: [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(b.ports.mqttPort),
+        '-V',
+        'mqttv311',
+        '-u',
+        'viewer',
+        '-P',
+        'nope',
+        '-t',
+        '#',
+        '-C',
+        '1',
+      ],
     });
     expect(await sub.exited).not.toBe(0);
     expect(sub.output).toMatch(/bad user ?name or password/i);
@@ -107,7 +152,9 @@ describe('authentication and access control (users file on disk)', () => {
     const before = b.broker.stats().counters.dropped.forbidden;
     const viewer = await connectAs(b, 'viewer', 'ws');
     // PUBACKs arrive: MQTT 3.1.1 has no negative acknowledgement (see authorize-publish.ts).
-    await viewer.publishAsync(topics.cmd('u1'), JSON.stringify({ id: 'x', cmd: 'stop' }), { qos: 1 });
+    await viewer.publishAsync(topics.cmd('u1'), JSON.stringify({ id: 'x', cmd: 'stop' }), {
+      qos: 1,
+    });
     await viewer.publishAsync(topics.frame('u1'), frameJson('u1', 1), { qos: 1 });
     await viewer.publishAsync(topics.clock(), '{"forged":true}', { qos: 1, retain: true });
     await viewer.publishAsync(topics.frame('u1'), frameJson('u1', 2), { qos: 0 });
@@ -134,7 +181,9 @@ describe('authentication and access control (users file on disk)', () => {
     await writer.publishAsync(topics.health('writer', 'w1'), '{"ok":1}', { qos: 0 }); // allowed
     await writer.publishAsync(topics.health('broker', 'w1'), '{"ok":1}', { qos: 1 }); // forbidden
     const got = await seen.settle(await connectAs(b, 'sim'), topics.clock());
-    expect(got.map((m) => m.topic).sort()).toEqual([topics.cmd('u1'), topics.health('writer', 'w1')].sort());
+    expect(got.map((m) => m.topic).sort()).toEqual(
+      [topics.cmd('u1'), topics.health('writer', 'w1')].sort(),
+    );
     expect(got.every((m) => m.topic !== DROPPED_TOPIC)).toBe(true);
   });
 
@@ -153,7 +202,9 @@ describe('authentication and access control (users file on disk)', () => {
         { topic: DROPPED_TOPIC, qos: 0 },
       ],
     });
-    const suback = await waitFor(() => viewer.packets.find((p) => p.cmd === 'suback'), { what: 'SUBACK' });
+    const suback = await waitFor(() => viewer.packets.find((p) => p.cmd === 'suback'), {
+      what: 'SUBACK',
+    });
     expect((suback as { granted: number[] }).granted).toEqual([1, 128, 128, 128]);
     expect(b.broker.stats().counters.subscribeDenied.forbidden - before).toBe(3);
   });
@@ -195,35 +246,45 @@ describe('limits', () => {
   });
   afterAll(() => b?.stop());
 
-  it.each(['tcp', 'ws'] as const)('disconnects a client sending an oversize payload over %s; others keep receiving', async (transport) => {
-    const limit = 256 * 1024;
-    const viewer = await connectAs(b, 'viewer');
-    const seen = collector(viewer);
-    await viewer.subscribeAsync('kpp/v1/#', { qos: 1 });
-    const sim = await connectAs(b, 'sim');
-    let seq = 0;
-    const steady = setInterval(() => sim.publish(topics.frame('u1'), frameJson('u1', ++seq), { qos: 1 }), 20);
-    try {
-      const big = await connectAs(b, 'sim', transport);
-      const closed = new Promise<void>((resolve) => big.once('close', () => resolve()));
-      const before = b.broker.stats().counters.disconnects.oversize;
-      await waitFor(() => seen.got.length >= 5, { what: 'steady frames before' });
-      big.publish(topics.frame('u9'), Buffer.alloc(limit + 1, 0x41), { qos: 0 });
-      await closed;
-      expect(b.broker.stats().counters.disconnects.oversize - before).toBe(1);
-      const count = seen.got.length;
-      await waitFor(() => seen.got.length >= count + 10, { what: 'frames after the oversize client was dropped' });
-    } finally {
-      clearInterval(steady);
-    }
-    const got = await seen.settle(sim, topics.clock());
-    expect(got.filter((m) => m.topic === topics.frame('u9'))).toEqual([]);
-    // A payload at the limit is fine.
-    const ok = await connectAs(b, 'sim', transport);
-    await ok.publishAsync(topics.frame('u8'), Buffer.alloc(limit, 0x41), { qos: 1 });
-    await waitFor(() => seen.got.some((m) => m.topic === topics.frame('u8')), { what: 'the payload at the limit' });
-    expect(ok.connected).toBe(true);
-  });
+  it.each(['tcp', 'ws'] as const)(
+    'disconnects a client sending an oversize payload over %s; others keep receiving',
+    async (transport) => {
+      const limit = 256 * 1024;
+      const viewer = await connectAs(b, 'viewer');
+      const seen = collector(viewer);
+      await viewer.subscribeAsync('kpp/v1/#', { qos: 1 });
+      const sim = await connectAs(b, 'sim');
+      let seq = 0;
+      const steady = setInterval(
+        () => sim.publish(topics.frame('u1'), frameJson('u1', ++seq), { qos: 1 }),
+        20,
+      );
+      try {
+        const big = await connectAs(b, 'sim', transport);
+        const closed = new Promise<void>((resolve) => big.once('close', () => resolve()));
+        const before = b.broker.stats().counters.disconnects.oversize;
+        await waitFor(() => seen.got.length >= 5, { what: 'steady frames before' });
+        big.publish(topics.frame('u9'), Buffer.alloc(limit + 1, 0x41), { qos: 0 });
+        await closed;
+        expect(b.broker.stats().counters.disconnects.oversize - before).toBe(1);
+        const count = seen.got.length;
+        await waitFor(() => seen.got.length >= count + 10, {
+          what: 'frames after the oversize client was dropped',
+        });
+      } finally {
+        clearInterval(steady);
+      }
+      const got = await seen.settle(sim, topics.clock());
+      expect(got.filter((m) => m.topic === topics.frame('u9'))).toEqual([]);
+      // A payload at the limit is fine.
+      const ok = await connectAs(b, 'sim', transport);
+      await ok.publishAsync(topics.frame('u8'), Buffer.alloc(limit, 0x41), { qos: 1 });
+      await waitFor(() => seen.got.some((m) => m.topic === topics.frame('u8')), {
+        what: 'the payload at the limit',
+      });
+      expect(ok.connected).toBe(true);
+    },
+  );
 
   it('drops publishes and refuses subscriptions deeper than maxTopicLevels', async () => {
     const deep = 'kpp/v1/units/u1/frame/a/b/c/d';
@@ -233,7 +294,9 @@ describe('limits', () => {
     await admin.publishAsync(deep, 'x', { qos: 1 });
     expect(await seen.settle(admin, topics.clock())).toEqual([]);
     expect(b.broker.stats().counters.dropped.topic_levels).toBe(1);
-    const granted = await admin.subscribeAsync(deep, { qos: 0 }).catch((err: { packet?: { granted: number[] } }) => err.packet?.granted);
+    const granted = await admin
+      .subscribeAsync(deep, { qos: 0 })
+      .catch((err: { packet?: { granted: number[] } }) => err.packet?.granted);
     expect(granted).toEqual([128]);
   });
 
@@ -267,7 +330,12 @@ describe('limits', () => {
 describe('connection rate limit', () => {
   let b: TestBroker;
   beforeAll(async () => {
-    b = await startTestBroker({ id: 'ratelimit', allowAnonymousRead: true, connectRatePerSecond: 20, connectBurst: 40 });
+    b = await startTestBroker({
+      id: 'ratelimit',
+      allowAnonymousRead: true,
+      connectRatePerSecond: 20,
+      connectBurst: 40,
+    });
   });
   afterAll(() => b?.stop());
 
@@ -289,7 +357,9 @@ describe('connection rate limit', () => {
     const elapsedS = (Date.now() - t0) / 1000;
     const admitted = outcomes.filter((o) => o === 0).length;
     const refused = outcomes.filter((o) => o === 'closed').length;
-    console.log(`rate limit: 1000 connects in ${elapsedS.toFixed(2)} s, ${admitted} admitted, ${refused} refused`);
+    console.log(
+      `rate limit: 1000 connects in ${elapsedS.toFixed(2)} s, ${admitted} admitted, ${refused} refused`,
+    );
     expect(admitted + refused).toBe(1000);
     expect(admitted).toBeGreaterThanOrEqual(40);
     expect(admitted).toBeLessThanOrEqual(40 + Math.ceil(20 * elapsedS) + 1);
@@ -297,19 +367,21 @@ describe('connection rate limit', () => {
 
     // WebSocket upgrades from the same address share the bucket: refused with 429.
     const statuses = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        new Promise<number>((resolve) => {
-          const ws = new WebSocket(b.wsUrl, 'mqtt');
-          ws.on('open', () => {
-            ws.close();
-            resolve(101);
-          });
-          ws.on('unexpected-response', (_req, res) => {
-            resolve(res.statusCode ?? 0);
-            ws.terminate();
-          });
-          ws.on('error', () => undefined);
-        }),
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<number>((resolve) => {
+            const ws = new WebSocket(b.wsUrl, 'mqtt');
+            ws.on('open', () => {
+              ws.close();
+              resolve(101);
+            });
+            ws.on('unexpected-response', (_req, res) => {
+              resolve(res.statusCode ?? 0);
+              ws.terminate();
+            });
+            ws.on('error', () => undefined);
+          }),
       ),
     );
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
@@ -324,14 +396,42 @@ describe('connection rate limit', () => {
 describe('garbage and truncated packets', () => {
   let b: TestBroker;
   beforeAll(async () => {
-    b = await startTestBroker({ id: 'garbage', connectTimeoutMs: 1000, connectRatePerSecond: 10_000, connectBurst: 10_000 });
+    b = await startTestBroker({
+      id: 'garbage',
+      connectTimeoutMs: 1000,
+      connectRatePerSecond: 10_000,
+      connectBurst: 10_000,
+    });
   });
   afterAll(() => b?.stop());
 
   let seed = 12345;
-  const randomBytes = (n: number) => Buffer.from(Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 8) & 0xff));
-  const connectPacket = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'trunc', clean: true, keepalive: 30, username: 'sim', password: Buffer.from(passwordOf('sim')) });
-  const publishPacket = mqttPacket.generate({ cmd: 'publish', topic: topics.frame('u1'), payload: Buffer.from(frameJson('u1', 1)), qos: 1, messageId: 3, retain: false, dup: false });
+  const randomBytes = (n: number) =>
+    Buffer.from(
+      Array.from(
+        { length: n },
+        () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 8) & 0xff,
+      ),
+    );
+  const connectPacket = mqttPacket.generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clientId: 'trunc',
+    clean: true,
+    keepalive: 30,
+    username: 'sim',
+    password: Buffer.from(passwordOf('sim')),
+  });
+  const publishPacket = mqttPacket.generate({
+    cmd: 'publish',
+    topic: topics.frame('u1'),
+    payload: Buffer.from(frameJson('u1', 1)),
+    qos: 1,
+    messageId: 3,
+    retain: false,
+    dup: false,
+  });
 
   /** Writes `chunks` to a raw socket on `port`, then leaves it open for `holdMs` (or ends it). */
   function sendRaw(port: number, chunks: Buffer[], end: boolean): Promise<void> {
@@ -385,7 +485,16 @@ describe('garbage and truncated packets', () => {
     }
     // A WebSocket upgrade followed by bytes that are not WebSocket frames.
     cases.push(
-      sendRaw(wsPort, [Buffer.from(`GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`), randomBytes(300)], false),
+      sendRaw(
+        wsPort,
+        [
+          Buffer.from(
+            `GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`,
+          ),
+          randomBytes(300),
+        ],
+        false,
+      ),
     );
     await Promise.all(cases);
 

@@ -13,7 +13,11 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { decodeHealth, topics, type HealthMessage } from '@kpp/protocol';
 import { waitFor } from '@kpp/testkit';
 import { RawMqttClient } from './support/raw-mqtt.js';
-import { removeTestUsersFile, startBrokerProcess, type BrokerProcess } from './support/broker-process.js';
+import {
+  removeTestUsersFile,
+  startBrokerProcess,
+  type BrokerProcess,
+} from './support/broker-process.js';
 import { parsePrometheusText } from './support/prometheus-text.js';
 import { credentials } from './support/test-broker.js';
 
@@ -32,7 +36,11 @@ describe('slow consumer', () => {
   const clients: MqttClient[] = [];
   const raws: RawMqttClient[] = [];
   beforeAll(async () => {
-    b = await startBrokerProcess('slow', { slowConsumerBacklogBytes: BOUND, drainTimeoutMs: DRAIN_TIMEOUT_MS, healthIntervalMs: 500 });
+    b = await startBrokerProcess('slow', {
+      slowConsumerBacklogBytes: BOUND,
+      drainTimeoutMs: DRAIN_TIMEOUT_MS,
+      healthIntervalMs: 500,
+    });
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
@@ -57,7 +65,11 @@ describe('slow consumer', () => {
     raws.push(frozen);
     frozen.sendConnect(`frozen-qos${qos}`, credentials('viewer'), 600);
     expect(await frozen.connack()).toBe(0);
-    frozen.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: topics.allFrames(), qos }] });
+    frozen.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [{ topic: topics.allFrames(), qos }],
+    });
     await waitFor(() => frozen.packets.some((p) => p.cmd === 'suback'), { what: 'SUBACK' });
     frozen.socket.pause();
     return frozen;
@@ -86,7 +98,10 @@ describe('slow consumer', () => {
   }
 
   async function run(qos: 0 | 1) {
-    const healthy = await mqtt.connectAsync(b.tcpUrl, { ...credentials('viewer'), reconnectPeriod: 0 });
+    const healthy = await mqtt.connectAsync(b.tcpUrl, {
+      ...credentials('viewer'),
+      reconnectPeriod: 0,
+    });
     clients.push(healthy);
     let latencies: number[] = [];
     /** Messages over 50 ms by the 100 ms slot (seconds into the run) they were sent in. */
@@ -102,11 +117,18 @@ describe('slow consumer', () => {
       const sentAt = payload.readDoubleLE(0);
       const latency = performance.now() - sentAt;
       latencies.push(latency);
-      if (latency > 50) late.set(Math.floor((sentAt - runStart) / 100) / 10, (late.get(Math.floor((sentAt - runStart) / 100) / 10) ?? 0) + 1);
+      if (latency > 50)
+        late.set(
+          Math.floor((sentAt - runStart) / 100) / 10,
+          (late.get(Math.floor((sentAt - runStart) / 100) / 10) ?? 0) + 1,
+        );
     });
     await healthy.subscribeAsync([topics.allFrames(), topics.health('broker', 'slow')], { qos });
 
-    const publisher = await mqtt.connectAsync(b.tcpUrl, { ...credentials('sim'), reconnectPeriod: 0 });
+    const publisher = await mqtt.connectAsync(b.tcpUrl, {
+      ...credentials('sim'),
+      reconnectPeriod: 0,
+    });
     clients.push(publisher);
     // mqtt.js leaves Nagle on. With QoS 0 the broker never answers the publisher, so each small
     // segment would wait for a delayed ACK (up to 40 ms): client-side latency, not the broker's.
@@ -128,7 +150,10 @@ describe('slow consumer', () => {
     const sent = await publishAtRate(publisher, qos, RUN_MS);
     loop.disable();
     const cpu = process.cpuUsage(cpu0);
-    await waitFor(() => latencies.length >= sent, { timeoutMs: 15_000, what: `all ${sent} messages at the healthy subscriber (got ${latencies.length})` });
+    await waitFor(() => latencies.length >= sent, {
+      timeoutMs: 15_000,
+      what: `all ${sent} messages at the healthy subscriber (got ${latencies.length})`,
+    });
 
     const sorted = [...latencies].sort((x, y) => x - y);
     const after = await slowCounters();
@@ -158,14 +183,22 @@ describe('slow consumer', () => {
     expect(result.frozen_dropped).toBeGreaterThan(0);
     expect(result.frozen_disconnects).toBe(1);
     // The broker's health reports tell the same story.
-    await waitFor(() => (health.at(-1)?.metrics.disconnects_slow_consumer_total ?? 0) >= 1, { what: 'health after the disconnect' });
+    await waitFor(() => (health.at(-1)?.metrics.disconnects_slow_consumer_total ?? 0) >= 1, {
+      what: 'health after the disconnect',
+    });
     const last = health.at(-1)?.metrics ?? {};
     expect(last.dropped_slow_consumer_total).toBe((await slowCounters()).dropped);
     // The disconnect was logged with its reason.
-    expect(b.process.output).toMatch(/"reason":"slow_consumer".*"msg":"client disconnected: outbound backlog/);
+    expect(b.process.output).toMatch(
+      /"reason":"slow_consumer".*"msg":"client disconnected: outbound backlog/,
+    );
     expect(Math.max(...health.map((h) => h.metrics.slow_clients ?? 0))).toBe(1);
-    expect(Math.max(...health.map((h) => h.metrics.largest_backlog_bytes ?? 0))).toBeGreaterThanOrEqual(BOUND);
-    expect(Math.max(...health.map((h) => h.metrics.msgs_out_per_s ?? 0))).toBeGreaterThan(RATE_PER_S * 0.8);
+    expect(
+      Math.max(...health.map((h) => h.metrics.largest_backlog_bytes ?? 0)),
+    ).toBeGreaterThanOrEqual(BOUND);
+    expect(Math.max(...health.map((h) => h.metrics.msgs_out_per_s ?? 0))).toBeGreaterThan(
+      RATE_PER_S * 0.8,
+    );
     expect(Math.max(...health.map((h) => h.metrics.dropped_per_s ?? 0))).toBeGreaterThan(0);
   }, 60_000);
 

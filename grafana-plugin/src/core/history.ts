@@ -1,12 +1,11 @@
+import type { FieldSpec } from '@kpp/protocol';
 import type { Rows } from './decimate';
 
 export interface HistoryRequest {
   /** Unit ids, or 'all' for every unit. */
   units: string[] | 'all';
-  /** Catalogue field names, in column order. */
-  fields: string[];
-  /** Kinds of those fields ('number' | 'boolean' | 'enum'), same order. */
-  kinds: string[];
+  /** Catalogue fields, in column order. */
+  fields: FieldSpec[];
   fromMs: number;
   toMs: number;
   maxDataPoints: number;
@@ -21,7 +20,19 @@ export interface HistorySeries extends Rows {
 
 /**
  * Where history comes from: Grafana's InfluxDB data source in production (history-grafana.ts),
- * a direct InfluxQL /query fetcher in tests. Values of enum fields come back as their index,
- * booleans as 0/1.
+ * InfluxQL over HTTP elsewhere (influxql.ts). Enum values come back as their index, booleans as
+ * 0/1, so every column is numeric.
  */
 export type HistoryFetcher = (req: HistoryRequest) => Promise<HistorySeries[]>;
+
+/** A stored value as a number for a column of the given field (null when absent or unknown). */
+export function toColumnValue(spec: FieldSpec, value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (spec.kind === 'boolean') return value === true || value === 1 || value === 'true' ? 1 : 0;
+  if (spec.kind === 'enum') {
+    const i = typeof value === 'string' ? (spec.values ?? []).indexOf(value) : Number(value);
+    return Number.isInteger(i) && i >= 0 ? i : null;
+  }
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(n) ? n : null;
+}

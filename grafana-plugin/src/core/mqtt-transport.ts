@@ -1,5 +1,5 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { CloseReason, Transport, TransportFactory } from './transport';
+import type { CloseReason, TransportFactory } from './transport';
 
 interface ConnackError extends Error {
   code?: number | string;

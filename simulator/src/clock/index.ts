@@ -1,3 +1,2 @@
 export { MasterClock, type MasterClockOptions, type TickInfo, type ClockStats } from './master-clock.js';
 export { tickStamp, type TickStamp } from './tick-stamp.js';
-export { systemTime, type TimeSource } from './time-source.js';

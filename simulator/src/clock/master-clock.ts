@@ -1,11 +1,11 @@
-import { systemTime, type TimeSource } from './time-source.js';
+import { systemClock, type Clock } from '@kpp/runtime';
 import { tickStamp, type TickStamp } from './tick-stamp.js';
 
 export interface MasterClockOptions {
   rateHz: number;
   /** Ticks run back to back at most this many at a time when the clock is late. */
   maxCatchUpTicks?: number;
-  time?: TimeSource;
+  time?: Clock;
   /** Epoch ms of tick 0; defaults to the next whole second after start(). */
   startedAtMs?: number;
 }
@@ -33,7 +33,7 @@ export interface ClockStats {
 export class MasterClock {
   readonly rateHz: number;
   readonly periodMs: number;
-  private readonly time: TimeSource;
+  private readonly time: Clock;
   private readonly maxCatchUp: number;
   private startedAt = 0;
   private next = 0;
@@ -50,7 +50,7 @@ export class MasterClock {
     }
     this.rateHz = options.rateHz;
     this.periodMs = 1000 / options.rateHz;
-    this.time = options.time ?? systemTime;
+    this.time = options.time ?? systemClock;
     this.maxCatchUp = Math.max(1, options.maxCatchUpTicks ?? 5);
     if (options.startedAtMs !== undefined) this.startedAt = options.startedAtMs;
   }

@@ -5,7 +5,10 @@ import { addUser } from '../../../src/index.js';
 import { TEST_SCRYPT, TEST_USERS, passwordOf } from './test-broker.js';
 
 /** The compiled process entry (`npm test` builds before jest runs). */
-export const BROKER_MAIN = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../dist/main.js');
+export const BROKER_MAIN = resolve(
+  fileURLToPath(new URL('.', import.meta.url)),
+  '../../../dist/main.js',
+);
 
 export interface BrokerProcess {
   id: string;
@@ -29,7 +32,9 @@ export async function testUsersFile(): Promise<string> {
     const dir = await tempDir('kpp-broker-proc-');
     dirs.push(dir);
     for (const [name, role] of Object.entries(TEST_USERS))
-      await addUser(join(dir.path, 'users.json'), name, passwordOf(name), role, { scrypt: TEST_SCRYPT });
+      await addUser(join(dir.path, 'users.json'), name, passwordOf(name), role, {
+        scrypt: TEST_SCRYPT,
+      });
     return dir;
   })();
   return join((await usersDir).path, 'users.json');
@@ -45,10 +50,15 @@ export async function removeTestUsersFile(): Promise<void> {
  * `node broker/dist/main.js` as a separate process, configured through KPP_BROKER_* variables
  * (`settings` keys are config keys), on free ports, ready when it logs "broker started".
  */
-export async function startBrokerProcess(id: string, settings: Record<string, string | number | boolean> = {}): Promise<BrokerProcess> {
+export async function startBrokerProcess(
+  id: string,
+  settings: Record<string, string | number | boolean> = {},
+): Promise<BrokerProcess> {
   const [mqttPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const verbose = ['debug', 'trace'].includes(process.env.KPP_TEST_LOG ?? '');
-  const env: Record<string, string> = { KPP_LOG_LEVEL: verbose ? (process.env.KPP_TEST_LOG as string) : 'info' };
+  const env: Record<string, string> = {
+    KPP_LOG_LEVEL: verbose ? (process.env.KPP_TEST_LOG as string) : 'info',
+  };
   const all = { id, mqttPort, wsPort, httpPort, usersFile: await testUsersFile(), ...settings };
   for (const [key, value] of Object.entries(all)) {
     env[`KPP_BROKER_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`] = String(value);

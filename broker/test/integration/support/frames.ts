@@ -14,4 +14,5 @@ export function catalogueFrame(unit: string, seq: number, ts: number): Frame {
   return frame as unknown as Frame;
 }
 
-export const frameJson = (unit: string, seq: number, ts = Date.now()) => encodeFrame(catalogueFrame(unit, seq, ts));
+export const frameJson = (unit: string, seq: number, ts = Date.now()) =>
+  encodeFrame(catalogueFrame(unit, seq, ts));

@@ -25,7 +25,8 @@ function parseValue(text: string, line: string): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
   if (text === 'NaN') return NaN;
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`bad value "${text}" in: ${line}`);
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text))
+    throw new Error(`bad value "${text}" in: ${line}`);
   return Number(text);
 }
 
@@ -92,7 +93,11 @@ export function parsePrometheusText(text: string): ParsedMetrics {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: (-?\d+))?$/.exec(line);
     if (!m) throw new Error(`malformed sample: ${line}`);
     const [, name = '', body, value = ''] = m;
-    const family = types.has(name) ? name : SUFFIXES.map((s) => (name.endsWith(s) ? name.slice(0, -s.length) : '')).find((b) => b && types.has(b));
+    const family = types.has(name)
+      ? name
+      : SUFFIXES.map((s) => (name.endsWith(s) ? name.slice(0, -s.length) : '')).find(
+          (b) => b && types.has(b),
+        );
     if (!family) throw new Error(`sample before (or without) its TYPE: ${line}`);
     const labels = body ? parseLabels(body, line) : {};
     const key = name + JSON.stringify(Object.entries(labels).sort());
@@ -103,12 +108,15 @@ export function parsePrometheusText(text: string): ParsedMetrics {
   return {
     types,
     samples,
+    /** Labels must match exactly, except that a `broker` label may be left out. */
     value(name, labels = {}) {
       const want = JSON.stringify(Object.entries(labels).sort());
       const hit = samples.find((s) => {
         if (s.name !== name) return false;
-        const { broker: _b, ...rest } = s.labels;
-        return JSON.stringify(Object.entries(rest).sort()) === want || JSON.stringify(Object.entries(s.labels).sort()) === want;
+        const withoutBroker = Object.entries(s.labels).filter(
+          ([k]) => k !== 'broker' || 'broker' in labels,
+        );
+        return JSON.stringify(withoutBroker.sort()) === want;
       });
       if (!hit) throw new Error(`no series ${name}${JSON.stringify(labels)}`);
       return hit.value;

@@ -31,7 +31,11 @@ export class RawMqttClient {
     this.socket.write(mqttPacket.generate(packet));
   }
 
-  sendConnect(clientId: string, auth?: { username: string; password: string }, keepalive = 60): void {
+  sendConnect(
+    clientId: string,
+    auth?: { username: string; password: string },
+    keepalive = 60,
+  ): void {
     this.send({
       cmd: 'connect',
       protocolId: 'MQTT',

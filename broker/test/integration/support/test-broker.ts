@@ -31,7 +31,10 @@ let usersTable: Promise<Record<string, UserRecord>> | undefined;
 export function testUsers(): Promise<UserStore> {
   usersTable ??= (async () => {
     const entries = await Promise.all(
-      Object.entries(TEST_USERS).map(async ([name, role]) => [name, { role, password: await hashPassword(passwordOf(name), TEST_SCRYPT) }] as const),
+      Object.entries(TEST_USERS).map(
+        async ([name, role]) =>
+          [name, { role, password: await hashPassword(passwordOf(name), TEST_SCRYPT) }] as const,
+      ),
     );
     return Object.fromEntries(entries);
   })();
@@ -39,7 +42,8 @@ export function testUsers(): Promise<UserStore> {
 }
 
 /** Logs to stderr when KPP_TEST_LOG is set (e.g. KPP_TEST_LOG=debug), silent otherwise. */
-export const testLogger = () => pino({ level: process.env.KPP_TEST_LOG ?? 'silent' }, pino.destination(2));
+export const testLogger = () =>
+  pino({ level: process.env.KPP_TEST_LOG ?? 'silent' }, pino.destination(2));
 
 export interface TestBroker {
   broker: KppBroker;
@@ -51,10 +55,16 @@ export interface TestBroker {
 }
 
 /** An in-process broker on free ports with the test users (override any config key). */
-export async function startTestBroker(overrides: BrokerConfigInput = {}, users?: UserStore): Promise<TestBroker> {
+export async function startTestBroker(
+  overrides: BrokerConfigInput = {},
+  users?: UserStore,
+): Promise<TestBroker> {
   const config = brokerConfig({ mqttPort: 0, wsPort: 0, httpPort: 0, id: 'test', ...overrides });
   if (!config.ok) throw new Error(config.reason.message);
-  const broker = createBroker(config.value, { logger: testLogger(), users: users ?? (await testUsers()) });
+  const broker = createBroker(config.value, {
+    logger: testLogger(),
+    users: users ?? (await testUsers()),
+  });
   const ports = await broker.start();
   return {
     broker,

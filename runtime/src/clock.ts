@@ -1,12 +1,17 @@
-/** Time as a dependency, so tests can drive it (see CONVENTIONS: Time). */
+/**
+ * Time as a dependency, so tests can drive it (CONVENTIONS: Time). Every component that reads
+ * the time or sets timers takes one of these.
+ */
 export interface Clock {
+  /** Epoch milliseconds, fractional allowed. */
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  // timeOrigin + performance.now() is sub-millisecond and does not step with NTP slews mid-run.
+  now: () => performance.timeOrigin + performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

@@ -1,0 +1,112 @@
+import { decodeClock, decodeMeta, parseTopic, topics, TOPIC_ROOT } from '@kpp/protocol';
+import type { Scheduler } from './scheduler';
+import type { CloseReason, Transport, TransportFactory } from './transport';
+
+export interface ProbeOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  prefix?: string;
+  /** How long to wait for a live clock tick (ms), default 5000. */
+  clockTimeoutMs?: number;
+  clientId?: string;
+}
+
+export type ProbeResult =
+  | { ok: true; message: string; rateHz: number; units: number; behindMs: number }
+  | { ok: false; kind: 'refused' | 'auth' | 'timeout' | 'no_clock' | 'bad_url'; message: string };
+
+/**
+ * The data source's health check: connect once (no retry), wait for a live tick of the master
+ * clock and count the units that have a retained catalogue. Answers e.g. "Connected: clock
+ * 10.0 Hz, 3 units, 2 ms behind", or says exactly what is wrong.
+ */
+export function probeBroker(factory: TransportFactory, scheduler: Scheduler, opts: ProbeOptions): Promise<ProbeResult> {
+  const prefix = (opts.prefix ?? TOPIC_ROOT).replace(/\/+$/, '') || TOPIC_ROOT;
+  const clockTimeoutMs = opts.clockTimeoutMs ?? 5000;
+  if (!/^wss?:\/\/[^/]+/.test(opts.url)) {
+    return Promise.resolve({
+      ok: false,
+      kind: 'bad_url',
+      message: `Broker URL "${opts.url}" is not a ws:// or wss:// URL (e.g. ws://localhost:8083/mqtt)`,
+    });
+  }
+  return new Promise<ProbeResult>((resolve) => {
+    const units = new Set<string>();
+    let done = false;
+    let timer: unknown;
+    let lastRetainedClock: { ts: number } | undefined;
+    let transport: Transport | undefined;
+    const finish = (result: ProbeResult) => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) scheduler.clearTimeout(timer);
+      transport?.close();
+      resolve(result);
+    };
+    transport = factory(
+      {
+        url: opts.url,
+        clientId: opts.clientId ?? `kpp-grafana-probe-${Math.random().toString(16).slice(2, 10)}`,
+        username: opts.username,
+        password: opts.password,
+        connectTimeoutMs: 5000,
+        keepaliveS: 10,
+      },
+      {
+        onConnect: () => {
+          transport?.subscribe([topics.clock(prefix), topics.meta('+', prefix)]);
+          timer = scheduler.setTimeout(() => {
+            const age = lastRetainedClock ? Math.round((scheduler.now() - lastRetainedClock.ts) / 1000) : undefined;
+            finish({
+              ok: false,
+              kind: 'no_clock',
+              message:
+                `Connected to ${opts.url}, but no clock on ${topics.clock(prefix)} within ${clockTimeoutMs / 1000} s` +
+                (age !== undefined ? ` (the retained clock is ${age} s old: is the simulator running?)` : ' (is the simulator running? is the topic prefix right?)'),
+            });
+          }, clockTimeoutMs);
+        },
+        onMessage: (topic, payload, retained) => {
+          const parsed = parseTopic(topic, prefix);
+          if (!parsed.ok) return;
+          if (parsed.value.kind === 'unit' && parsed.value.sub === 'meta') {
+            if (decodeMeta(payload, { expectedUnit: parsed.value.unit }).ok) units.add(parsed.value.unit);
+            return;
+          }
+          if (parsed.value.kind !== 'clock') return;
+          const clock = decodeClock(payload);
+          if (!clock.ok) return;
+          if (retained) {
+            lastRetainedClock = clock.value;
+            return;
+          }
+          const behindMs = Math.max(0, Math.round(scheduler.now() - clock.value.ts));
+          const rateHz = clock.value.rate_hz;
+          finish({
+            ok: true,
+            rateHz,
+            units: units.size,
+            behindMs,
+            message: `Connected: clock ${rateHz.toFixed(1)} Hz, ${units.size} unit${units.size === 1 ? '' : 's'}, ${behindMs} ms behind`,
+          });
+        },
+        onClose: (reason: CloseReason) => finish(closeResult(reason, opts.url)),
+      },
+    );
+    if (done) transport.close();
+  });
+}
+
+function closeResult(reason: CloseReason, url: string): ProbeResult {
+  switch (reason.kind) {
+    case 'auth':
+      return { ok: false, kind: 'auth', message: `Authentication failed: the broker at ${url} refused the username or password (${reason.message})` };
+    case 'timeout':
+      return { ok: false, kind: 'timeout', message: `Connection refused: no answer from ${url} within 5 s` };
+    case 'refused':
+      return { ok: false, kind: 'refused', message: `Connection refused: could not open ${url} (${reason.message})` };
+    default:
+      return { ok: false, kind: 'refused', message: `Connection refused: the broker at ${url} closed the connection (${reason.message})` };
+  }
+}

@@ -1,0 +1,215 @@
+import {
+  DataSourceApi,
+  LoadingState,
+  rangeUtil,
+  type CoreApp,
+  type DataQueryRequest,
+  type DataQueryResponse,
+  type DataSourceInstanceSettings,
+  type MetricFindValue,
+  type ScopedVars,
+  type TestDataSourceMessage,
+} from '@grafana/data';
+import { getTemplateSrv, type TemplateSrv } from '@grafana/runtime';
+import { FIELD_CATALOGUE, isValidUnitId, type FieldSpec } from '@kpp/protocol';
+import { merge, Observable } from 'rxjs';
+import {
+  Connection,
+  FrameSource,
+  LiveQuery,
+  probeBroker,
+  systemScheduler,
+  type HistoryFetcher,
+  type Scheduler,
+  type TransportFactory,
+} from './core';
+import { mqttTransport } from './core/mqtt-transport';
+import { emissionFrames } from './frames';
+import { grafanaHistoryFetcher } from './history-grafana';
+import { DEFAULT_QUERY, DEFAULTS, type KppOptions, type KppQuery } from './types';
+
+/** What tests and the preview page may swap; Grafana constructs the data source without it. */
+export interface DataSourceDeps {
+  transport?: TransportFactory;
+  scheduler?: Scheduler;
+  templateSrv?: Pick<TemplateSrv, 'replace' | 'getVariables'>;
+  /** History fetcher factory by data-source uid (default: through Grafana's DataSourceSrv). */
+  history?: (uid: string) => HistoryFetcher;
+}
+
+/** Units of a query: ids, or 'all' for `+` (also written `*` or `All`). */
+export function parseUnits(text: string): string[] | 'all' {
+  const parts = text
+    .split(/[\s,|{}()]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.some((p) => p === '+' || p === '*' || p === '$__all' || p.toLowerCase() === 'all')) return 'all';
+  return [...new Set(parts.filter(isValidUnitId))];
+}
+
+/**
+ * KPP Live: a frontend-only streaming data source. `query()` returns one Observable per target
+ * (LoadingState.Streaming) merged with rxjs; the teardown unsubscribes. All targets of all panels
+ * share one MQTT-over-WebSocket connection and its reference-counted subscriptions.
+ */
+export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
+  readonly options: Required<Pick<KppOptions, 'brokerUrl' | 'topicPrefix' | 'playoutDelayMs' | 'maxFps' | 'stream'>> &
+    KppOptions;
+  private readonly scheduler: Scheduler;
+  private readonly transport: TransportFactory;
+  private connectionInstance: Connection | undefined;
+  private sourceInstance: FrameSource | undefined;
+
+  constructor(
+    instanceSettings: DataSourceInstanceSettings<KppOptions>,
+    private readonly deps: DataSourceDeps = {},
+  ) {
+    super(instanceSettings);
+    const j = instanceSettings.jsonData ?? {};
+    this.options = {
+      ...j,
+      brokerUrl: j.brokerUrl || DEFAULTS.brokerUrl,
+      topicPrefix: j.topicPrefix || DEFAULTS.topicPrefix,
+      playoutDelayMs: positive(j.playoutDelayMs, DEFAULTS.playoutDelayMs),
+      maxFps: Math.min(60, positive(j.maxFps, DEFAULTS.maxFps)),
+      stream: j.stream ?? DEFAULTS.stream,
+    };
+    this.scheduler = deps.scheduler ?? systemScheduler;
+    this.transport = deps.transport ?? mqttTransport;
+  }
+
+  /** The one connection of this data-source instance (opened on the first subscription). */
+  get connection(): Connection {
+    this.connectionInstance ??= new Connection(
+      {
+        url: this.options.brokerUrl,
+        ...(this.options.username ? { username: this.options.username } : {}),
+        ...(this.options.password ? { password: this.options.password } : {}),
+        clientId: `kpp-grafana-${this.uid}-${Math.random().toString(16).slice(2, 8)}`.slice(0, 64),
+      },
+      this.transport,
+      this.scheduler,
+    );
+    return this.connectionInstance;
+  }
+
+  get source(): FrameSource {
+    this.sourceInstance ??= new FrameSource(this.connection, this.scheduler, {
+      prefix: this.options.topicPrefix,
+      stream: this.options.stream,
+    });
+    return this.sourceInstance;
+  }
+
+  getDefaultQuery(_app: CoreApp): Partial<KppQuery> {
+    return DEFAULT_QUERY;
+  }
+
+  filterQuery(query: KppQuery): boolean {
+    return !query.hide && Boolean(query.unit) && (query.fields?.length ?? 0) > 0;
+  }
+
+  /** Units of a query after template variables (multi-value ones included) are replaced. */
+  resolveUnits(unit: string, scopedVars?: ScopedVars): string[] | 'all' {
+    const srv = this.deps.templateSrv ?? getTemplateSrv();
+    const text = srv.replace(unit ?? '', scopedVars, (value: string | string[]) =>
+      Array.isArray(value) ? value.join(',') : value,
+    );
+    return parseUnits(text);
+  }
+
+  query(request: DataQueryRequest<KppQuery>): Observable<DataQueryResponse> {
+    const targets = request.targets.filter((t) => this.filterQuery({ ...DEFAULT_QUERY, ...t } as KppQuery));
+    if (targets.length === 0) return new Observable((s) => { s.next({ data: [], state: LoadingState.Done }); s.complete(); });
+    return merge(...targets.map((t) => this.stream({ ...DEFAULT_QUERY, ...t } as KppQuery, request)));
+  }
+
+  private stream(target: KppQuery, request: DataQueryRequest<KppQuery>): Observable<DataQueryResponse> {
+    return new Observable<DataQueryResponse>((subscriber) => {
+      const units = this.resolveUnits(target.unit, request.scopedVars);
+      const fromMs = request.range.from.valueOf();
+      const toMs = request.range.to.valueOf();
+      const windowMs = windowOf(target.windowLength, toMs - fromMs);
+      const endsNow = typeof request.range.raw?.to === 'string' ? request.range.raw.to.includes('now') : true;
+      const uid = this.options.historyDatasourceUid;
+      const history = uid && endsNow ? (this.deps.history ?? grafanaHistoryFetcher)(uid) : undefined;
+      const key = `kpp-live-${target.refId}`;
+      const live = new LiveQuery(
+        this.source,
+        {
+          units,
+          fields: target.fields ?? [],
+          smoothing: { kind: target.smoothing ?? 'none', alpha: target.alpha, window: target.window },
+          interpolate: target.interpolate ?? false,
+          windowMs,
+          maxDataPoints: request.maxDataPoints ?? DEFAULTS.maxDataPoints,
+          playout: { delayMs: this.options.playoutDelayMs, maxFps: this.options.maxFps, adaptive: true },
+          ...(history ? { backfill: { fetch: history, fromMs: toMs - windowMs, toMs } } : {}),
+        },
+        this.scheduler,
+        (emission) => {
+          subscriber.next({
+            key,
+            state: LoadingState.Streaming,
+            data: emissionFrames(emission, { refId: target.refId, alias: target.alias }),
+          });
+        },
+      );
+      live.start();
+      return () => live.stop();
+    });
+  }
+
+  /** Health check: connect, wait for the clock, count units. */
+  async testDatasource(): Promise<TestDataSourceMessage> {
+    const result = await probeBroker(this.transport, this.scheduler, {
+      url: this.options.brokerUrl,
+      ...(this.options.username ? { username: this.options.username } : {}),
+      ...(this.options.password ? { password: this.options.password } : {}),
+      prefix: this.options.topicPrefix,
+    });
+    return { status: result.ok ? 'success' : 'error', message: result.message };
+  }
+
+  /** Units that publish a retained catalogue (listens for `waitMs`). */
+  async listUnits(waitMs = 800): Promise<string[]> {
+    const release = this.source.meta('+', () => undefined);
+    await new Promise((r) => this.scheduler.setTimeout(() => r(undefined), waitMs));
+    release();
+    return this.source.knownUnits();
+  }
+
+  /** The field catalogue of a unit: its retained meta when known, else the protocol's catalogue. */
+  fieldCatalogue(unit?: string): FieldSpec[] {
+    const meta = unit ? this.source.knownMeta(unit) : this.source.knownUnits().map((u) => this.source.knownMeta(u))[0];
+    return meta?.fields ?? [...FIELD_CATALOGUE];
+  }
+
+  /** Template variables of type query: `units` lists the units, `fields` the catalogue. */
+  async metricFindQuery(query: string): Promise<MetricFindValue[]> {
+    if (query.trim() === 'fields') return this.fieldCatalogue().map((f) => ({ text: f.name }));
+    return (await this.listUnits()).map((u) => ({ text: u }));
+  }
+
+  /** Closes the connection (Grafana drops data-source instances when settings change). */
+  dispose(): void {
+    this.connectionInstance?.close();
+  }
+}
+
+function positive(v: unknown, fallback: number): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function windowOf(text: string | undefined, rangeMs: number): number {
+  if (text && text.trim() !== '') {
+    try {
+      const ms = rangeUtil.intervalToMs(text.trim());
+      if (ms > 0) return ms;
+    } catch {
+      /* fall through to the range */
+    }
+  }
+  return Math.max(1000, rangeMs);
+}

@@ -1,0 +1,86 @@
+import { createDataFrame, FieldType, type DataFrame, type QueryResultMetaNotice } from '@grafana/data';
+import type { Emission, LiveStatus, SeriesSnapshot } from './core';
+import { grafanaUnit } from './grafana-units';
+
+export interface FrameOptions {
+  refId: string;
+  alias?: string;
+}
+
+/** "{{unit}} {{field}}" style alias, or "<unit> <field>". */
+export function displayName(alias: string | undefined, unit: string, field: string): string {
+  if (!alias) return `${unit} ${field}`;
+  return alias.replace(/\{\{\s*unit\s*\}\}/g, unit).replace(/\{\{\s*field\s*\}\}/g, field);
+}
+
+function notices(status: LiveStatus): QueryResultMetaNotice[] {
+  const out: QueryResultMetaNotice[] = [];
+  const c = status.connection;
+  if (c.state === 'reconnecting' || c.state === 'connecting') {
+    const why = c.lastError ? `: ${c.lastError.message}` : '';
+    out.push({
+      severity: 'warning',
+      text: c.state === 'connecting' ? 'Connecting to the broker…' : `Broker connection lost, reconnecting (attempt ${c.attempt})${why}`,
+    });
+  }
+  if (status.backfill === 'failed') out.push({ severity: 'warning', text: `History unavailable: ${status.backfillError ?? 'unknown error'}` });
+  if (status.stepDowns > 0 && status.fps !== undefined)
+    out.push({ severity: 'info', text: `Emission rate ${status.fps.toFixed(0)} fps (reduced while the browser was busy)` });
+  return out;
+}
+
+function custom(e: Emission): Record<string, unknown> {
+  const s = e.status;
+  return {
+    connection: s.connection.state,
+    reconnects: Math.max(0, s.connection.connects - 1),
+    fps: s.fps,
+    playoutDelayMs: s.delayMs,
+    clockOffsetMs: s.offsetMs,
+    tickMs: s.tickMs,
+    lateFrames: s.late,
+    missingTicks: s.missing,
+    backfill: s.backfill,
+    newTicks: e.newTicks,
+    emittedAt: e.at,
+  };
+}
+
+/** A plain (not circular) data frame of one unit's series, fresh for every emission. */
+export function seriesFrame(s: SeriesSnapshot, opts: FrameOptions, meta: DataFrame['meta']): DataFrame {
+  return createDataFrame({
+    refId: opts.refId,
+    name: s.unit,
+    meta,
+    fields: [
+      { name: 'Time', type: FieldType.time, values: s.rows.ts, config: {} },
+      ...s.fields.map((spec, c) => {
+        const col = s.rows.columns[c] ?? [];
+        const isEnum = spec.kind === 'enum';
+        const unit = grafanaUnit(spec);
+        return {
+          name: spec.name,
+          type: isEnum ? FieldType.string : FieldType.number,
+          values: isEnum ? col.map((v) => (v === null ? null : (spec.values?.[v] ?? null))) : col,
+          labels: { unit: s.unit },
+          config: {
+            displayNameFromDS: displayName(opts.alias, s.unit, spec.name),
+            description: spec.description,
+            ...(unit ? { unit } : {}),
+            ...(spec.kind === 'boolean' ? { min: 0, max: 1 } : {}),
+          },
+        };
+      }),
+    ],
+  });
+}
+
+/** Every frame of one emission: one per unit (labelled), or one empty frame carrying the status. */
+export function emissionFrames(e: Emission, opts: FrameOptions): DataFrame[] {
+  const meta: DataFrame['meta'] = { notices: notices(e.status), custom: custom(e), preferredVisualisationType: 'graph' };
+  if (e.series.length === 0) {
+    return [createDataFrame({ refId: opts.refId, name: 'waiting', meta, fields: [{ name: 'Time', type: FieldType.time, values: [] }] })];
+  }
+  // The status rides on the first frame only (Grafana shows notices per frame).
+  return e.series.map((s, i) => seriesFrame(s, opts, i === 0 ? meta : { custom: { fps: e.status.fps } }));
+}
