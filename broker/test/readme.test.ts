@@ -32,7 +32,9 @@ describe('README', () => {
       largestBacklogBytes: 0,
       slowClients: 0,
     })).render();
-    for (const [, name = ''] of text.matchAll(/^# TYPE (\S+)/gm)) need(name);
+    for (const [, name = ''] of text.matchAll(/^# TYPE (\S+)/gm)) {
+      if (!readme.includes(`\`${name}\``) && !readme.includes(`\`${name}{`)) missing.push(name);
+    }
     expect(missing).toEqual([]);
   });
 });

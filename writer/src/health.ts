@@ -50,7 +50,7 @@ export function writerHealth(
     mqtt_connected: now.mqttConnected ? 1 : 0,
   };
   for (const [name, value] of Object.entries(processMetrics ?? {})) if (typeof value === 'number') metrics[name] = round(value);
-  return { component: 'writer', instance, ts, metrics };
+  return { component: 'writer', instance, ts: Math.round(ts), metrics };
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
