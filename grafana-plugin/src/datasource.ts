@@ -8,7 +8,7 @@ import {
   type DataSourceInstanceSettings,
   type MetricFindValue,
   type ScopedVars,
-  type TestDataSourceMessage,
+  type TestDataSourceResponse,
 } from '@grafana/data';
 import { getTemplateSrv, type TemplateSrv } from '@grafana/runtime';
 import { FIELD_CATALOGUE, isValidUnitId, type FieldSpec } from '@kpp/protocol';
@@ -101,11 +101,11 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
     return this.sourceInstance;
   }
 
-  getDefaultQuery(_app: CoreApp): Partial<KppQuery> {
+  override getDefaultQuery(_app: CoreApp): Partial<KppQuery> {
     return DEFAULT_QUERY;
   }
 
-  filterQuery(query: KppQuery): boolean {
+  override filterQuery(query: KppQuery): boolean {
     return !query.hide && Boolean(query.unit) && (query.fields?.length ?? 0) > 0;
   }
 
@@ -161,7 +161,7 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
   }
 
   /** Health check: connect, wait for the clock, count units. */
-  async testDatasource(): Promise<TestDataSourceMessage> {
+  async testDatasource(): Promise<TestDataSourceResponse> {
     const result = await probeBroker(this.transport, this.scheduler, {
       url: this.options.brokerUrl,
       ...(this.options.username ? { username: this.options.username } : {}),
@@ -186,7 +186,7 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
   }
 
   /** Template variables of type query: `units` lists the units, `fields` the catalogue. */
-  async metricFindQuery(query: string): Promise<MetricFindValue[]> {
+  override async metricFindQuery(query: string): Promise<MetricFindValue[]> {
     if (query.trim() === 'fields') return this.fieldCatalogue().map((f) => ({ text: f.name }));
     return (await this.listUnits()).map((u) => ({ text: u }));
   }

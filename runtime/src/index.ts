@@ -7,3 +7,4 @@ export { ManagedProcess, startProcess, type StartOptions } from './managed-proce
 export { influxdConfig, launchInfluxd, type InfluxdLaunch } from './influxd.js';
 export { findBinary } from './find-binary.js';
 export { systemClock, delay, type Clock } from './clock.js';
+export { freePort } from './free-port.js';

@@ -1,4 +1,4 @@
-export { freePort } from './ports.js';
+export { freePort } from '@kpp/runtime';
 export { tempDir, type TempDir } from './temp-dir.js';
 export { sleep, waitFor } from './wait-for.js';
 export { DEBIAN_PACKAGES, requireBinary } from './binaries.js';

@@ -1,6 +1,6 @@
 import { launchInfluxd, type ManagedProcess } from '@kpp/runtime';
 import { requireBinary } from './binaries.js';
-import { freePort } from './ports.js';
+import { freePort } from '@kpp/runtime';
 import { tempDir, type TempDir } from './temp-dir.js';
 
 /** A real influxd (Debian's 1.6.7) on free loopback ports with its data in a temp dir. */

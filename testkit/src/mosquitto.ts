@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
 import { startProcess, type ManagedProcess } from '@kpp/runtime';
-import { freePort } from './ports.js';
+import { freePort } from '@kpp/runtime';
 import { tempDir } from './temp-dir.js';
 
 /** Debian's mosquitto broker on a free loopback port, anonymous, MQTT 3.1.1 peers welcome. */

@@ -1,6 +1,6 @@
 import { requireBinary } from './binaries.js';
 import { startProcess, type ManagedProcess } from '@kpp/runtime';
-import { freePort } from './ports.js';
+import { freePort } from '@kpp/runtime';
 import { tempDir } from './temp-dir.js';
 
 /** A real redis-server on a free loopback port, no persistence. */
