@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import type { ManagedProcess } from '@kpp/runtime';
+import { logLine, startKpp } from './kpp-process.js';
+import type { BrokerUnderTest } from './brokers.js';
+import type { Cleanup } from './temp.js';
+
+/** `kpp writer` as its own process, from `broker` into `influxUrl` (db kpp), spool in a temp dir. */
+export async function startKppWriter(
+  cleanup: Cleanup,
+  broker: BrokerUnderTest,
+  influxUrl: string,
+  opts: { nodeArgs?: string[]; clientId?: string } = {},
+): Promise<ManagedProcess> {
+  const dir = await cleanup.tempDir('kpp-bench-writer-');
+  const env: NodeJS.ProcessEnv = {};
+  if (broker.users) {
+    env.KPP_WRITER_MQTT_USERNAME = broker.users.writer.username;
+    env.KPP_WRITER_MQTT_PASSWORD = broker.users.writer.password;
+  }
+  const proc = await startKpp(
+    'kpp writer',
+    [
+      'writer',
+      '--mqtt-url', broker.url,
+      '--influx-url', influxUrl,
+      '--spool-dir', join(dir, 'spool'),
+      '--dead-letter-file', join(dir, 'dead-letter.jsonl'),
+      '--client-id', opts.clientId ?? 'bench-writer',
+    ],
+    { env, readyWhen: /"msg":"connected to MQTT broker"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
+  );
+  cleanup.add(() => proc.stop(15_000));
+  return proc;
+}
+
+export interface SimProcess {
+  proc: ManagedProcess;
+  /** SIGTERM, then the stats of its "simulator stopped" line. */
+  stop(): Promise<SimStopStats | undefined>;
+}
+
+export interface SimStopStats {
+  clock: { ticks: number; overruns: number; skipped: number; maxLateMs: number };
+  link: { published: number; buffered: number; droppedOffline: number; publishErrors: number };
+}
+
+/** `kpp sim` publishing `units` units at `rateHz` to the broker (the simulator account on Aedes). */
+export async function startKppSim(
+  cleanup: Cleanup,
+  broker: BrokerUnderTest,
+  units: number,
+  rateHz: number,
+  opts: { nodeArgs?: string[]; extraArgs?: string[] } = {},
+): Promise<SimProcess> {
+  const env: NodeJS.ProcessEnv = {};
+  if (broker.users) {
+    env.KPP_SIM_USERNAME = broker.users.sim.username;
+    env.KPP_SIM_PASSWORD = broker.users.sim.password;
+  }
+  const proc = await startKpp(
+    'kpp sim',
+    ['sim', '--mqtt-url', broker.url, '--units', String(units), '--rate', String(rateHz), '--client-id', 'bench-sim', ...(opts.extraArgs ?? [])],
+    { env, readyWhen: /"msg":"connected to broker"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
+  );
+  let stopped = false;
+  const stop = async (): Promise<SimStopStats | undefined> => {
+    if (stopped) return undefined;
+    stopped = true;
+    await proc.stop(10_000);
+    return logLine(proc.output, 'simulator stopped') as SimStopStats | undefined;
+  };
+  cleanup.add(stop);
+  return { proc, stop };
+}
