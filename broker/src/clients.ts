@@ -17,6 +17,8 @@ export type ClientInternals = Client & {
  */
 export class ClientTracker {
   private readonly principals = new WeakMap<Client, Principal>();
+  private readonly wills = new WeakMap<Client, { topic: string; retain?: boolean }>();
+  private readonly divertedWills = new WeakSet<object>();
   private readonly closing = new WeakSet<object>();
   /** Clients past authentication whose connection is still open (registered or about to be). */
   private readonly admitted = new Set<Client>();
@@ -26,11 +28,34 @@ export class ClientTracker {
     private readonly logger: Logger,
   ) {}
 
+  /** The will of a CONNECT, kept (same object as Aedes keeps) until authentication decides on it. */
+  setWill(client: Client, will: { topic: string; retain?: boolean }): void {
+    this.wills.set(client, will);
+  }
+
+  will(client: Client): { topic: string; retain?: boolean } | undefined {
+    return this.wills.get(client);
+  }
+
+  /** A will re-addressed at CONNECT: when Aedes publishes it, it is not checked (or counted) again. */
+  markWillDiverted(will: object): void {
+    this.divertedWills.add(will);
+  }
+
+  isDivertedWill(packet: object): boolean {
+    return this.divertedWills.has(packet);
+  }
+
   /** Authentication passed: remember who it is and hold a client slot until the connection closes. */
   admit(client: Client, principal: Principal): void {
     this.principals.set(client, principal);
     // A connection that closed while its password was being checked holds no slot.
-    if (this.admitted.has(client) || client.closed || (client.conn as { destroyed?: boolean }).destroyed) return;
+    if (
+      this.admitted.has(client) ||
+      client.closed ||
+      (client.conn as { destroyed?: boolean }).destroyed
+    )
+      return;
     this.admitted.add(client);
     client.conn.once('close', () => this.admitted.delete(client));
   }

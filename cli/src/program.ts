@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerBroker } from './commands/broker.js';
+import { registerChaos } from './commands/chaos.js';
 import { registerHistory } from './commands/history.js';
 import { registerSim } from './commands/sim.js';
 import { registerUp } from './commands/up.js';
@@ -10,6 +12,6 @@ export function buildProgram(): Command {
   const program = new Command('kpp')
     .description('KPP Live: simulator, broker, writer and tools for the KPP telemetry stack')
     .showHelpAfterError();
-  for (const register of [registerUp, registerSim, registerBroker, registerWriter, registerHistory]) register(program);
+  for (const register of [registerUp, registerSim, registerBroker, registerWriter, registerHistory, registerBench, registerChaos]) register(program);
   return program;
 }

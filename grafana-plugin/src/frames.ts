@@ -34,7 +34,7 @@ function custom(e: Emission): Record<string, unknown> {
   return {
     connection: s.connection.state,
     reconnects: Math.max(0, s.connection.connects - 1),
-    fps: s.fps,
+    fps: s.fps === undefined ? undefined : Math.round(s.fps * 10) / 10,
     playoutDelayMs: s.delayMs,
     clockOffsetMs: s.offsetMs,
     tickMs: s.tickMs,

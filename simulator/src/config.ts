@@ -19,6 +19,11 @@ export const simulatorConfigSchema = z.object({
   offlineBufferSeconds: z.number().min(0).max(3600).default(120),
   /** Publish the compact binary stream on …/z beside the JSON frame. */
   compact: z.boolean().default(true),
+  /**
+   * Append every frame the broker acknowledged to this file (seq ranges per unit and run), so
+   * loss checks (`kpp chaos`) can compare what was delivered with what InfluxDB holds.
+   */
+  publishLog: z.string().min(1).optional(),
   maxCatchUpTicks: z.number().int().min(1).max(100).default(5),
   healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
 });

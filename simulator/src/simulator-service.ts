@@ -14,6 +14,7 @@ import { CommandDispatcher } from './commands/dispatcher.js';
 import type { SimulatorConfig } from './config.js';
 import { Fleet, type ParamsFile } from './fleet/index.js';
 import { MqttLink } from './mqtt/mqtt-link.js';
+import { PublishLog } from './mqtt/publish-log.js';
 
 export interface SimulatorDeps {
   logger?: Logger;
@@ -39,6 +40,7 @@ export class SimulatorService {
   readonly clock: MasterClock;
   private client: MqttClient | undefined;
   private link: MqttLink | undefined;
+  private publishLog: PublishLog | undefined;
   private readonly dispatcher: CommandDispatcher;
   private readonly log: Logger;
   private readonly time: Clock;
@@ -96,6 +98,10 @@ export class SimulatorService {
     client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
     client.on('message', (topic, payload) => this.onCommand(topic, payload));
     this.clock.start();
+    if (config.publishLog) {
+      this.publishLog = new PublishLog(config.publishLog);
+      this.publishLog.beginRun(this.clock.startedAtMs, config.rateHz);
+    }
     this.lastHealth = { at: this.time.now(), ticks: 0, published: 0 };
     this.healthTimer = setInterval(() => this.publishHealth(), config.healthIntervalMs);
     this.log.info({ units: config.units, rateHz: config.rateHz, startedAt: this.clock.startedAtMs }, 'simulator started');
@@ -107,13 +113,14 @@ export class SimulatorService {
     this.metrics.stop();
     // endAsync waits for in-flight QoS 1 publishes to complete before closing.
     if (this.client) await this.client.endAsync().catch(() => undefined);
+    this.publishLog?.close();
     this.log.info(this.stats(), 'simulator stopped');
   }
 
   stats(): SimulatorStats {
     return {
       clock: this.clock.stats(),
-      link: this.link?.stats() ?? { connected: false, published: 0, bytesOut: 0, buffered: 0, droppedOffline: 0, publishErrors: 0 },
+      link: this.link?.stats() ?? { connected: false, published: 0, acked: 0, bytesOut: 0, buffered: 0, droppedOffline: 0, publishErrors: 0 },
       commands: this.dispatcher.stats(),
       lastSeq: this.lastSeq,
     };
@@ -135,7 +142,14 @@ export class SimulatorService {
 
   private publishFrame(link: MqttLink, frame: Frame, withState: boolean): void {
     const json = encodeFrame(frame);
-    link.publish({ topic: topics.frame(frame.unit), payload: json, qos: 1, retain: false });
+    const log = this.publishLog;
+    link.publish({
+      topic: topics.frame(frame.unit),
+      payload: json,
+      qos: 1,
+      retain: false,
+      ...(log ? { onAcked: () => log.acked(frame.unit, frame.seq) } : {}),
+    });
     if (withState) link.publish({ topic: topics.state(frame.unit), payload: json, qos: 1, retain: true });
     if (this.config.compact) {
       let enc = this.encoders.get(frame.unit);
@@ -179,6 +193,7 @@ export class SimulatorService {
       max_late_ms: s.clock.maxLateMs,
       tick_cost_ms: this.tickCostMs,
       msgs_out_per_s: (s.link.published - this.lastHealth.published) / dt,
+      msgs_acked: s.link.acked,
       offline_buffered: s.link.buffered,
       offline_dropped: s.link.droppedOffline,
       publish_errors: s.link.publishErrors,

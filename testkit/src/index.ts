@@ -7,4 +7,5 @@ export { ManagedProcess, startProcess, type StartOptions } from '@kpp/runtime';
 export { startInfluxd, type Influxd, type InfluxSeries } from './influxd.js';
 export { startMosquitto, type Mosquitto } from './mosquitto.js';
 export { startRedis, type Redis } from './redis.js';
-export { startAedes, type InProcessBroker } from './aedes.js';
+export { startAedes, type InProcessBroker, type StartAedesOptions } from './aedes.js';
+export { startChromium, type Chromium, type StartChromiumOptions } from './chromium.js';

@@ -66,7 +66,8 @@ export async function startKppSim(
   const stop = async (): Promise<SimStopStats | undefined> => {
     if (stopped) return undefined;
     stopped = true;
-    await proc.stop(10_000);
+    // A simulator far behind (1000 units) waits on in-flight QoS 1 publishes for minutes: 3 s, then KILL.
+    await proc.stop(3000);
     return logLine(proc.output, 'simulator stopped') as SimStopStats | undefined;
   };
   cleanup.add(stop);

@@ -1,7 +1,9 @@
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import { burnPasswordCheck, verifyPassword } from '../auth/password-hash.js';
+import { canPublish, type Principal } from '../auth/roles.js';
+import { topicLevels } from '../auth/topic-filter.js';
 import type { ConnectRejection } from '../reasons.js';
-import type { HookContext } from './context.js';
+import { DROPPED_TOPIC, type HookContext } from './context.js';
 
 /** CONNACK return codes of MQTT 3.1.1 used here. */
 const SERVER_UNAVAILABLE = 3;
@@ -29,6 +31,32 @@ export function authenticateHook(ctx: HookContext): NonNullable<AedesOptions['au
     done(err, false);
   };
 
+  /**
+   * Admits the client and checks its will against its role now, once: a will it may not publish
+   * is re-addressed to the dropped topic (and counted), so every will Aedes stores, and any
+   * broker of a cluster may publish later, is one its owner was allowed to send.
+   */
+  const admit = (client: Client, principal: Principal) => {
+    ctx.clients.admit(client, principal);
+    const will = ctx.clients.will(client);
+    if (!will) return;
+    if (
+      topicLevels(will.topic) <= ctx.config.maxTopicLevels &&
+      canPublish(principal.role, will.topic)
+    )
+      return;
+    ctx.metrics.drop(
+      topicLevels(will.topic) > ctx.config.maxTopicLevels ? 'topic_levels' : 'forbidden',
+    );
+    ctx.logger.debug(
+      { ...ctx.clients.describe(client), topic: will.topic },
+      'will dropped: not allowed for this role',
+    );
+    will.topic = DROPPED_TOPIC;
+    will.retain = false;
+    ctx.clients.markWillDiverted(will);
+  };
+
   return (client, username, password, done) => {
     const full = () => ctx.clients.admittedCount >= ctx.config.maxClients;
     const check = async () => {
@@ -36,7 +64,7 @@ export function authenticateHook(ctx: HookContext): NonNullable<AedesOptions['au
       if (username === undefined || username === '') {
         if (!ctx.config.allowAnonymousRead)
           return refuse(client, 'not_authorized', NOT_AUTHORIZED, done);
-        ctx.clients.admit(client, { username: undefined, role: 'anonymous' });
+        admit(client, { username: undefined, role: 'anonymous' });
         return done(null, true);
       }
       const secret = password ? password.toString('utf8') : '';
@@ -48,7 +76,7 @@ export function authenticateHook(ctx: HookContext): NonNullable<AedesOptions['au
         return refuse(client, 'bad_credentials', BAD_USERNAME_OR_PASSWORD, done);
       // Checked again: other clients may have taken the last slots while the hash was computed.
       if (full()) return refuse(client, 'max_clients', SERVER_UNAVAILABLE, done);
-      ctx.clients.admit(client, { username, role: record.role });
+      admit(client, { username, role: record.role });
       ctx.logger.debug(
         { ...ctx.clients.describe(client), role: record.role },
         'client authenticated',

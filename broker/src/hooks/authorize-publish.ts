@@ -4,7 +4,8 @@ import { topicLevels } from '../auth/topic-filter.js';
 import { DROPPED_TOPIC, type HookContext } from './context.js';
 
 /**
- * Every PUBLISH from a client (and every will): size, topic depth and ACL.
+ * Every PUBLISH from a client (and every will; wills were checked at CONNECT already): size,
+ * topic depth and ACL.
  *
  * - Payload over `maxPayloadBytes`: the client is disconnected (the packet-size guard usually
  *   catches it from the header first; this is the exact check).
@@ -24,12 +25,10 @@ export function authorizePublishHook(
   return (client, packet, callback) => {
     try {
       const bytes = packet.payload.length;
-      if (client === null) {
-        // A will left behind by a client of a broker that is gone: its owner's role is unknown.
-        ctx.metrics.drop('forbidden');
-        divert(packet);
-        return callback(null);
-      }
+      // A will refused at CONNECT (see authenticate.ts): already re-addressed and counted.
+      if (ctx.clients.isDivertedWill(packet)) return callback(null);
+      // A will left by a client of a broker that is gone; it was checked when that client connected.
+      if (client === null) return callback(null);
       if (bytes > ctx.config.maxPayloadBytes) {
         ctx.clients.disconnect(client, 'oversize', { payloadBytes: bytes, topic: packet.topic });
         return callback(

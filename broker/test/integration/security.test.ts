@@ -187,6 +187,37 @@ describe('authentication and access control (users file on disk)', () => {
     expect(got.every((m) => m.topic !== DROPPED_TOPIC)).toBe(true);
   });
 
+  it('checks wills against the role at CONNECT: a forbidden will never goes out, an allowed one does', async () => {
+    const admin = await connectAs(b, 'admin');
+    const seen = collector(admin);
+    await admin.subscribeAsync('kpp/v1/#', { qos: 1 });
+    const before = b.broker.stats().counters.dropped.forbidden;
+    const withWill = async (user: string, topic: string) => {
+      const c = await raw(b.ports.mqttPort);
+      c.send({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 4,
+        clientId: `will-${user}`,
+        clean: true,
+        keepalive: 60,
+        username: user,
+        password: Buffer.from(passwordOf(user)),
+        will: { topic, payload: Buffer.from(`will of ${user}`), qos: 1, retain: false },
+      });
+      expect(await c.connack()).toBe(0);
+      c.destroy(); // no DISCONNECT: the will is due
+    };
+    await withWill('viewer', topics.cmd('u1'));
+    await withWill('sim', topics.state('u3'));
+    await waitFor(() => seen.got.some((m) => m.payload === 'will of sim'), {
+      what: 'the allowed will',
+    });
+    const got = await seen.settle(await connectAs(b, 'sim'), topics.clock());
+    expect(got).toEqual([{ topic: topics.state('u3'), payload: 'will of sim' }]);
+    expect(b.broker.stats().counters.dropped.forbidden - before).toBe(1);
+  });
+
   it('answers a forbidden subscription with SUBACK 0x80 and counts it', async () => {
     const before = b.broker.stats().counters.subscribeDenied.forbidden;
     const viewer = await raw(b.ports.mqttPort);

@@ -8,6 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Socket } from 'node:net';
+import { getPriority, setPriority } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeHealth, topics, type HealthMessage } from '@kpp/protocol';
@@ -23,6 +24,7 @@ import { credentials } from './support/test-broker.js';
 
 const RATE_PER_S = 1000;
 const RUN_MS = 8000;
+const WARM_UP_MS = 2000;
 const PAYLOAD_BYTES = 2048; // a frame is about 1.5 KiB
 const BOUND = 64 * 1024;
 const DRAIN_TIMEOUT_MS = 2000;
@@ -35,6 +37,23 @@ describe('slow consumer', () => {
   let b: BrokerProcess;
   const clients: MqttClient[] = [];
   const raws: RawMqttClient[] = [];
+  /**
+   * On a shared machine other jobs' CPU bursts would be measured as broker latency. When
+   * allowed (root, or CAP_SYS_NICE), the broker process and this test's event loop run at a
+   * raised priority for the run; otherwise the test runs as it is and says so.
+   */
+  const RAISED = -10;
+  let ownPriority: number | undefined;
+  function raisePriority(pid: number): boolean {
+    try {
+      setPriority(pid, RAISED);
+      return getPriority(pid) === RAISED;
+    } catch {
+      return false;
+    }
+  }
+  let priorityNote = '';
+
   beforeAll(async () => {
     b = await startBrokerProcess('slow', {
       slowConsumerBacklogBytes: BOUND,
@@ -47,6 +66,7 @@ describe('slow consumer', () => {
     for (const r of raws.splice(0)) r.destroy();
   });
   afterAll(async () => {
+    if (ownPriority !== undefined) setPriority(0, ownPriority);
     expect(await b?.stop()).toBe(0);
     await removeTestUsersFile();
   });
@@ -75,13 +95,20 @@ describe('slow consumer', () => {
     return frozen;
   }
 
+  let stopPublishing = false;
+
   /** Publishes `durationMs` × rate messages on an absolute schedule (elapsed × rate sent at any moment). */
   function publishAtRate(publisher: MqttClient, qos: 0 | 1, durationMs: number): Promise<number> {
     const payload = Buffer.alloc(PAYLOAD_BYTES, 0x20);
     let sent = 0;
     const t0 = performance.now();
+    stopPublishing = false;
     return new Promise((resolve) => {
       const timer = setInterval(() => {
+        if (stopPublishing) {
+          clearInterval(timer);
+          return resolve(sent);
+        }
         const elapsed = performance.now() - t0;
         const due = Math.min(durationMs, elapsed) * (RATE_PER_S / 1000);
         while (sent < due) {
@@ -134,8 +161,8 @@ describe('slow consumer', () => {
     // segment would wait for a delayed ACK (up to 40 ms): client-side latency, not the broker's.
     (publisher.stream as Socket).setNoDelay(true);
 
-    // Warm-up (JIT, buffers), not measured: one second at the rate with only the healthy subscriber.
-    const warm = await publishAtRate(publisher, qos, 1000);
+    // Warm-up, not measured: two seconds at the rate with the healthy subscriber only.
+    const warm = await publishAtRate(publisher, qos, WARM_UP_MS);
     await waitFor(() => latencies.length >= warm, { what: 'warm-up messages' });
     latencies = [];
     late.clear();
@@ -171,10 +198,47 @@ describe('slow consumer', () => {
       loop_lag_max_ms: +(loop.max / 1e6).toFixed(1),
       cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / RUN_MS) * 100),
       late_by_slot_s: Object.fromEntries(late),
+      // The broker process, from its health reports (every 500 ms):
+      broker_loop_lag_max_ms: health.map((h) => h.metrics.loop_lag_max_ms),
+      broker_cpu_pct: health.map((h) => h.metrics.cpu_pct),
+      broker_backlog_kib: health.map((h) =>
+        Math.round((h.metrics.largest_backlog_bytes ?? 0) / 1024),
+      ),
     };
-    console.log(`slow consumer (QoS ${qos}): ${JSON.stringify(result)}`);
+    console.log(`slow consumer (QoS ${qos}, ${priorityNote}): ${JSON.stringify(result)}`);
     return { result, health };
   }
+
+  /**
+   * Not measured: one full frozen-subscriber episode in the fresh broker process first. The
+   * first time a process buffers writes for a stuck socket, V8 compiles those paths and the
+   * kernel grows its socket memory; a broker that has run for a while has done that long ago.
+   */
+  beforeAll(async () => {
+    ownPriority = getPriority(0);
+    const raised = raisePriority(b.process.pid) && raisePriority(0);
+    priorityNote = raised
+      ? `priority ${RAISED} for broker and test loop`
+      : 'normal priority (not allowed to raise)';
+    const before = await slowCounters();
+    const publisher = await mqtt.connectAsync(b.tcpUrl, {
+      ...credentials('sim'),
+      reconnectPeriod: 0,
+    });
+    clients.push(publisher);
+    await frozenSubscriber(0);
+    const primed = publishAtRate(publisher, 0, 30_000);
+    await waitFor(async () => (await slowCounters()).disconnects > before.disconnects, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: 'the priming episode to end with a disconnect',
+    });
+    stopPublishing = true;
+    await primed;
+    await publisher.endAsync(true);
+    clients.length = 0;
+    for (const r of raws.splice(0)) r.destroy();
+  }, 60_000);
 
   it('QoS 0: drops for the frozen subscriber, then disconnects it after the drain timeout; the healthy one keeps p99 < 50 ms', async () => {
     const { result, health } = await run(0);

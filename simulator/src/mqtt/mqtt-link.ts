@@ -6,11 +6,15 @@ export interface OutgoingMessage {
   payload: string | Uint8Array;
   qos: 0 | 1;
   retain: boolean;
+  /** Called once the broker acknowledged it (QoS 1 PUBACK). */
+  onAcked?: () => void;
 }
 
 export interface LinkStats {
   connected: boolean;
   published: number;
+  /** QoS 1 messages the broker acknowledged. */
+  acked: number;
   bytesOut: number;
   buffered: number;
   droppedOffline: number;
@@ -19,12 +23,15 @@ export interface LinkStats {
 
 /**
  * The simulator's side of MQTT: publishes while connected, buffers (bounded) while not,
- * and replays the buffer in order on reconnect. Retained messages (state, meta, clock,
- * health) are not buffered: the latest value is republished by its owner anyway.
+ * and replays the buffer in order on reconnect. Only QoS 1 messages that are not retained
+ * (frames, command acks) are buffered: retained ones (state, meta, clock, health) are
+ * republished by their owner anyway, and QoS 0 ones (the compact live stream) are worth
+ * nothing late and would take the room of frames. QoS 1 messages already handed to mqtt.js
+ * stay in its outgoing store and are resent after a reconnect, even to a restarted broker.
  */
 export class MqttLink {
   private readonly buffer: OfflineBuffer<OutgoingMessage>;
-  private readonly counters = { published: 0, bytesOut: 0, publishErrors: 0 };
+  private readonly counters = { published: 0, acked: 0, bytesOut: 0, publishErrors: 0 };
 
   constructor(
     readonly client: MqttClient,
@@ -37,7 +44,7 @@ export class MqttLink {
 
   publish(msg: OutgoingMessage): void {
     if (!this.client.connected) {
-      if (!msg.retain) this.buffer.push(msg);
+      if (msg.qos === 1 && !msg.retain) this.buffer.push(msg);
       return;
     }
     this.send(msg);
@@ -64,6 +71,9 @@ export class MqttLink {
       if (err) {
         this.counters.publishErrors++;
         this.onError(err);
+      } else if (msg.qos === 1) {
+        this.counters.acked++;
+        msg.onAcked?.();
       }
     });
   }

@@ -1,0 +1,83 @@
+import { appendFileSync } from 'node:fs';
+import type { ManagedProcess } from '@kpp/runtime';
+
+/** An exit nobody asked for: a crash the run found. */
+export interface UnexpectedExit {
+  component: string;
+  pid: number;
+  code: number | null;
+  at: number;
+  /** The end of its output. */
+  tail: string;
+}
+
+/**
+ * One part of the stack as a process that can be killed, stopped and started again as a new
+ * process (same ports, same data). Every incarnation's output is appended to `logFile`; an exit
+ * that was not asked for is reported through `onUnexpectedExit`.
+ */
+export class Component {
+  private proc: ManagedProcess | undefined;
+  private expectingExit = false;
+  readonly pids: number[] = [];
+
+  constructor(
+    readonly name: string,
+    private readonly launch: () => Promise<ManagedProcess>,
+    private readonly logFile: string,
+    private readonly onUnexpectedExit: (exit: UnexpectedExit) => void = () => undefined,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.proc?.running ? this.proc.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.proc?.running ?? false;
+  }
+
+  /** The current incarnation's output so far. */
+  output(): string {
+    return this.proc?.output ?? '';
+  }
+
+  async start(): Promise<void> {
+    if (this.proc?.running) throw new Error(`${this.name} is already running`);
+    this.expectingExit = false;
+    const proc = await this.launch();
+    this.proc = proc;
+    this.pids.push(proc.pid);
+    void proc.exited.then((code) => {
+      try {
+        appendFileSync(this.logFile, `--- ${this.name} pid ${proc.pid} exited with ${code}\n${proc.output}\n`);
+      } catch {
+        /* the run dir may be gone already */
+      }
+      if (!this.expectingExit && this.proc === proc) {
+        this.onUnexpectedExit({ component: this.name, pid: proc.pid, code, at: Date.now(), tail: proc.output.slice(-3000) });
+      }
+    });
+  }
+
+  /** SIGKILL (after SIGCONT, in case it is stopped); resolves once it is gone. */
+  async kill(): Promise<void> {
+    if (!this.proc?.running) return;
+    this.expectingExit = true;
+    await this.proc.kill();
+  }
+
+  /** SIGTERM, SIGKILL after `graceMs`: the graceful way out. */
+  async terminate(graceMs = 20_000): Promise<number | null> {
+    if (!this.proc?.running) return null;
+    this.expectingExit = true;
+    return this.proc.stop(graceMs);
+  }
+
+  pause(): void {
+    this.proc?.signal('SIGSTOP');
+  }
+
+  resume(): void {
+    this.proc?.signal('SIGCONT');
+  }
+}

@@ -1,0 +1,77 @@
+import { influxQuery, quoteString } from './influx-query.js';
+
+/**
+ * Watches how fresh InfluxDB is: every `intervalMs` it reads the newest stored frame of one
+ * unit (every unit gets a frame on every tick, so one stands for all). A fault has been
+ * recovered from once a frame ticked after the fault ended has made it through simulator,
+ * broker, writer and into InfluxDB.
+ */
+export class FreshnessProbe {
+  /** ts of the newest stored frame, as last read. */
+  latestTs: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private readonly waiters = new Set<{ sinceMs: number; resolve: (at: number | undefined) => void; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly influxUrl: string,
+    private readonly unit: string,
+    private readonly intervalMs = 250,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.poll(), this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(undefined);
+    }
+    this.waiters.clear();
+  }
+
+  /** Resolves with the wall time at which a frame with ts ≥ sinceMs was first seen stored (undefined on timeout). */
+  waitFresh(sinceMs: number, timeoutMs: number): Promise<number | undefined> {
+    if (this.latestTs !== undefined && this.latestTs >= sinceMs) return Promise.resolve(Date.now());
+    return new Promise((resolve) => {
+      const waiter = {
+        sinceMs,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          resolve(undefined);
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private async poll(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const series = await influxQuery(
+        this.influxUrl,
+        `SELECT last("seq") FROM "kpp_unit" WHERE "unit" = ${quoteString(this.unit)} AND time > now() - 10m`,
+        'kpp',
+        Math.max(1000, this.intervalMs * 4),
+      );
+      const ts = series[0]?.values[0]?.[0];
+      if (typeof ts === 'number') this.latestTs = Math.max(this.latestTs ?? 0, ts);
+      const now = Date.now();
+      for (const w of this.waiters) {
+        if (this.latestTs !== undefined && this.latestTs >= w.sinceMs) {
+          clearTimeout(w.timer);
+          this.waiters.delete(w);
+          w.resolve(now);
+        }
+      }
+    } catch {
+      /* influxd down or stopped: that is what faults do */
+    } finally {
+      this.busy = false;
+    }
+  }
+}

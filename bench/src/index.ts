@@ -1,0 +1,14 @@
+export { runBench, type BenchOptions, type BenchProgress } from './run-bench.js';
+export { SCENARIOS, type ScenarioName } from './scenario.js';
+export { evaluateTargets, type BenchReport, type BenchMeta, type Peers, type TargetCheck } from './report.js';
+export { percentile, summarize, stdDev, Sample, type LatencySummary } from './stats.js';
+export { countLoss, lossless, type LossCount } from './loss.js';
+export { buildFramePool, frameBody, stampFrame, type FramePool } from './load/frame-pool.js';
+export { publishPacketBytes } from './scenarios/bytes.js';
+export { topFrames, type ProfileFrame } from './profile-top.js';
+export { formatSummary } from './format.js';
+export { runChaos, type ChaosOptions, type ChaosReport, type InjectedFault } from './chaos/run-chaos.js';
+export { formatChaos } from './chaos/format-chaos.js';
+export { planFaults, FAULT_TARGETS, type FaultTarget, type FaultKind, type PlannedFault } from './chaos/schedule.js';
+export { compareLedger, type LedgerResult, type StoredPoint } from './chaos/ledger.js';
+export { NetworkGate } from './chaos/network-gate.js';

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { formatSummary, runBench, SCENARIOS, type ScenarioName } from '@kpp/bench';
+
+interface BenchFlags {
+  quick?: boolean;
+  duration?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+/**
+ * `kpp bench [scenario…] [--quick] [--duration S] [--json]`: end-to-end benchmarks with the peers
+ * side by side. A progress bar goes to stderr; stdout gets the summary table, or with --json one
+ * JSON object (keys latency, throughput, fanout, bytes, resources, clock, peers, targets, meta).
+ */
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description(`run end-to-end benchmarks (scenarios: ${SCENARIOS.join(', ')}; default all) and write bench/results/`)
+    .argument('[scenario...]', 'scenarios to run, in order')
+    .option('--quick', 'short windows: the whole run in under 3 minutes')
+    .option('--duration <s>', 'seconds of each measurement window (and of the clock run)')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(async (scenarios: string[], flags: BenchFlags) => {
+      for (const s of scenarios) {
+        if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario "${s}": expected one of ${SCENARIOS.join(', ')}`);
+      }
+      let durationS: number | undefined;
+      if (flags.duration !== undefined) {
+        durationS = Number(flags.duration);
+        if (!(durationS > 0 && durationS <= 3600)) throw new Error(`--duration must be seconds in (0, 3600], got "${flags.duration}"`);
+      }
+      const bar = flags.progress
+        ? new cliProgress.SingleBar(
+            {
+              stream: process.stderr,
+              format: 'bench [{bar}] {percentage}% | {scenario}: {label} | {duration_formatted}',
+              hideCursor: true,
+              noTTYOutput: true,
+              notTTYSchedule: 10_000,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      bar?.start(1000, 0, { scenario: '', label: 'starting' });
+      try {
+        const report = await runBench({
+          scenarios: scenarios.length > 0 ? (scenarios as ScenarioName[]) : undefined,
+          quick: flags.quick ?? false,
+          durationS,
+          onProgress: (p) => bar?.update(Math.round(p.overall * 1000), { scenario: p.scenario, label: p.label }),
+        });
+        bar?.update(1000, { scenario: 'all', label: 'done' });
+        bar?.stop();
+        process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : formatSummary(report));
+      } catch (err) {
+        bar?.stop();
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { formatChaos, runChaos } from '@kpp/bench';
+
+interface ChaosFlags {
+  duration: string;
+  seed: string;
+  units: string;
+  rate: string;
+  json?: boolean;
+  keep?: boolean;
+  save: boolean;
+}
+
+/**
+ * `kpp chaos [--duration S] [--seed N] [--units N] [--json]`: simulator, broker (Redis cluster
+ * mode), writer and influxd as separate processes under a seeded schedule of SIGKILL,
+ * SIGSTOP/SIGCONT, restarts and network cuts; then the simulator's publish log is compared with
+ * InfluxDB. Progress goes to stderr; stdout gets the report (one JSON object with --json).
+ * Exits 1 when the verdict fails.
+ */
+export function registerChaos(program: Command): void {
+  program
+    .command('chaos')
+    .description('inject faults into the running pipeline on a seeded schedule and check that nothing was lost')
+    .option('--duration <s>', 'seconds of load with faults', '600')
+    .option('--seed <n>', 'seed of the fault schedule', '1')
+    .option('--units <n>', 'simulated units', '100')
+    .option('--rate <hz>', 'ticks per second', '10')
+    .option('--json', 'print one JSON object on stdout')
+    .option('--keep', 'keep the run directory (data, spool, publish log, process logs) even when the run passed')
+    .option('--no-save', 'do not write bench/results/chaos-<date>-seed<N>.json')
+    .action(async (flags: ChaosFlags) => {
+      const durationS = positive('--duration', flags.duration, 30, 86_400);
+      const seed = Number(flags.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be an integer ≥ 0, got "${flags.seed}"`);
+      const report = await runChaos({
+        durationS,
+        seed,
+        units: positive('--units', flags.units, 1, 10_000),
+        rateHz: positive('--rate', flags.rate, 0.1, 100),
+        keep: flags.keep ?? false,
+        writeResults: flags.save,
+        onProgress: (line) => process.stderr.write(`chaos: ${line}\n`),
+      });
+      process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatChaos(report));
+      if (!report.verdict.pass) process.exitCode = 1;
+    });
+}
+
+function positive(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!(n >= min && n <= max)) throw new Error(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
+  return n;
+}
