@@ -3,7 +3,7 @@
  * @kpp/simulator in this process write into a real influxd (Debian's 1.6.7, v1 API), and each
  * rule's own InfluxQL is run there and judged with Grafana's reduce / threshold / no-data / `for`
  * semantics (support/alert-eval.ts). Grafana's macros are replaced with concrete values as
- * Grafana's backend does: `$timeFilter` → `time > {at − from}ms and time < {at − to}ms` from the
+ * Grafana's backend does: `$timeFilter` → `time >= {at − from}ms and time <= {at − to}ms` from the
  * rule's relativeTimeRange, and now() → the evaluation instant `at`.
  *
  * The phases run in order on one stack (about 4 minutes):

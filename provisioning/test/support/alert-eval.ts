@@ -34,7 +34,7 @@ const escapeRegex = (s: string) => s.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
 
 /**
  * Replaces what Grafana replaces before the query reaches InfluxDB. `$timeFilter` becomes
- * `time > {from}ms and time < {to}ms` (how Grafana's backend InfluxQL renders a time range);
+ * `time >= {from}ms and time <= {to}ms` (how Grafana's backend InfluxQL renders a time range);
  * `now()` becomes `{at}ms`: when Grafana evaluates a rule, InfluxDB's now() is the evaluation
  * instant (to a few ms), and pinning it lets a test evaluate past instants too. Anything else
  * starting with `$` is an error, so a macro the test does not know is never sent.
@@ -42,7 +42,7 @@ const escapeRegex = (s: string) => s.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
 export function interpolateInfluxQl(query: string, o: InterpolateOptions): string {
   const from = Math.round(o.at - o.fromS * 1000);
   const to = Math.round(o.at - o.toS * 1000);
-  let q = query.replaceAll('$timeFilter', `time > ${from}ms and time < ${to}ms`).replaceAll('now()', `${Math.round(o.at)}ms`);
+  let q = query.replaceAll('$timeFilter', `time >= ${from}ms and time <= ${to}ms`).replaceAll('now()', `${Math.round(o.at)}ms`);
   if (o.interval) q = q.replaceAll('$__interval', o.interval).replaceAll('$interval', o.interval);
   for (const [name, value] of Object.entries(o.vars ?? {})) q = q.replaceAll(`$${name}`, escapeRegex(value));
   const left = /\$[A-Za-z_{][A-Za-z0-9_}]*/.exec(q);
