@@ -9,10 +9,11 @@ export class HealthWatch {
   constructor(
     readonly url: string,
     readonly component: string,
+    private readonly credentials?: { username: string; password: string },
   ) {}
 
   async start(): Promise<void> {
-    const client = mqtt.connect(this.url, { protocolVersion: 4, clientId: `bench-health-${Math.random().toString(36).slice(2, 10)}`, reconnectPeriod: 0 });
+    const client = mqtt.connect(this.url, { protocolVersion: 4, clientId: `bench-health-${Math.random().toString(36).slice(2, 10)}`, reconnectPeriod: 0, ...this.credentials });
     this.client = client;
     client.on('message', (_t, payload) => {
       const r = decodeHealth(payload);

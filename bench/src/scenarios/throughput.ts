@@ -9,6 +9,7 @@ import { startKppBroker, startMosquitto, type BrokerUnderTest } from '../stack/b
 import { startKppWriter } from '../stack/components.js';
 import { startBenchInfluxd, type BenchInfluxd } from '../stack/influxd.js';
 import { Cleanup } from '../stack/temp.js';
+import { round1, round3 } from '../stats.js';
 import { sleep, windowS, type ScenarioContext } from '../scenario.js';
 
 export interface ThroughputStep {
@@ -163,11 +164,11 @@ export async function throughputScenario(ctx: ScenarioContext): Promise<Throughp
       broker: {
         frames: brokerFrames,
         rounds: rounds.map((r) => ({ aedes_fps: r.aedes.fps, mosquitto_fps: r.mosquitto.fps, aedes_cpu_pct: r.aedes.cpu, mosquitto_cpu_pct: r.mosquitto.cpu })),
-        aedes_fps: median(rounds.map((r) => r.aedes.fps)),
-        mosquitto_fps: median(rounds.map((r) => r.mosquitto.fps)),
-        aedes_vs_mosquitto: median(rounds.map((r) => ratio(r.aedes.fps, r.mosquitto.fps))),
-        aedes_cpu_pct: median(rounds.map((r) => r.aedes.cpu)),
-        mosquitto_cpu_pct: median(rounds.map((r) => r.mosquitto.cpu)),
+        aedes_fps: Math.round(median(rounds.map((r) => r.aedes.fps))),
+        mosquitto_fps: Math.round(median(rounds.map((r) => r.mosquitto.fps))),
+        aedes_vs_mosquitto: round3(median(rounds.map((r) => ratio(r.aedes.fps, r.mosquitto.fps)))),
+        aedes_cpu_pct: round1(median(rounds.map((r) => r.aedes.cpu))),
+        mosquitto_cpu_pct: round1(median(rounds.map((r) => r.mosquitto.cpu))),
       },
     };
   } finally {

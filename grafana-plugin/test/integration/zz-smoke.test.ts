@@ -6,18 +6,28 @@ import { serveHarness } from '../harness/serve';
 
 const root = join(new URL('.', import.meta.url).pathname, '..', '..');
 
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
 it('smoke', async () => {
   const broker = await startAedes({ ws: true });
+  cleanups.push(() => broker.stop());
   const sim = new SimulatorService(simulatorConfigSchema.parse({ mqttUrl: broker.url, units: 3, rateHz: 10 }));
   await sim.start();
+  cleanups.push(() => sim.stop());
   const harnessDist = await buildHarness();
   const server = await serveHarness({ pluginDist: join(root, 'dist'), harnessDist });
+  cleanups.push(() => server.stop());
   const chrome = await startChromium();
+  cleanups.push(() => chrome.stop());
   const page = chrome.page;
   page.on('console', (m) => console.log('[page]', m.type(), m.text()));
   page.on('pageerror', (e) => console.log('[pageerror]', e.message));
   await page.goto(server.url);
-  await page.waitForFunction(() => Boolean(window.kpp));
+  console.log('goto done');
+  await page.waitForFunction(() => Boolean(window.kpp), undefined, { timeout: 20_000 });
   const info = await page.evaluate((url) => window.kpp.init({ jsonData: { brokerUrl: url } }), broker.wsUrl);
   console.log(info);
   console.log(await page.evaluate(() => window.kpp.testDatasource()));
@@ -27,8 +37,4 @@ it('smoke', async () => {
   await page.evaluate(() => window.kpp.renderEditors({ unit: 'u1', fields: ['p_net_w'], smoothing: 'ema', interpolate: true }));
   await sleep(1500);
   await page.screenshot({ path: '/tmp/kpp-smoke.png', fullPage: true });
-  await chrome.stop();
-  await server.stop();
-  await sim.stop();
-  await broker.stop();
 }, 120_000);
