@@ -1,4 +1,4 @@
-import { encodeHealth, topics } from '@kpp/protocol';
+import { encodeHealth, topics, type HealthMessage } from '@kpp/protocol';
 import { LatencyWindow, ProcessMetricsSampler, silentLogger, type Logger } from '@kpp/runtime';
 import { systemClock, type Clock } from '@kpp/runtime';
 import type { WriterConfig } from './config.js';
@@ -25,6 +25,8 @@ export interface WriterStats extends WriterCounters {
   healthDropped: number;
   bootstrapped: boolean;
   lastInfluxError: string | undefined;
+  /** The latest health report (rates and latency over its interval). */
+  lastHealth: HealthMessage | undefined;
 }
 
 export interface Writer {
@@ -51,6 +53,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   let input: MqttInput | undefined;
   let healthTimer: unknown;
   let previous: { counters: WriterCounters; at: number } | undefined;
+  let lastHealth: HealthMessage | undefined;
   let processMetrics: ProcessMetricsSampler | undefined;
   // Tick ts → frame received here: the pipeline's end-to-end latency as operators feel it.
   const latency = new LatencyWindow();
@@ -149,6 +152,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
       ...latencyMetrics(latency.take()),
     });
     previous = { counters: c, at: now };
+    lastHealth = health;
     input?.publishRetained(topics.health('writer', config.instance, config.topicRoot), encodeHealth(health));
     const line = toLine(healthPoint(health));
     if (line && spool) {
@@ -267,6 +271,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
         healthDropped: counts.healthDropped,
         bootstrapped,
         lastInfluxError: drainer?.stats().lastError,
+        lastHealth,
       };
     },
   };

@@ -1,12 +1,17 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createBroker, resolveBrokerConfig, type BrokerPorts } from '@kpp/broker';
 import { createLogger, findBinary, runUntilSignal, type Service } from '@kpp/runtime';
 import { SimulatorService, simulatorConfigSchema } from '@kpp/simulator';
-import { createWriter, writerConfigSchema } from '@kpp/writer';
+import { createWriter, writerConfigSchema, type Writer } from '@kpp/writer';
 import { loadConfig, schemaResolver } from '../config-sources.js';
 import { ensureLocalCredentials } from '../local-credentials.js';
+import { LocalGrafana } from '../local-grafana.js';
 import { LocalInfluxd } from '../local-influxd.js';
+import { startLiveStatus } from '../live-status.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 interface UpFlags {
   units: string;
@@ -15,6 +20,9 @@ interface UpFlags {
   influxUrl?: string;
   localInflux: boolean;
   influxPort: string;
+  grafana?: boolean;
+  grafanaPort: string;
+  grafanaHome: string;
 }
 
 /**
@@ -32,6 +40,9 @@ export function registerUp(program: Command): void {
     .option('--influx-url <url>', 'InfluxDB to write to (default: KPP_WRITER_INFLUX_URL, else a local influxd)')
     .option('--no-local-influx', 'never start a local influxd')
     .option('--influx-port <port>', 'HTTP port of the local influxd', '8086')
+    .option('--grafana', "also run Grafana (a `grafana` or `grafana-server` on PATH) with this repository's provisioning and plugin")
+    .option('--grafana-port <port>', 'HTTP port for Grafana', '3000')
+    .option('--grafana-home <dir>', "Grafana's install home", '/usr/share/grafana')
     .action(async (flags: UpFlags) => {
       const logger = createLogger();
       const log = logger.child({ component: 'up' });
@@ -48,6 +59,15 @@ export function registerUp(program: Command): void {
         { name: 'broker', start: async () => (bound = await broker.start()), stop: () => broker.stop() },
       ];
 
+      let writer: Writer | undefined;
+      let sim: SimulatorService | undefined;
+      let grafanaUrl: string | undefined;
+      // Parts made once the broker has bound its ports.
+      const lazy = (name: string, make: () => Service): Service => {
+        let made: Service | undefined;
+        return { name, start: () => (made = make()).start(), stop: async () => made?.stop() };
+      };
+
       let influxUrl = flags.influxUrl ?? process.env.KPP_WRITER_INFLUX_URL;
       const influxd = findBinary('influxd');
       if (!influxUrl && flags.localInflux && influxd) {
@@ -61,11 +81,36 @@ export function registerUp(program: Command): void {
         );
       }
 
+      if (flags.grafana) {
+        const bin = findBinary('grafana') ?? findBinary('grafana-server');
+        if (!bin) throw new Error('--grafana: no grafana or grafana-server on PATH (see grafana.com/docs/grafana/latest/setup-grafana/installation/)');
+        services.push(
+          lazy('grafana', () => {
+            const grafana = new LocalGrafana(
+              {
+                bin,
+                homePath: flags.grafanaHome,
+                repoRoot: REPO_ROOT,
+                dataDir,
+                port: Number(flags.grafanaPort),
+                env: {
+                  KPP_INFLUX_URL: influxUrl ?? '',
+                  KPP_INFLUX_TOKEN: process.env.KPP_WRITER_TOKEN ?? '',
+                  KPP_BROKER_WS_URL: `ws://127.0.0.1:${ports().wsPort}/mqtt`,
+                  KPP_VIEWER_USERNAME: 'viewer',
+                  KPP_VIEWER_PASSWORD: credentials.viewer ?? '',
+                  KPP_ALERT_WEBHOOK_URL: process.env.KPP_ALERT_WEBHOOK_URL ?? '',
+                },
+              },
+              logger,
+            );
+            grafanaUrl = grafana.url;
+            return grafana;
+          }),
+        );
+      }
+
       // Writer and simulator are made after the broker has bound its ports.
-      const lazy = (name: string, make: () => Service): Service => {
-        let made: Service | undefined;
-        return { name, start: () => (made = make()).start(), stop: async () => made?.stop() };
-      };
       services.push(
         lazy('writer', () => {
           const config = loadConfig(schemaResolver('writer', writerConfigSchema), {
@@ -76,8 +121,9 @@ export function registerUp(program: Command): void {
             deadLetterFile: resolve(dataDir, 'writer/dead-letter.jsonl'),
             ...(influxUrl ? { influxUrl } : {}),
           });
-          const writer = createWriter(config, { logger });
-          return { name: 'writer', start: () => writer.start(), stop: () => writer.stop() };
+          const w = createWriter(config, { logger });
+          writer = w;
+          return { name: 'writer', start: () => w.start(), stop: () => w.stop() };
         }),
         lazy('simulator', () => {
           const config = loadConfig(schemaResolver('sim', simulatorConfigSchema), {
@@ -87,14 +133,37 @@ export function registerUp(program: Command): void {
             units: flags.units,
             rateHz: flags.rate,
           });
-          return new SimulatorService(config, { logger });
+          sim = new SimulatorService(config, { logger });
+          return sim;
         }),
       );
       await runUntilSignal(services, logger);
       const p = ports();
-      log.info(
-        { mqtt: `mqtt://127.0.0.1:${p.mqttPort}`, ws: `ws://127.0.0.1:${p.wsPort}/mqtt`, metrics: `http://127.0.0.1:${p.httpPort}/metrics`, influx: influxUrl ?? 'none', credentials: credentialsFile },
-        'KPP Live is up (Ctrl-C stops everything)',
-      );
+      const urls = {
+        mqtt: `mqtt://127.0.0.1:${p.mqttPort}`,
+        websocket: `ws://127.0.0.1:${p.wsPort}/mqtt`,
+        metrics: `http://127.0.0.1:${p.httpPort}/metrics`,
+        influxdb: influxUrl ?? 'none (spooling)',
+        ...(grafanaUrl ? { grafana: grafanaUrl } : {}),
+        credentials: credentialsFile,
+      };
+      log.info(urls, 'KPP Live is up (Ctrl-C stops everything)');
+      process.stderr.write(Object.entries(urls).map(([k, v]) => `  ${k.padEnd(12)} ${v}`).join('\n') + '\n');
+      let lastFrames = 0;
+      startLiveStatus(() => {
+        if (!sim || !writer) return undefined;
+        const s = sim.stats();
+        const w = writer.stats();
+        const framesPerS = w.framesIn - lastFrames;
+        lastFrames = w.framesIn;
+        return {
+          tick: s.lastSeq,
+          framesPerS,
+          latencyP99Ms: w.lastHealth?.metrics.frame_latency_p99_ms,
+          writerBacklog: w.spoolRecords,
+          influxUp: w.influxUp,
+          clients: broker.stats().clients,
+        };
+      });
     });
 }

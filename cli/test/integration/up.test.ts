@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, requireBinary, startProcess, tempDir, waitFor, type ManagedProcess, type TempDir } from '@kpp/testkit';
@@ -59,9 +60,59 @@ describe('kpp up (npm start)', () => {
     expect(rows[0]).toMatch(/time.*p_el_w.*chain_speed_mps/);
     expect(rows.length).toBeGreaterThan(1);
 
+    // The one-line live status (non-TTY: a line every 10 s, the first after 1 s).
+    await waitFor(() => /tick \d+ · \d+ frames\/s · latency p99 [\d.]+ ms · writer backlog \d+ · \d+ clients/.test(up!.output), { what: 'live status line' });
+    expect(up.output).toMatch(/websocket\s+ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
+
     up.signal('SIGINT');
     expect(await up.exited).toBe(0);
     expect(alive(influxPid)).toBe(false);
     expect(up.output).toContain('"msg":"broker stopped"');
   }, 90_000);
+
+  it('--grafana runs Grafana with this repository\'s provisioning and plugin, and stops it', async () => {
+    const bin = await tempDir('kpp-fake-grafana-');
+    const record = `${bin.path}/record.txt`;
+    // Grafana cannot run here: a stand-in on PATH records how `kpp up` starts it.
+    await writeFile(
+      `${bin.path}/grafana`,
+      `#!/bin/sh\n{ echo "ARGS $*"; env | grep -E '^(GF|KPP)_'; } > ${record}\ntrap 'echo stopped >> ${record}; exit 0' TERM INT\nwhile true; do sleep 0.1; done\n`,
+      { mode: 0o755 },
+    );
+    const data = await tempDir('kpp-up-grafana-');
+    const [mqtt, ws, http, gport] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const proc = await startProcess('kpp up --grafana', process.execPath, {
+      args: [KPP, 'up', '--data-dir', data.path, '--no-local-influx', '--grafana', '--grafana-port', String(gport)],
+      env: { PATH: `${bin.path}:${process.env.PATH}`, KPP_BROKER_MQTT_PORT: String(mqtt), KPP_BROKER_WS_PORT: String(ws), KPP_BROKER_HTTP_PORT: String(http), KPP_LOG_LEVEL: 'info' },
+      readyWhen: /KPP Live is up/,
+      timeoutMs: 30_000,
+    });
+    try {
+      const text = await waitFor(async () => (await readFile(record, 'utf8').catch(() => '')).includes('GF_PATHS_PROVISIONING') && readFile(record, 'utf8'), { what: 'grafana started' });
+      const env = Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      expect(text).toContain('ARGS server --homepath /usr/share/grafana');
+      expect(env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).toBe('kpp-live-datasource');
+      expect(env.GF_SERVER_HTTP_PORT).toBe(String(gport));
+      expect(env.KPP_BROKER_WS_URL).toBe(`ws://127.0.0.1:${ws}/mqtt`);
+      expect(env.KPP_VIEWER_USERNAME).toBe('viewer');
+      const creds = JSON.parse(await readFile(`${data.path}/credentials.json`, 'utf8')) as Record<string, string>;
+      expect(env.KPP_VIEWER_PASSWORD).toBe(creds.viewer);
+      // The assembled provisioning tree points at this repository.
+      const prov = env.GF_PATHS_PROVISIONING!;
+      expect(await readdir(`${prov}/datasources`)).toContain('kpp.yaml');
+      expect(await readdir(`${prov}/alerting`)).toContain('kpp-rules.yaml');
+      const provider = await readFile(`${prov}/dashboards/kpp.yaml`, 'utf8');
+      const dashboards = /path: (.+)/.exec(provider)![1]!;
+      expect(await readdir(dashboards)).toContain('kpp-plant-live.json');
+      const plugin = JSON.parse(await readFile(`${env.GF_PATHS_PLUGINS}/kpp-live-datasource/plugin.json`, 'utf8')) as { id: string };
+      expect(plugin.id).toBe('kpp-live-datasource');
+      proc.signal('SIGINT');
+      expect(await proc.exited).toBe(0);
+      expect(await readFile(record, 'utf8')).toContain('stopped');
+    } finally {
+      await proc.kill();
+      await bin.remove();
+      await data.remove();
+    }
+  }, 60_000);
 });

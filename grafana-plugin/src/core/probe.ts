@@ -12,6 +12,9 @@ export interface ProbeOptions {
   clientId?: string;
 }
 
+/** After the first live tick: more ticks for the lag, retained catalogues for the unit count. */
+const GRACE_MS = 400;
+
 export type ProbeResult =
   | { ok: true; message: string; rateHz: number; units: number; behindMs: number }
   | { ok: false; kind: 'refused' | 'auth' | 'timeout' | 'no_clock' | 'bad_url'; message: string };
@@ -37,10 +40,14 @@ export function probeBroker(factory: TransportFactory, scheduler: Scheduler, opt
     let timer: unknown;
     let lastRetainedClock: { ts: number } | undefined;
     let transport: Transport | undefined;
+    let graceTimer: unknown;
+    let minBehind = Infinity;
+    let rateHz = 0;
     const finish = (result: ProbeResult) => {
       if (done) return;
       done = true;
       if (timer !== undefined) scheduler.clearTimeout(timer);
+      if (graceTimer !== undefined) scheduler.clearTimeout(graceTimer);
       transport?.close();
       resolve(result);
     };
@@ -81,15 +88,25 @@ export function probeBroker(factory: TransportFactory, scheduler: Scheduler, opt
             lastRetainedClock = clock.value;
             return;
           }
-          const behindMs = Math.max(0, Math.round(scheduler.now() - clock.value.ts));
-          const rateHz = clock.value.rate_hz;
-          finish({
-            ok: true,
-            rateHz,
-            units: units.size,
-            behindMs,
-            message: `Connected: clock ${rateHz.toFixed(1)} Hz, ${units.size} unit${units.size === 1 ? '' : 's'}, ${behindMs} ms behind`,
-          });
+          // The lag is the smallest over the ticks of a short grace period, which also lets the
+          // retained catalogues of every unit arrive before they are counted.
+          const behind = scheduler.now() - clock.value.ts;
+          minBehind = Math.min(minBehind, behind);
+          rateHz = clock.value.rate_hz;
+          if (graceTimer !== undefined) return;
+          if (timer !== undefined) scheduler.clearTimeout(timer);
+          timer = undefined;
+          graceTimer = scheduler.setTimeout(() => {
+            const behindMs = Math.max(0, Math.round(minBehind));
+            const n = units.size;
+            finish({
+              ok: true,
+              rateHz,
+              units: n,
+              behindMs,
+              message: `Connected: clock ${rateHz.toFixed(1)} Hz, ${n} unit${n === 1 ? '' : 's'}, ${behindMs} ms behind`,
+            });
+          }, GRACE_MS);
         },
         onClose: (reason: CloseReason) => finish(closeResult(reason, opts.url)),
       },

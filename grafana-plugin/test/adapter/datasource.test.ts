@@ -143,6 +143,7 @@ describe('DataSource.query', () => {
     await flush();
     scheduler.advanceTo(T0 + 2);
     sim.tick(0);
+    scheduler.advance(400);
     await expect(pending).resolves.toEqual({ status: 'success', message: 'Connected: clock 10.0 Hz, 3 units, 2 ms behind' });
   });
 });

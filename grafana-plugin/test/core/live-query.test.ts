@@ -199,6 +199,7 @@ describe('probeBroker', () => {
     await flush();
     scheduler.advanceTo(T0 + 2);
     sim.tick(0);
+    scheduler.advance(400);
     await expect(result).resolves.toMatchObject({ ok: true, message: 'Connected: clock 10.0 Hz, 3 units, 2 ms behind' });
   });
 

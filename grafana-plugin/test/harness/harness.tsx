@@ -65,6 +65,8 @@ interface DataSourceLike {
 
 let pluginModule: PluginModule | undefined;
 let pluginMeta: Record<string, unknown> = {};
+/** Data-source instances by name ('main' unless told otherwise), like several provisioned ones. */
+const instances = new Map<string, { ds: DataSourceLike; jsonData: Record<string, unknown> }>();
 let ds: DataSourceLike | undefined;
 let jsonData: Record<string, unknown> = {};
 
@@ -85,17 +87,29 @@ async function init(config: {
   jsonData: Record<string, unknown>;
   dataSources?: runtime.StandinDataSource[];
   variables?: Record<string, string | string[]>;
-}): Promise<{ pluginId: string; streaming: unknown }> {
+  /** Instance name; 'main' is the one the editors show. */
+  name?: string;
+}): Promise<{ pluginId: string; streaming: unknown; backend: unknown }> {
   if (!pluginModule) {
     share();
     pluginMeta = (await (await fetch(`/public/plugins/${PLUGIN_ID}/plugin.json`)).json()) as Record<string, unknown>;
     pluginModule = (await System.import(`/public/plugins/${PLUGIN_ID}/module.js`)) as unknown as PluginModule;
   }
-  runtime.setDataSources(config.dataSources ?? []);
-  runtime.setVariables(config.variables ?? {});
-  jsonData = config.jsonData;
-  ds = new pluginModule.plugin.DataSourceClass(instanceSettings(jsonData));
-  return { pluginId: String(pluginMeta['id']), streaming: pluginMeta['streaming'] };
+  if (config.dataSources) runtime.setDataSources(config.dataSources);
+  if (config.variables) runtime.setVariables(config.variables);
+  const instance = new pluginModule.plugin.DataSourceClass(instanceSettings(config.jsonData));
+  instances.set(config.name ?? 'main', { ds: instance, jsonData: config.jsonData });
+  if ((config.name ?? 'main') === 'main') {
+    ds = instance;
+    jsonData = config.jsonData;
+  }
+  return { pluginId: String(pluginMeta['id']), streaming: pluginMeta['streaming'], backend: pluginMeta['backend'] };
+}
+
+function instance(name = 'main'): DataSourceLike {
+  const i = instances.get(name);
+  if (!i) throw new Error(`kpp.init({ name: '${name}' }) first`);
+  return i.ds;
 }
 
 function requireDs(): DataSourceLike {
@@ -136,7 +150,15 @@ const now = () => performance.timeOrigin + performance.now();
 
 function openPanel(
   id: string,
-  opts: { title?: string; targets: Array<Record<string, unknown>>; rangeMs: number; maxDataPoints?: number; windowMs?: number },
+  opts: {
+    title?: string;
+    targets: Array<Record<string, unknown>>;
+    rangeMs: number;
+    maxDataPoints?: number;
+    windowMs?: number;
+    /** Data-source instance name (default 'main'). */
+    ds?: string;
+  },
 ): void {
   closePanel(id);
   const container = document.getElementById('panels') as HTMLElement;
@@ -175,7 +197,7 @@ function openPanel(
     closed: false,
   };
   panels.set(id, panel);
-  panel.subscription = requireDs()
+  panel.subscription = instance(opts.ds)
     .query(request)
     .subscribe({
       next: (res) => {
@@ -200,6 +222,21 @@ function closePanel(id: string): void {
   document.getElementById(`panel-${id}`)?.remove();
 }
 
+/** Grafana unit ids back to the catalogue's symbols, for the chart legend. */
+const SYMBOLS: Record<string, string> = {
+  watt: 'W',
+  joule: 'J',
+  pressurepa: 'Pa',
+  velocityms: 'm/s',
+  rotrpm: 'rpm',
+  celsius: '°C',
+  lengthm: 'm',
+  forceN: 'N',
+  forceNm: 'N·m',
+  flowcms: 'm³/s',
+  percentunit: '0–1',
+};
+
 function plotSeries(p: Panel): PlotSeries[] {
   const out: PlotSeries[] = [];
   for (const frames of p.last.values()) {
@@ -210,7 +247,7 @@ function plotSeries(p: Panel): PlotSeries[] {
         if (f.type !== 'number') continue;
         out.push({
           name: f.config.displayNameFromDS ?? f.name,
-          unit: f.config.unit?.replace(/^suffix: /, ''),
+          unit: f.config.unit ? (SYMBOLS[f.config.unit] ?? f.config.unit.replace(/^suffix: /, '')) : undefined,
           ts: time.values as number[],
           values: f.values as Array<number | null>,
         });
@@ -334,7 +371,7 @@ const api = {
   panelFrames,
   firstEmissionWithTickAfter,
   renderEditors,
-  connectionState: () => requireDs().connection?.status().state,
+  connectionState: (name?: string) => instance(name).connection?.status().state,
   now,
 };
 

@@ -1,0 +1,85 @@
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startProcess, type Logger, type ManagedProcess, type Service } from '@kpp/runtime';
+
+/** The plugin id Grafana loads unsigned (grafana-plugin/src/plugin.json). */
+export const PLUGIN_ID = 'kpp-live-datasource';
+
+export interface LocalGrafanaOptions {
+  /** `grafana` (12+: `grafana server`) or a legacy `grafana-server` binary. */
+  bin: string;
+  /** Grafana's install home (public/, conf/): /usr/share/grafana for Debian packages. */
+  homePath: string;
+  repoRoot: string;
+  dataDir: string;
+  port: number;
+  /** What Grafana's provisioning files read from its environment. */
+  env: {
+    KPP_INFLUX_URL: string;
+    KPP_INFLUX_TOKEN: string;
+    KPP_BROKER_WS_URL: string;
+    KPP_VIEWER_USERNAME: string;
+    KPP_VIEWER_PASSWORD: string;
+    KPP_ALERT_WEBHOOK_URL: string;
+  };
+}
+
+/**
+ * Grafana run by `kpp up --grafana` with this repository's provisioning and plugin. Grafana's
+ * provisioning path holds one tree, so we assemble it under `<dataDir>/grafana`: links to the
+ * repo's datasources/ and alerting/, and a dashboard provider pointing at the repo's
+ * dashboards (the committed provider names the Docker image's path).
+ */
+export class LocalGrafana implements Service {
+  readonly name = 'grafana';
+  private proc: ManagedProcess | undefined;
+
+  constructor(
+    private readonly opts: LocalGrafanaOptions,
+    private readonly log: Logger,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.opts.port}`;
+  }
+
+  async start(): Promise<void> {
+    const { repoRoot, dataDir } = this.opts;
+    const home = join(dataDir, 'grafana');
+    const prov = join(home, 'provisioning');
+    const plugins = join(home, 'plugins');
+    await rm(prov, { recursive: true, force: true });
+    await mkdir(join(prov, 'dashboards'), { recursive: true });
+    await mkdir(plugins, { recursive: true });
+    await symlink(join(repoRoot, 'provisioning/datasources'), join(prov, 'datasources'));
+    await symlink(join(repoRoot, 'provisioning/alerting'), join(prov, 'alerting'));
+    await writeFile(
+      join(prov, 'dashboards/kpp.yaml'),
+      `apiVersion: 1\nproviders:\n  - name: kpp-live\n    orgId: 1\n    folder: KPP Live\n    folderUid: kpp-live\n    type: file\n    allowUiUpdates: false\n    options:\n      path: ${join(repoRoot, 'provisioning/dashboards')}\n`,
+    );
+    await rm(join(plugins, PLUGIN_ID), { force: true });
+    await symlink(join(repoRoot, 'grafana-plugin/dist'), join(plugins, PLUGIN_ID));
+
+    const legacy = this.opts.bin.endsWith('grafana-server');
+    this.proc = await startProcess('grafana', this.opts.bin, {
+      args: [...(legacy ? [] : ['server']), '--homepath', this.opts.homePath],
+      env: {
+        ...this.opts.env,
+        GF_PATHS_DATA: join(home, 'data'),
+        GF_PATHS_LOGS: join(home, 'logs'),
+        GF_PATHS_PLUGINS: plugins,
+        GF_PATHS_PROVISIONING: prov,
+        GF_SERVER_HTTP_ADDR: '127.0.0.1',
+        GF_SERVER_HTTP_PORT: String(this.opts.port),
+        GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS: PLUGIN_ID,
+        GF_AUTH_ANONYMOUS_ENABLED: 'false',
+      },
+      ownProcessGroup: true,
+    });
+    this.log.info({ url: this.url, pid: this.proc.pid }, 'grafana started');
+  }
+
+  async stop(): Promise<void> {
+    await this.proc?.stop();
+  }
+}
