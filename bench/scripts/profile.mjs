@@ -94,6 +94,7 @@ const top = (name) => {
     const up = await startKpp('kpp up', ['up', '--units', '3', '--data-dir', join(dir, 'data'), '--influx-url', influx.url, '--no-local-influx'], {
       env: { KPP_BROKER_MQTT_PORT: '0', KPP_BROKER_WS_PORT: '0', KPP_BROKER_HTTP_PORT: '0' },
       readyWhen: /KPP Live is up/,
+      nodeArgs: prof('up-3u'),
     });
     c.add(() => up.stop(15_000));
     const port = JSON.parse(up.output.split('\n').find((l) => l.includes('"msg":"broker started"'))).mqttPort;
@@ -102,7 +103,17 @@ const top = (name) => {
     await health.start();
     c.add(() => health.stop());
     await sleep(8000);
-    report.up_3u = { rss_mb: (readProc(up.pid)?.rssBytes ?? 0) / 2 ** 20, heap_used_mb: (health.latest?.heap_used_bytes ?? 0) / 2 ** 20 };
+    const before = readProc(up.pid);
+    await sleep(10_000);
+    const after = readProc(up.pid);
+    report.up_3u = {
+      rss_mb: (after?.rssBytes ?? 0) / 2 ** 20,
+      heap_used_mb: (health.latest?.heap_used_bytes ?? 0) / 2 ** 20,
+      cpu_pct: before && after ? ((after.cpuS - before.cpuS) / ((after.at - before.at) / 1000)) * 100 : null,
+    };
+    up.signal('SIGINT');
+    await Promise.race([up.exited, sleep(15_000)]);
+    report.up_3u_top = top('up-3u');
     const bare = execFileSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(kppBin().replace(/bin\/kpp\.js$/, 'program.js'))}); const m = process.memoryUsage(); console.log(JSON.stringify({ rss_mb: m.rss / 2 ** 20, heap_used_mb: m.heapUsed / 2 ** 20 }))`], { encoding: 'utf8' });
     report.cli_modules_loaded_only = JSON.parse(bare);
     const node = execFileSync(process.execPath, ['-e', 'const m = process.memoryUsage(); console.log(JSON.stringify({ rss_mb: m.rss / 2 ** 20, heap_used_mb: m.heapUsed / 2 ** 20 }))'], { encoding: 'utf8' });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,6 +12,7 @@ import { FileUserStore, type UserStore } from './auth/user-store.js';
 import { ClientTracker, backlogBound, backlogOf, writeHighWaterMark } from './clients.js';
 import { createRedisBackends, redactUrl, type ClusterBackends } from './cluster/redis-backends.js';
 import { defaultBrokerId, type BrokerConfig } from './config.js';
+import { AckAfterPublish } from './hooks/ack-after-publish.js';
 import { authenticateHook } from './hooks/authenticate.js';
 import { authorizeForwardHook } from './hooks/authorize-forward.js';
 import { authorizePublishHook } from './hooks/authorize-publish.js';
@@ -139,13 +141,22 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
         logger.warn('no usersFile and allowAnonymousRead is off: every connection will be refused');
       }
       const tls = await readTls(config);
+      const ackAfterPublish = new AckAfterPublish();
 
-      const cluster = config.redisUrl ? createRedisBackends(config.redisUrl, logger) : undefined;
+      const cluster = config.redisUrl
+        ? createRedisBackends(config.redisUrl, logger, {
+            maxSessionDelivery: config.redisMaxSessionDelivery,
+          })
+        : undefined;
       const persistence = (cluster?.persistence ?? memoryPersistence()) as { destroy(): unknown };
       if (cluster) cleanups.push(() => cluster.disconnect());
       const aedes = await withTimeout(
         Aedes.createBroker({
-          id,
+          // One id per process, not per configured broker: Aedes numbers its packets from 0 in
+          // every process and Redis keys stored packets by (broker id, number), so a restarted
+          // broker under the same id would overwrite messages still queued by its predecessor.
+          // A new id also lets the next broker publish the wills of its predecessor's clients.
+          id: `${id}-${randomBytes(4).toString('hex')}`,
           ...(cluster ? { mq: cluster.mq } : {}),
           persistence,
           connectTimeout: config.connectTimeoutMs,
@@ -154,7 +165,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
           maxTopicLevels: 100,
           preConnect: preConnectHook(ctx),
           authenticate: authenticateHook(ctx),
-          authorizePublish: authorizePublishHook(ctx),
+          authorizePublish: ackAfterPublish.wrap(authorizePublishHook(ctx)),
           authorizeSubscribe: authorizeSubscribeHook(ctx),
           authorizeForward: authorizeForwardHook(ctx),
         }),
@@ -163,6 +174,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
           ? `redis at ${redactUrl(config.redisUrl)} did not answer`
           : 'Aedes did not start',
       );
+      ackAfterPublish.install(aedes);
       cleanups.push(() => new Promise<void>((r) => aedes.close(() => r())));
       (aedes as NodeJS.EventEmitter).on('error', (err: Error) =>
         logger.error({ err }, 'broker error'),

@@ -75,6 +75,12 @@ export const brokerConfigSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
     .optional(),
+  /**
+   * Cluster mode: queued QoS 1 messages a reconnecting persistent session gets at once
+   * (aedes-persistence-redis delivers 1000 by default and leaves the rest queued until the
+   * session's next reconnect: a writer back from a 10 s outage at 1000 frames/s would miss 9000).
+   */
+  redisMaxSessionDelivery: z.number().int().min(1).default(1_000_000),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;

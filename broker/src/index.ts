@@ -14,7 +14,6 @@ export {
   type BrokerConfig,
   type BrokerConfigInput,
 } from './config.js';
-export { runBroker, type RunBrokerOptions } from './run-broker.js';
 export {
   addUser,
   readUsersFile,

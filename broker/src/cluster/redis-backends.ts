@@ -18,7 +18,12 @@ export interface ClusterBackends {
   disconnect(): void;
 }
 
-export function createRedisBackends(url: string, logger: Logger): ClusterBackends {
+export interface RedisBackendOptions {
+  /** Queued QoS 1 messages delivered to a reconnecting persistent session (see the config key). */
+  maxSessionDelivery?: number;
+}
+
+export function createRedisBackends(url: string, logger: Logger, options: RedisBackendOptions = {}): ClusterBackends {
   const log = logger.child({ redis: redactUrl(url) });
   let lastLoggedAt = 0;
   const connect = (role: string) => {
@@ -42,7 +47,11 @@ export function createRedisBackends(url: string, logger: Logger): ClusterBackend
   const mq = mqemitterRedis({ subConn, pubConn, concurrency: 100 });
   // mqemitter-redis re-emits connection errors here; unhandled, they would throw.
   (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => undefined);
-  const persistence = aedesPersistenceRedis({ conn: dbConn });
+  const persistence = aedesPersistenceRedis({
+    conn: dbConn,
+    ...(options.maxSessionDelivery !== undefined ? { maxSessionDelivery: options.maxSessionDelivery } : {}),
+  });
+  coalesceAddSubscriptions(persistence as SubscriptionStore);
   return {
     mq,
     persistence,
@@ -62,4 +71,30 @@ export function redactUrl(url: string): string {
   } catch {
     return 'redis://(unparsable)';
   }
+}
+
+interface SubscriptionStore {
+  addSubscriptions(client: { id: string }, subs: readonly unknown[]): Promise<unknown>;
+}
+
+/**
+ * Aedes 1.x stores the subscriptions of a SUBSCRIBE once per topic in it, each time with the
+ * whole list (lib/handlers/subscribe.js, `storeSubscriptions`), and it does the same when it
+ * restores a persistent session's subscriptions on reconnect. aedes-persistence-redis then
+ * broadcasts each store and waits for its echo under a key made of the client id and the
+ * list's first topic: the second wait replaces the first, whose promise never settles, so a
+ * SUBSCRIBE with two or more topics never gets its SUBACK (the writer subscribes to frames and
+ * health in one packet) and a reconnecting session with two subscriptions never finishes
+ * connecting (moscajs/aedes#569). Calls with the same list object are one store.
+ */
+function coalesceAddSubscriptions(store: SubscriptionStore): void {
+  const pending = new WeakMap<object, Promise<unknown>>();
+  const add = store.addSubscriptions.bind(store);
+  store.addSubscriptions = (client, subs) => {
+    const inFlight = pending.get(subs);
+    if (inFlight) return inFlight;
+    const p = add(client, subs);
+    pending.set(subs, p);
+    return p;
+  };
 }

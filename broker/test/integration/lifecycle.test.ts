@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import mqtt from 'mqtt';
 import { freePort, startProcess } from '@kpp/testkit';
 import { brokerConfig, createBroker, type KppBroker } from '../../src/index.js';
-import { BROKER_MAIN } from './support/broker-process.js';
+import { BROKER_COMMAND } from './support/broker-process.js';
 import { credentials, startTestBroker, testLogger, testUsers } from './support/test-broker.js';
 
 function listenOn(port: number): Promise<Server> {
@@ -91,13 +91,13 @@ describe('broker lifecycle', () => {
   });
 });
 
-describe('broker process (dist/main.js)', () => {
+describe('broker process (kpp broker)', () => {
   it('exits 1 on a bad setting, naming the key, the value and the variable', async () => {
     const proc = await startProcess('broker', process.execPath, {
-      args: [BROKER_MAIN],
+      args: BROKER_COMMAND,
       env: { KPP_BROKER_MQTT_PORT: 'abc' },
     });
     expect(await proc.exited).toBe(1);
-    expect(proc.output).toContain('mqttPort = \\"abc\\" (from KPP_BROKER_MQTT_PORT)');
+    expect(proc.output).toContain('mqttPort = "abc" (from KPP_BROKER_MQTT_PORT)');
   });
 });

@@ -19,10 +19,10 @@ import { connectPublisher, publishSteadily } from '../support/publisher.js';
 import { countPerUnit, seqsOf, total } from '../support/influx-checks.js';
 
 /**
- * The writer as its own process (`node writer/dist/main.js`, built by `npm test`), killed
+ * The writer as its own process (`kpp writer`, built by `npm test`), killed
  * with SIGKILL mid-run; and a broker outage mid-run. Real influxd, in-process Aedes broker.
  */
-const MAIN = join(fileURLToPath(new URL('.', import.meta.url)), '../../dist/main.js');
+const KPP = join(fileURLToPath(new URL('.', import.meta.url)), '../../../cli/dist/bin/kpp.js');
 const DB = 'kpp';
 const TICK_MS = 1000 / RATE_HZ;
 
@@ -50,7 +50,7 @@ afterAll(async () => {
 
 function startWriter(name: string): Promise<ManagedProcess> {
   return startProcess('writer', process.execPath, {
-    args: [MAIN],
+    args: [KPP, 'writer'],
     env: {
       KPP_LOG_LEVEL: 'info',
       KPP_WRITER_MQTT_URL: broker.url,

@@ -4,11 +4,11 @@ import { freePort, startProcess, tempDir, type ManagedProcess, type TempDir } fr
 import { addUser } from '../../../src/index.js';
 import { TEST_SCRYPT, TEST_USERS, passwordOf } from './test-broker.js';
 
-/** The compiled process entry (`npm test` builds before jest runs). */
-export const BROKER_MAIN = resolve(
-  fileURLToPath(new URL('.', import.meta.url)),
-  '../../../dist/main.js',
-);
+/** `kpp broker` as a process: the compiled CLI (`npm test` builds before jest runs). */
+export const BROKER_COMMAND = [
+  resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../cli/dist/bin/kpp.js'),
+  'broker',
+];
 
 export interface BrokerProcess {
   id: string;
@@ -64,7 +64,7 @@ export async function startBrokerProcess(
     env[`KPP_BROKER_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`] = String(value);
   }
   const proc = await startProcess(`broker ${id}`, process.execPath, {
-    args: [BROKER_MAIN],
+    args: BROKER_COMMAND,
     env,
     readyWhen: /"msg":"broker started"/,
     timeoutMs: 20_000,

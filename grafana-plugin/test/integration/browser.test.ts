@@ -1,0 +1,343 @@
+/**
+ * The plugin in headless Chromium, against real servers: the built dist/module.js is loaded by
+ * the harness page (SystemJS + AMD, as Grafana does), streams from the KPP broker fed by the
+ * simulator, backfills from a real influxd filled by the writer, and is measured in the page.
+ * The numbers are printed and saved to grafana-plugin/screenshots/measurements.json with the
+ * screenshots.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { freePort, sleep, waitFor } from '@kpp/testkit';
+import { PASSWORDS, PLUGIN_ROOT, startStack, writeLines, type Stack } from './support/stack';
+
+const TICK_MS = 100;
+const DELAY_MS = 150;
+const SHOTS = join(PLUGIN_ROOT, 'screenshots');
+
+let stack: Stack;
+let page: Page;
+const measurements: Record<string, unknown> = {};
+const pageErrors: string[] = [];
+
+interface FrameJson {
+  refId?: string;
+  name?: string;
+  meta?: { custom?: Record<string, unknown>; notices?: Array<{ severity: string; text: string }> };
+  fields: Array<{ name: string; type: string; labels?: Record<string, string>; config: { unit?: string; displayNameFromDS?: string }; values: unknown[] }>;
+}
+
+const frames = (id: string) => page.evaluate((panel) => window.kpp.panelFrames(panel), id) as Promise<FrameJson[]>;
+const stats = (id: string, range?: { fromMs?: number; toMs?: number }) =>
+  page.evaluate(([panel, w]) => window.kpp.panelStats(panel as string, w as { fromMs?: number; toMs?: number }), [id, range] as const);
+const open = (id: string, opts: Parameters<Window['kpp']['openPanel']>[1]) =>
+  page.evaluate(([panel, o]) => window.kpp.openPanel(panel as string, o as never), [id, opts] as const);
+const close = (id: string) => page.evaluate((panel) => window.kpp.closePanel(panel), id);
+const pageNow = () => page.evaluate(() => window.kpp.now());
+
+function column(frame: FrameJson, name: string): Array<number | null> {
+  const f = frame.fields.find((x) => x.name === name);
+  if (!f) throw new Error(`no field ${name} in frame ${frame.name}`);
+  return f.values as Array<number | null>;
+}
+
+const times = (frame: FrameJson) => column(frame, 'Time') as number[];
+
+function record(name: string, value: unknown): void {
+  measurements[name] = value;
+  console.log(`[kpp e2e] ${name}: ${JSON.stringify(value)}`);
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  page = stack.chrome.page;
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(stack.server.url);
+  await page.waitForFunction(() => Boolean(window.kpp), undefined, { timeout: 30_000 });
+  const info = await page.evaluate(
+    ([url, password]) =>
+      window.kpp.init({
+        jsonData: {
+          brokerUrl: url,
+          username: 'viewer',
+          password,
+          playoutDelayMs: 150,
+          maxFps: 30,
+          historyDatasourceUid: 'influx-kpp',
+        },
+        dataSources: [{ uid: 'influx-kpp', name: 'InfluxDB (kpp)', type: 'influxdb', url: '/influx', db: 'kpp' }],
+        variables: { unit: ['u1', 'u2'] },
+      }),
+    [stack.broker.wsUrl, PASSWORDS.viewer] as const,
+  );
+  expect(info).toEqual({ pluginId: 'kpp-live-datasource', streaming: true, backend: undefined });
+  mkdirSync(SHOTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  if (Object.keys(measurements).length > 0) {
+    mkdirSync(SHOTS, { recursive: true });
+    writeFileSync(join(SHOTS, 'measurements.json'), JSON.stringify({ at: new Date().toISOString(), ...measurements }, null, 2) + '\n');
+  }
+  await stack?.stop();
+}, 60_000);
+
+afterEach(() => {
+  // A page error is a failure of whatever test was running.
+  const errors = pageErrors.splice(0);
+  expect(errors).toEqual([]);
+});
+
+describe('KPP Live data source in Chromium', () => {
+  it('testDatasource: connected, authentication failed, connection refused, no clock', async () => {
+    await sleep(1500); // the simulator's retained catalogues and a few ticks
+    const ok = await page.evaluate(() => window.kpp.testDatasource());
+    record('testDatasource', ok.message);
+    expect(ok.status).toBe('success');
+    expect(ok.message).toMatch(/^Connected: clock 10\.0 Hz, 3 units, \d+ ms behind$/);
+
+    const auth = await page.evaluate(() => window.kpp.testDatasource({ password: 'wrong-password' }));
+    expect(auth.status).toBe('error');
+    expect(auth.message).toMatch(/^Authentication failed/);
+
+    const port = await freePort();
+    const refused = await page.evaluate((url) => window.kpp.testDatasource({ brokerUrl: url }), `ws://127.0.0.1:${port}/mqtt`);
+    expect(refused.status).toBe('error');
+    expect(refused.message).toMatch(/^Connection refused/);
+
+    const noClock = await page.evaluate(() => window.kpp.testDatasource({ topicPrefix: 'kpp/nothing-here' }));
+    expect(noClock.status).toBe('error');
+    expect(noClock.message).toMatch(/no clock on kpp\/nothing-here\/clock within 5 s/);
+    record('testDatasource errors', [auth.message, refused.message, noClock.message]);
+  }, 60_000);
+
+  it('latency from tick ts to emitted frame p99 ≤ delay + 20 ms; 30 FPS emission interval std dev < 3 ms over 30 s', async () => {
+    await open('live', {
+      title: 'u1 live (interpolated, 30 FPS)',
+      targets: [{ unit: 'u1', fields: ['p_net_w', 'chain_speed_mps'], interpolate: true, smoothing: 'none' }],
+      rangeMs: 60_000,
+    });
+    await sleep(3000); // warm-up: connection, first keyframe, clock offset
+    const from = await pageNow();
+    await sleep(30_000);
+    const to = await pageNow();
+    const s = await stats('live', { fromMs: from, toMs: to });
+    record('latency ms (tick ts → emitted frame, 30 s)', { ...s.latency, ticks: s.ticks, delayMs: DELAY_MS });
+    record('emission interval ms (30 FPS, 30 s)', s.interval);
+    expect(s.ticks).toBeGreaterThan(280);
+    expect(s.latency.p99).toBeLessThanOrEqual(DELAY_MS + 20);
+    expect(s.interval.n).toBeGreaterThan(800);
+    expect(s.interval.mean).toBeCloseTo(1000 / 30, 0);
+    expect(s.interval.std).toBeLessThan(3);
+  }, 90_000);
+
+  it('backfill: with 60 s of frames in InfluxDB a new query yields one series, no duplicated ts, no gap at the seam', async () => {
+    // The writer has been storing since the stack started; wait for 60 s of u3 in InfluxDB.
+    await waitFor(
+      async () => {
+        const rows = await stack.influxd.query(`SELECT count("p_net_w") FROM "kpp_unit" WHERE "unit" = 'u3'`, 'kpp');
+        return Number(rows[0]?.values[0]?.[1] ?? 0) >= 600;
+      },
+      { timeoutMs: 90_000, intervalMs: 1000, what: '60 s of u3 frames in InfluxDB' },
+    );
+    const openedAt = Date.now();
+    await open('backfill', {
+      title: 'u3 with history (backfill)',
+      targets: [{ unit: 'u3', fields: ['p_net_w'], interpolate: false }],
+      rangeMs: 120_000,
+      maxDataPoints: 2000,
+    });
+    await sleep(8000); // history, the seam re-fetch while the writer catches up, live on top
+    const f = await frames('backfill');
+    expect(f.map((x) => x.name)).toEqual(['u3']);
+    const ts = times(f[0]!);
+    const v = column(f[0]!, 'p_net_w');
+    expect(new Set(ts).size).toBe(ts.length);
+    for (let i = 1; i < ts.length; i++) expect(ts[i]!).toBeGreaterThan(ts[i - 1]!);
+    const historyTicks = ts.filter((t) => t < openedAt).length;
+    // The seam: the first tick played live.
+    const custom = f[0]!.meta?.custom ?? {};
+    const seamArea = ts.map((t, i) => ({ t, i })).filter(({ t }) => Math.abs(t - openedAt) <= 5000);
+    let maxStep = 0;
+    for (const { i } of seamArea) if (i > 0) maxStep = Math.max(maxStep, ts[i]! - ts[i - 1]!);
+    const nullsAtSeam = seamArea.filter(({ i }) => v[i] === null).length;
+    record('backfill', {
+      series: f.length,
+      points: ts.length,
+      historyTicksBeforeOpen: historyTicks,
+      historySpanS: (openedAt - ts[0]!) / 1000,
+      duplicateTs: ts.length - new Set(ts).size,
+      maxStepAtSeamMs: maxStep,
+      nullsAtSeam,
+      backfill: custom['backfill'],
+    });
+    expect(historyTicks).toBeGreaterThanOrEqual(590);
+    expect(maxStep).toBeLessThanOrEqual(TICK_MS);
+    expect(nullsAtSeam).toBe(0);
+    expect(custom['backfill']).toBe('done');
+  }, 150_000);
+
+  it('`+` yields one labelled series per unit; a multi-value $unit variable interpolates', async () => {
+    await open('all', { title: '+ (every unit): p_net_w', targets: [{ unit: '+', fields: ['p_net_w'], alias: '{{unit}}' }], rangeMs: 60_000 });
+    await open('var', { title: '$unit = u1,u2', targets: [{ unit: '$unit', fields: ['p_net_w'] }], rangeMs: 60_000 });
+    await sleep(3000);
+    const all = await frames('all');
+    const byVar = await frames('var');
+    const labels = (fs: FrameJson[]) => fs.map((x) => x.fields.find((y) => y.name === 'p_net_w')?.labels?.['unit']);
+    record('series per query', {
+      plus: all.map((x) => `${x.name}: ${x.fields[1]?.config.displayNameFromDS} (${x.fields[1]?.config.unit})`),
+      variable: byVar.map((x) => x.name),
+    });
+    expect(labels(all)).toEqual(['u1', 'u2', 'u3']);
+    expect(all.map((x) => x.fields[1]?.config.displayNameFromDS)).toEqual(['u1', 'u2', 'u3']);
+    expect(all.every((x) => x.fields[1]?.config.unit === 'watt')).toBe(true);
+    expect(labels(byVar)).toEqual(['u1', 'u2']);
+    expect(byVar.every((x) => times(x).length > 10)).toBe(true);
+    await close('var');
+  }, 30_000);
+
+  it('two panels on one unit make one MQTT subscription at the broker; closing both removes it', async () => {
+    const { aedes } = stack;
+    const live = new Map<string, number>(); // filter → subscriptions held by plugin clients
+    const subscribePackets: string[] = [];
+    const unsubscribePackets: string[] = [];
+    const onSub = (subs: Array<{ topic: string }>, client: { id: string } | null) => {
+      if (!client?.id.startsWith('kpp-grafana-') || client.id.includes('probe')) return;
+      for (const s of subs) {
+        subscribePackets.push(s.topic);
+        live.set(s.topic, (live.get(s.topic) ?? 0) + 1);
+      }
+    };
+    const onUnsub = (topics: string[], client: { id: string } | null) => {
+      if (!client?.id.startsWith('kpp-grafana-')) return;
+      for (const t of topics) {
+        unsubscribePackets.push(t);
+        live.set(t, (live.get(t) ?? 1) - 1);
+      }
+    };
+    aedes.aedes.on('subscribe', onSub as never);
+    aedes.aedes.on('unsubscribe', onUnsub as never);
+    try {
+      await page.evaluate((url) => window.kpp.init({ name: 'aedes', jsonData: { brokerUrl: url } }), aedes.wsUrl as string);
+      const z = 'kpp/v1/units/u1/z';
+      await open('a1', { ds: 'aedes', title: 'panel A', targets: [{ unit: 'u1', fields: ['p_net_w'] }], rangeMs: 60_000 });
+      await open('a2', { ds: 'aedes', title: 'panel B', targets: [{ unit: 'u1', fields: ['p_net_w', 'chain_speed_mps'], smoothing: 'ema', alpha: 0.2 }], rangeMs: 60_000 });
+      await sleep(2500);
+      const a1 = await stats('a1');
+      const a2 = await stats('a2');
+      expect(a1.ticks).toBeGreaterThan(10);
+      expect(a2.ticks).toBeGreaterThan(10);
+      const whileOpen = { subscribePackets: subscribePackets.filter((t) => t === z).length, live: live.get(z) };
+      await close('a1');
+      await sleep(300);
+      const afterOne = live.get(z);
+      await close('a2');
+      await waitFor(() => (live.get(z) ?? 0) === 0, { timeoutMs: 5000, what: 'the unsubscribe at the broker' });
+      record('subscriptions at the broker', {
+        filter: z,
+        subscribeWhileTwoPanelsOpen: whileOpen.subscribePackets,
+        liveWhileOpen: whileOpen.live,
+        liveAfterClosingOne: afterOne,
+        liveAfterClosingBoth: live.get(z),
+        unsubscribePackets: unsubscribePackets.filter((t) => t === z).length,
+      });
+      expect(whileOpen).toEqual({ subscribePackets: 1, live: 1 });
+      expect(afterOne).toBe(1);
+      expect(unsubscribePackets.filter((t) => t === z)).toHaveLength(1);
+    } finally {
+      aedes.aedes.removeListener('subscribe', onSub as never);
+      aedes.aedes.removeListener('unsubscribe', onUnsub as never);
+    }
+  }, 30_000);
+
+  it('the broker restarted while streaming: the panel resumes within 5 s, with nulls across the outage', async () => {
+    await open('restart', { title: 'u2 across a broker restart', targets: [{ unit: 'u2', fields: ['p_net_w'], interpolate: false }], rangeMs: 60_000 });
+    await sleep(3000);
+    const stoppedAt = Date.now();
+    await stack.broker.stop();
+    await waitFor(async () => (await page.evaluate(() => window.kpp.connectionState())) === 'reconnecting', {
+      timeoutMs: 5000,
+      what: 'the plugin to notice the outage',
+    });
+    const notice = (await frames('restart'))[0]?.meta?.notices?.[0];
+    await sleep(2000);
+    await stack.broker.start();
+    const restartedAt = Date.now();
+    const resumedAt = await waitFor(
+      () => page.evaluate(([after, tick]) => window.kpp.firstEmissionWithTickAfter('restart', after, tick), [restartedAt, restartedAt] as const),
+      { timeoutMs: 10_000, intervalMs: 100, what: 'a new tick on the panel after the restart' },
+    );
+    await sleep(1000);
+    const f = (await frames('restart'))[0]!;
+    const ts = times(f);
+    const v = column(f, 'p_net_w');
+    // Every hole longer than a tick is bridged by a null, never by a line.
+    let lines = 0;
+    let nulls = 0;
+    for (let i = 1; i < ts.length; i++) {
+      if (v[i] === null) nulls++;
+      if (ts[i]! - ts[i - 1]! > 1.5 * TICK_MS && v[i] !== null && v[i - 1] !== null) lines++;
+    }
+    const outageNulls = ts.filter((t, i) => v[i] === null && t >= stoppedAt - 1000 && t <= restartedAt + 1000).length;
+    record('broker restart', {
+      outageMs: restartedAt - stoppedAt,
+      resumeMs: Math.round(resumedAt - restartedAt),
+      noticeDuringOutage: notice?.text,
+      nullsAcrossOutage: outageNulls,
+      linesAcrossGaps: lines,
+    });
+    expect(notice?.severity).toBe('warning');
+    expect(resumedAt - restartedAt).toBeLessThan(5000);
+    expect(outageNulls).toBeGreaterThanOrEqual(1);
+    expect(lines).toBe(0);
+    await close('restart');
+  }, 60_000);
+
+  it('a 24-hour panel of 10 Hz data at maxDataPoints 1000 holds ≤ 2000 points and still shows a one-tick spike', async () => {
+    const end = Math.floor(Date.now() / TICK_MS) * TICK_MS - 5000;
+    const n = 24 * 3600 * 10;
+    const spikeAt = Math.floor(n * 0.37);
+    const lines: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const value = i === spikeAt ? 5_000_000 : Math.round(1000 + 200 * Math.sin(i / 3000) + 20 * Math.sin(i / 7));
+      lines[i] = `kpp_unit,unit=spike p_net_w=${value} ${end - (n - 1 - i) * TICK_MS}`;
+    }
+    const started = Date.now();
+    await writeLines(stack.influxd.url, 'kpp', lines);
+    const seedS = (Date.now() - started) / 1000;
+    await open('day', {
+      title: 'spike: 24 h of 10 Hz, maxDataPoints 1000',
+      targets: [{ unit: 'spike', fields: ['p_net_w'] }],
+      rangeMs: 24 * 3600_000,
+      maxDataPoints: 1000,
+    });
+    const f = await waitFor(
+      async () => {
+        const fs = await frames('day');
+        return fs[0] && fs[0].name === 'spike' && times(fs[0]).length > 100 ? fs[0] : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: 'the 24-hour history on the panel' },
+    );
+    const v = column(f, 'p_net_w').filter((x): x is number => x !== null);
+    record('24 h panel', { rawTicks: n, seedS, points: times(f).length, max: Math.max(...v), spike: 5_000_000 });
+    expect(times(f).length).toBeLessThanOrEqual(2000);
+    expect(Math.max(...v)).toBe(5_000_000);
+    await close('day');
+  }, 180_000);
+
+  it('screenshots: QueryEditor, ConfigEditor and a live chart with real data', async () => {
+    await page.evaluate(() =>
+      window.kpp.renderEditors({ unit: '+', fields: ['p_net_w', 'chain_speed_mps'], smoothing: 'ema', alpha: 0.3, interpolate: true, alias: '{{unit}} {{field}}' }),
+    );
+    // The QueryEditor lists units from the retained catalogues (it listens ~1 s).
+    await page.waitForSelector('#query-editor [data-testid="kpp-query-editor"]', { timeout: 10_000 });
+    await sleep(2500);
+    await page.locator('#config-editor').screenshot({ path: join(SHOTS, 'config-editor.png') });
+    await page.locator('#query-editor').screenshot({ path: join(SHOTS, 'query-editor.png') });
+    await page.locator('#panel-all').screenshot({ path: join(SHOTS, 'live-chart.png') });
+    await page.locator('#panel-backfill').screenshot({ path: join(SHOTS, 'backfill-chart.png') });
+    const all = await frames('all');
+    expect(all.map((x) => x.name)).toEqual(['u1', 'u2', 'u3']);
+    record('screenshots', ['config-editor.png', 'query-editor.png', 'live-chart.png', 'backfill-chart.png'].map((p) => `grafana-plugin/screenshots/${p}`));
+  }, 30_000);
+});
