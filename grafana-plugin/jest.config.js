@@ -7,7 +7,18 @@ const base = require('./.config/jest.config');
 // @grafana/* 13.x pull in dozens of ESM-only packages (d3-*, @react-hookz, @ver0, …), more than
 // the scaffold's allow-list: transform node_modules except the big CommonJS builds that never
 // need it.
-const cjsOnly = ['react', 'react-dom', 'scheduler', 'rxjs', 'lodash', 'moment', 'monaco-editor', 'jsdom', '@testing-library', 'mqtt'];
+const cjsOnly = [
+  'react',
+  'react-dom',
+  'scheduler',
+  'rxjs',
+  'lodash',
+  'moment',
+  'monaco-editor',
+  'jsdom',
+  '@testing-library',
+  'mqtt',
+];
 
 module.exports = {
   ...base,

@@ -58,6 +58,26 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const results: Partial<Record<ScenarioName, unknown>> = {};
   const peers: Peers = {};
   let doneWeight = 0;
+  const ran: ScenarioName[] = [];
+
+  const assemble = (finished: boolean): BenchReport => {
+    const base: Omit<BenchReport, 'targets'> = {
+      meta: {
+        version: 1,
+        started_at: startedAt.toISOString(),
+        finished_at: finished ? new Date().toISOString() : '',
+        quick,
+        duration_s: options.durationS,
+        scenarios: [...ran],
+        machine: machineInfo(),
+        load,
+        elapsed_s: elapsed,
+      },
+      ...(results as Omit<BenchReport, 'targets' | 'meta' | 'peers'>),
+      ...(Object.keys(peers).length > 0 ? { peers } : {}),
+    };
+    return { ...base, targets: evaluateTargets(base) };
+  };
 
   for (const name of names) {
     const cleanup = new Cleanup();
@@ -109,26 +129,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       load[name] = meter.stop();
       elapsed[name] = Math.round((performance.now() - t0) / 100) / 10;
     }
+    ran.push(name);
     doneWeight += weight(name);
     ctx.progress(1, 'done');
+    // Written as each scenario finishes, so a long run that fails late keeps what it measured.
+    if ((options.writeResults ?? true) && ran.length < names.length) await writeResults(assemble(false), options.resultsDir ?? resultsDir());
   }
 
-  const base: Omit<BenchReport, 'targets'> = {
-    meta: {
-      version: 1,
-      started_at: startedAt.toISOString(),
-      finished_at: new Date().toISOString(),
-      quick,
-      duration_s: options.durationS,
-      scenarios: names,
-      machine: machineInfo(),
-      load,
-      elapsed_s: elapsed,
-    },
-    ...(results as Omit<BenchReport, 'targets' | 'meta' | 'peers'>),
-    ...(Object.keys(peers).length > 0 ? { peers } : {}),
-  };
-  const report: BenchReport = { ...base, targets: evaluateTargets(base) };
+  const report = assemble(true);
   if (options.writeResults ?? true) await writeResults(report, options.resultsDir ?? resultsDir());
   return report;
 }

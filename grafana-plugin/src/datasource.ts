@@ -62,7 +62,7 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
 
   constructor(
     instanceSettings: DataSourceInstanceSettings<KppOptions>,
-    private readonly deps: DataSourceDeps = {},
+    private readonly deps: DataSourceDeps = {}
   ) {
     super(instanceSettings);
     const j = instanceSettings.jsonData ?? {};
@@ -88,7 +88,7 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
         clientId: `kpp-grafana-${this.uid}-${Math.random().toString(16).slice(2, 8)}`.slice(0, 64),
       },
       this.transport,
-      this.scheduler,
+      this.scheduler
     );
     return this.connectionInstance;
   }
@@ -113,14 +113,18 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
   resolveUnits(unit: string, scopedVars?: ScopedVars): string[] | 'all' {
     const srv = this.deps.templateSrv ?? getTemplateSrv();
     const text = srv.replace(unit ?? '', scopedVars, (value: string | string[]) =>
-      Array.isArray(value) ? value.join(',') : value,
+      Array.isArray(value) ? value.join(',') : value
     );
     return parseUnits(text);
   }
 
   query(request: DataQueryRequest<KppQuery>): Observable<DataQueryResponse> {
     const targets = request.targets.filter((t) => this.filterQuery({ ...DEFAULT_QUERY, ...t } as KppQuery));
-    if (targets.length === 0) return new Observable((s) => { s.next({ data: [], state: LoadingState.Done }); s.complete(); });
+    if (targets.length === 0)
+      return new Observable((s) => {
+        s.next({ data: [], state: LoadingState.Done });
+        s.complete();
+      });
     return merge(...targets.map((t) => this.stream({ ...DEFAULT_QUERY, ...t } as KppQuery, request)));
   }
 
@@ -153,7 +157,7 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
             state: LoadingState.Streaming,
             data: emissionFrames(emission, { refId: target.refId, alias: target.alias }),
           });
-        },
+        }
       );
       live.start();
       return () => live.stop();

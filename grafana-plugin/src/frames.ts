@@ -20,12 +20,19 @@ function notices(status: LiveStatus): QueryResultMetaNotice[] {
     const why = c.lastError ? `: ${c.lastError.message}` : '';
     out.push({
       severity: 'warning',
-      text: c.state === 'connecting' ? 'Connecting to the broker…' : `Broker connection lost, reconnecting (attempt ${c.attempt})${why}`,
+      text:
+        c.state === 'connecting'
+          ? 'Connecting to the broker…'
+          : `Broker connection lost, reconnecting (attempt ${c.attempt})${why}`,
     });
   }
-  if (status.backfill === 'failed') out.push({ severity: 'warning', text: `History unavailable: ${status.backfillError ?? 'unknown error'}` });
+  if (status.backfill === 'failed')
+    out.push({ severity: 'warning', text: `History unavailable: ${status.backfillError ?? 'unknown error'}` });
   if (status.stepDowns > 0 && status.fps !== undefined)
-    out.push({ severity: 'info', text: `Emission rate ${status.fps.toFixed(0)} fps (reduced while the browser was busy)` });
+    out.push({
+      severity: 'info',
+      text: `Emission rate ${status.fps.toFixed(0)} fps (reduced while the browser was busy)`,
+    });
   return out;
 }
 
@@ -41,7 +48,9 @@ function custom(e: Emission): Record<string, unknown> {
     lateFrames: s.late,
     missingTicks: s.missing,
     backfill: s.backfill,
+    rejected: s.rejected,
     newTicks: e.newTicks,
+    slotLateMs: s.slotLateMs === undefined ? undefined : Math.round(s.slotLateMs * 10) / 10,
     emittedAt: e.at,
   };
 }
@@ -77,9 +86,20 @@ export function seriesFrame(s: SeriesSnapshot, opts: FrameOptions, meta: DataFra
 
 /** Every frame of one emission: one per unit (labelled), or one empty frame carrying the status. */
 export function emissionFrames(e: Emission, opts: FrameOptions): DataFrame[] {
-  const meta: DataFrame['meta'] = { notices: notices(e.status), custom: custom(e), preferredVisualisationType: 'graph' };
+  const meta: DataFrame['meta'] = {
+    notices: notices(e.status),
+    custom: custom(e),
+    preferredVisualisationType: 'graph',
+  };
   if (e.series.length === 0) {
-    return [createDataFrame({ refId: opts.refId, name: 'waiting', meta, fields: [{ name: 'Time', type: FieldType.time, values: [] }] })];
+    return [
+      createDataFrame({
+        refId: opts.refId,
+        name: 'waiting',
+        meta,
+        fields: [{ name: 'Time', type: FieldType.time, values: [] }],
+      }),
+    ];
   }
   // The status rides on the first frame only (Grafana shows notices per frame).
   return e.series.map((s, i) => seriesFrame(s, opts, i === 0 ? meta : { custom: { fps: e.status.fps } }));

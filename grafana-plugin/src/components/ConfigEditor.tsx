@@ -35,25 +35,40 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
           />
         </Field>
         <Field label="Username" description="A viewer account (read-only in the broker's ACL)">
-          <Input id="kpp-username" value={j.username ?? ''} placeholder="viewer" onChange={text('username')} width={30} />
+          <Input
+            id="kpp-username"
+            value={j.username ?? ''}
+            placeholder="viewer"
+            onChange={text('username')}
+            width={30}
+          />
         </Field>
         <Field label="Password" description="Password of that viewer account">
           <Input id="kpp-password" type="password" value={j.password ?? ''} onChange={text('password')} width={30} />
         </Field>
         <Alert severity="info" title="The browser logs in to the broker">
-          This data source runs in the browser, and Grafana never hands a browser plugin its encrypted
-          secrets, so the viewer password is stored with the other settings and can be read by anyone
-          who can query this data source. Give it a viewer account only: it can subscribe, never publish.
+          This data source runs in the browser, and Grafana never hands a browser plugin its encrypted secrets, so the
+          viewer password is stored with the other settings and can be read by anyone who can query this data source.
+          Give it a viewer account only: it can subscribe, never publish.
         </Alert>
         <Field label="Topic prefix" description="Namespace of the KPP topics">
-          <Input id="kpp-prefix" value={j.topicPrefix ?? ''} placeholder={DEFAULTS.topicPrefix} onChange={text('topicPrefix')} width={30} />
+          <Input
+            id="kpp-prefix"
+            value={j.topicPrefix ?? ''}
+            placeholder={DEFAULTS.topicPrefix}
+            onChange={text('topicPrefix')}
+            width={30}
+          />
         </Field>
         <Field label="Stream">
           <RadioButtonGroup options={STREAMS} value={j.stream ?? DEFAULTS.stream} onChange={(v) => set('stream', v)} />
         </Field>
       </FieldSet>
       <FieldSet label="Playout">
-        <Field label="Playout delay (ms)" description="How far behind the master clock panels play, to absorb network jitter">
+        <Field
+          label="Playout delay (ms)"
+          description="How far behind the master clock panels play, to absorb network jitter"
+        >
           <Input
             id="kpp-delay"
             type="number"
@@ -64,7 +79,10 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
             width={16}
           />
         </Field>
-        <Field label="Maximum frames per second" description="Emission cap per panel (1–60); steps down by itself when the browser falls behind">
+        <Field
+          label="Maximum frames per second"
+          description="Emission cap per panel (1–60); steps down by itself when the browser falls behind"
+        >
           <Input
             id="kpp-max-fps"
             type="number"

@@ -71,7 +71,11 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery }: QueryEd
     <div data-testid="kpp-query-editor">
       <Stack direction="column" gap={1}>
         <Stack gap={1} wrap="wrap">
-          <InlineField label="Unit" labelWidth={12} tooltip="A unit id, a template variable (multi-value allowed) or + for every unit">
+          <InlineField
+            label="Unit"
+            labelWidth={12}
+            tooltip="A unit id, a template variable (multi-value allowed) or + for every unit"
+          >
             <Select
               inputId="kpp-unit"
               width={24}
@@ -129,7 +133,11 @@ export function QueryEditor({ datasource, query, onChange, onRunQuery }: QueryEd
               onChange={(e) => change({ interpolate: e.currentTarget.checked })}
             />
           </InlineField>
-          <InlineField label="Window" labelWidth={10} tooltip="Live window length, e.g. 5m (empty: the dashboard range)">
+          <InlineField
+            label="Window"
+            labelWidth={10}
+            tooltip="Live window length, e.g. 5m (empty: the dashboard range)"
+          >
             <Input
               id="kpp-window-length"
               width={10}

@@ -72,7 +72,7 @@ function isNullRow(rows: Rows, i: number): boolean {
 export function missingRange(
   historyLastTs: number | undefined,
   liveFirstTs: number | undefined,
-  tickMs: number,
+  tickMs: number
 ): { fromMs: number; toMs: number } | undefined {
   if (historyLastTs === undefined || liveFirstTs === undefined) return undefined;
   if (liveFirstTs - historyLastTs <= 1.5 * tickMs) return undefined;

@@ -49,7 +49,7 @@ export class Connection {
   constructor(
     private readonly opts: ConnectionOptions,
     private readonly factory: TransportFactory,
-    private readonly scheduler: Scheduler,
+    private readonly scheduler: Scheduler
   ) {
     this.clientId = opts.clientId ?? `kpp-grafana-${Math.random().toString(16).slice(2, 10)}`;
   }
@@ -136,7 +136,7 @@ export class Connection {
           this.registry.attach(undefined);
           this.afterClose(reason);
         },
-      },
+      }
     );
     if (isCurrent()) this.transport = transport;
   }

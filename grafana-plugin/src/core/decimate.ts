@@ -111,7 +111,7 @@ export class BucketSeries {
   constructor(
     readonly bucketMs: number,
     readonly columns: number,
-    readonly windowMs: number,
+    readonly windowMs: number
   ) {}
 
   get length(): number {
@@ -130,12 +130,18 @@ export class BucketSeries {
       // A whole bucket without any row: keep an empty one so the gap is drawn as a gap.
       if (last && start > last.start + this.bucketMs) {
         const gapStart = last.start + this.bucketMs;
-        this.buckets.push({ start: gapStart, firstTs: gapStart, lastTs: gapStart, aggs: Array.from({ length: this.columns }, newAgg) });
+        this.buckets.push({
+          start: gapStart,
+          firstTs: gapStart,
+          lastTs: gapStart,
+          aggs: Array.from({ length: this.columns }, newAgg),
+        });
       }
       last = { start, firstTs: ts, lastTs: ts, aggs: Array.from({ length: this.columns }, newAgg) };
       this.buckets.push(last);
       const horizon = ts - this.windowMs;
-      while (this.buckets.length > 0 && (this.buckets[0] as Bucket).start + this.bucketMs <= horizon) this.buckets.shift();
+      while (this.buckets.length > 0 && (this.buckets[0] as Bucket).start + this.bucketMs <= horizon)
+        this.buckets.shift();
     }
     if (ts > last.lastTs) last.lastTs = ts;
     for (let c = 0; c < this.columns; c++) addToAgg(last.aggs[c] as ColumnAgg, ts, values[c] ?? NaN);

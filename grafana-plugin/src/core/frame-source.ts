@@ -64,7 +64,7 @@ export class FrameSource {
   constructor(
     readonly connection: Connection,
     private readonly scheduler: Scheduler,
-    opts: FrameSourceOptions = {},
+    opts: FrameSourceOptions = {}
   ) {
     this.prefix = (opts.prefix ?? TOPIC_ROOT).replace(/\/+$/, '') || TOPIC_ROOT;
     this.stream = opts.stream ?? 'compact';
@@ -79,10 +79,7 @@ export class FrameSource {
 
   /** Frames of `unit`, or of every unit for '+'. */
   frames(unit: string, listener: FrameListener): () => void {
-    const filter =
-      this.stream === 'compact'
-        ? topics.compact(unit, this.prefix)
-        : topics.frame(unit, this.prefix);
+    const filter = this.stream === 'compact' ? topics.compact(unit, this.prefix) : topics.frame(unit, this.prefix);
     return this.add(this.frameSubs, filter, listener);
   }
 

@@ -45,7 +45,7 @@ export function buildHistoryQuery(req: HistoryRequest): HistoryQuery {
     .flatMap((f) =>
       f.kind === 'number'
         ? [`min(${ident(f.name)}) AS ${ident(`${f.name}__min`)}`, `max(${ident(f.name)}) AS ${ident(`${f.name}__max`)}`]
-        : [`last(${ident(f.name)}) AS ${ident(`${f.name}__last`)}`],
+        : [`last(${ident(f.name)}) AS ${ident(`${f.name}__last`)}`]
     )
     .join(', ');
   return {
@@ -116,7 +116,8 @@ function appendAggregated(out: Rows, s: ResultSeries, timeCol: number, fields: F
 
 function sortRows(rows: Rows): void {
   let sorted = true;
-  for (let i = 1; i < rows.ts.length && sorted; i++) if ((rows.ts[i] as number) < (rows.ts[i - 1] as number)) sorted = false;
+  for (let i = 1; i < rows.ts.length && sorted; i++)
+    if ((rows.ts[i] as number) < (rows.ts[i - 1] as number)) sorted = false;
   if (sorted) return;
   const order = rows.ts.map((_, i) => i).sort((x, y) => (rows.ts[x] as number) - (rows.ts[y] as number));
   rows.ts = order.map((i) => rows.ts[i] as number);
@@ -125,18 +126,17 @@ function sortRows(rows: Rows): void {
 
 interface InfluxResponse {
   error?: string;
-  results?: { error?: string; series?: { name: string; tags?: Record<string, string>; columns: string[]; values?: unknown[][] }[] }[];
+  results?: {
+    error?: string;
+    series?: { name: string; tags?: Record<string, string>; columns: string[]; values?: unknown[][] }[];
+  }[];
 }
 
 /**
  * History straight from InfluxDB 1.x's /query endpoint (InfluxQL over HTTP, epoch=ms): for tools
  * and tests that have no Grafana in between. `fetchImpl` defaults to the global fetch.
  */
-export function influxQlHistoryFetcher(opts: {
-  url: string;
-  db: string;
-  fetchImpl?: typeof fetch;
-}): HistoryFetcher {
+export function influxQlHistoryFetcher(opts: { url: string; db: string; fetchImpl?: typeof fetch }): HistoryFetcher {
   return async (req) => {
     const query = buildHistoryQuery(req);
     const params = new URLSearchParams({ db: opts.db, q: query.text, epoch: 'ms' });

@@ -57,6 +57,10 @@ export interface LiveStatus {
   backfillError?: string;
   /** Dropped ticks re-fetched from history to close the seam. */
   seamRefetches: number;
+  /** Payloads the data source rejected so far (bad topic, corrupt or invalid frame), by code. */
+  rejected: Record<string, number>;
+  /** How late the emission timer fired for this emission (ms); undefined outside a slot. */
+  slotLateMs: number | undefined;
 }
 
 export interface Emission {
@@ -106,12 +110,13 @@ export class LiveQuery {
   private stopped = false;
   private timers = new Set<unknown>();
   private lastConnectionState: string | undefined;
+  private slotLateMs: number | undefined;
 
   constructor(
     private readonly source: FrameSource,
     private readonly opts: LiveQueryOptions,
     private readonly scheduler: Scheduler,
-    private readonly onEmit: (emission: Emission) => void,
+    private readonly onEmit: (emission: Emission) => void
   ) {
     this.fieldNames = opts.fields.filter((f) => FIELD_BY_NAME.has(f));
     this.fields = this.fieldNames.map((f) => FIELD_BY_NAME.get(f) as FieldSpec);
@@ -132,7 +137,7 @@ export class LiveQuery {
         this.lastConnectionState = s.state;
         // The panel shows the connection state at once, not at the next tick.
         this.later(0, () => this.emit());
-      }),
+      })
     );
     if (this.opts.backfill) this.fetchHistory(this.opts.backfill.fromMs, this.opts.backfill.toMs, undefined);
   }
@@ -237,8 +242,8 @@ export class LiveQuery {
               next.ts,
               (u.smoothers[c] as Smoother).peek(nullable(raw[c])),
               slot.displayTs,
-              f.kind !== 'number',
-            ),
+              f.kind !== 'number'
+            )
           );
           head.push({ unit: u.unit, ts: slot.displayTs, values });
         }
@@ -247,7 +252,11 @@ export class LiveQuery {
     }
     if (head.length > 0 || this.head.length > 0) changed = true;
     this.head = head;
-    if (changed) this.emit();
+    if (changed) {
+      this.slotLateMs = slot.lateMs;
+      this.emit();
+      this.slotLateMs = undefined;
+    }
     return changed;
   }
 
@@ -314,6 +323,8 @@ export class LiveQuery {
         backfill: this.backfill,
         ...(this.backfillError ? { backfillError: this.backfillError } : {}),
         seamRefetches: this.seamRefetches,
+        rejected: { ...this.source.stats.rejected },
+        slotLateMs: this.slotLateMs,
       },
     });
   }
@@ -356,7 +367,7 @@ export class LiveQuery {
           this.backfillError = err instanceof Error ? err.message : String(err);
           for (const u of this.units.values()) this.settle(u);
           this.emit();
-        },
+        }
       );
   }
 
@@ -373,7 +384,7 @@ export class LiveQuery {
         merged.columns.map((col) => {
           const v = col[i];
           return v === null || v === undefined ? NaN : v;
-        }),
+        })
       );
     }
     u.store = store;

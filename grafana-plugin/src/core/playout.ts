@@ -47,7 +47,8 @@ export function emissionLadder(tickMs: number, maxFps: number): number[] {
   return rungs;
 }
 
-const OVERLOAD_SLOTS = 2;
+/** Consecutive overloaded slots before the rate steps down. */
+const OVERLOAD_SLOTS = 3;
 const RECOVER_MS = 3000;
 
 /**
@@ -74,7 +75,7 @@ export class Playout {
     private readonly opts: PlayoutOptions,
     private readonly scheduler: Scheduler,
     private readonly clock: PlayoutClock,
-    private readonly onSlot: (slot: Slot) => boolean,
+    private readonly onSlot: (slot: Slot) => boolean
   ) {}
 
   get intervalMs(): number | undefined {
@@ -170,9 +171,14 @@ export class Playout {
     this.schedule();
   }
 
+  /**
+   * Overloaded: the emission itself took longer than its frame budget, or the timer came so late
+   * that two slots were lost (the main thread is saturated, e.g. by rendering). A few late
+   * milliseconds from a busy machine are not a reason to drop frames.
+   */
   private adapt(cost: number, lateMs: number, interval: number): void {
     const ladder = this.ladder;
-    const over = cost > interval || lateMs > interval;
+    const over = cost > interval || lateMs > 2 * interval;
     const now = this.scheduler.now();
     if (over) {
       this.calmSince = undefined;

@@ -70,7 +70,9 @@ export function probeBroker(factory: TransportFactory, scheduler: Scheduler, opt
               kind: 'no_clock',
               message:
                 `Connected to ${opts.url}, but no clock on ${topics.clock(prefix)} within ${clockTimeoutMs / 1000} s` +
-                (age !== undefined ? ` (the retained clock is ${age} s old: is the simulator running?)` : ' (is the simulator running? is the topic prefix right?)'),
+                (age !== undefined
+                  ? ` (the retained clock is ${age} s old: is the simulator running?)`
+                  : ' (is the simulator running? is the topic prefix right?)'),
             });
           }, clockTimeoutMs);
         },
@@ -109,7 +111,7 @@ export function probeBroker(factory: TransportFactory, scheduler: Scheduler, opt
           }, GRACE_MS);
         },
         onClose: (reason: CloseReason) => finish(closeResult(reason, opts.url)),
-      },
+      }
     );
     if (done) transport.close();
   });
@@ -118,12 +120,20 @@ export function probeBroker(factory: TransportFactory, scheduler: Scheduler, opt
 function closeResult(reason: CloseReason, url: string): ProbeResult {
   switch (reason.kind) {
     case 'auth':
-      return { ok: false, kind: 'auth', message: `Authentication failed: the broker at ${url} refused the username or password (${reason.message})` };
+      return {
+        ok: false,
+        kind: 'auth',
+        message: `Authentication failed: the broker at ${url} refused the username or password (${reason.message})`,
+      };
     case 'timeout':
       return { ok: false, kind: 'timeout', message: `Connection refused: no answer from ${url} within 5 s` };
     case 'refused':
       return { ok: false, kind: 'refused', message: `Connection refused: could not open ${url} (${reason.message})` };
     default:
-      return { ok: false, kind: 'refused', message: `Connection refused: the broker at ${url} closed the connection (${reason.message})` };
+      return {
+        ok: false,
+        kind: 'refused',
+        message: `Connection refused: the broker at ${url} closed the connection (${reason.message})`,
+      };
   }
 }

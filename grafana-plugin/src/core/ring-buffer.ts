@@ -11,7 +11,7 @@ export class RingBuffer {
 
   constructor(
     readonly capacity: number,
-    readonly columns: number,
+    readonly columns: number
   ) {
     if (!(capacity >= 1)) throw new RangeError(`ring buffer capacity must be ≥ 1, got ${capacity}`);
     this.tsCol = new Float64Array(capacity);

@@ -85,7 +85,7 @@ export function interpolate(
   bTs: number,
   b: number | null,
   ts: number,
-  step = false,
+  step = false
 ): number | null {
   if (a === null || b === null) return null;
   if (step || bTs <= aTs) return a;

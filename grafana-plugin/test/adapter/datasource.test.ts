@@ -1,4 +1,11 @@
-import { dateTime, FieldType, LoadingState, type DataQueryRequest, type DataQueryResponse, type DataSourceInstanceSettings } from '@grafana/data';
+import {
+  dateTime,
+  FieldType,
+  LoadingState,
+  type DataQueryRequest,
+  type DataQueryResponse,
+  type DataSourceInstanceSettings,
+} from '@grafana/data';
 import { ManualScheduler } from '../../src/core';
 import { DataSource, parseUnits } from '../../src/datasource';
 import { framesToSeries } from '../../src/history-grafana';
@@ -33,7 +40,11 @@ function setup(jsonData: KppOptions = {}) {
   const broker = new FakeBroker();
   const scheduler = new ManualScheduler(T0 - 1000);
   const sim = new FakeSimulator(broker, ['u1', 'u2', 'u3'], T0);
-  const ds = new DataSource(settings(jsonData), { transport: broker.factory, scheduler, templateSrv: templateSrv as never });
+  const ds = new DataSource(settings(jsonData), {
+    transport: broker.factory,
+    scheduler,
+    templateSrv: templateSrv as never,
+  });
   const run = async (from: number, to: number) => {
     for (let seq = from; seq < to; seq++) {
       scheduler.advanceTo(T0 + seq * 100 + 2);
@@ -77,7 +88,12 @@ describe('DataSource.query', () => {
     const { ds, run, broker } = setup({ playoutDelayMs: 150, maxFps: 30 });
     const responses: DataQueryResponse[] = [];
     const sub = ds
-      .query(request([{ unit: 'u1', fields: ['p_net_w', 'state'], alias: '{{unit}} · {{field}}' }, { unit: 'u2', fields: ['p_net_w'] }]))
+      .query(
+        request([
+          { unit: 'u1', fields: ['p_net_w', 'state'], alias: '{{unit}} · {{field}}' },
+          { unit: 'u2', fields: ['p_net_w'] },
+        ])
+      )
       .subscribe((r) => responses.push(r));
     await flush();
     await run(0, 30);
@@ -120,7 +136,9 @@ describe('DataSource.query', () => {
     const sub = ds.query(request([{ unit: '+', fields: ['p_net_w'] }])).subscribe((r) => (last = r));
     await flush();
     await run(0, 20);
-    expect(last!.data.map((f: { fields: Array<{ labels?: Record<string, string> }> }) => f.fields[1]?.labels?.unit)).toEqual(['u1', 'u2', 'u3']);
+    expect(
+      last!.data.map((f: { fields: Array<{ labels?: Record<string, string> }> }) => f.fields[1]?.labels?.unit)
+    ).toEqual(['u1', 'u2', 'u3']);
     sub.unsubscribe();
   });
 
@@ -144,7 +162,10 @@ describe('DataSource.query', () => {
     scheduler.advanceTo(T0 + 2);
     sim.tick(0);
     scheduler.advance(400);
-    await expect(pending).resolves.toEqual({ status: 'success', message: 'Connected: clock 10.0 Hz, 3 units, 2 ms behind' });
+    await expect(pending).resolves.toEqual({
+      status: 'success',
+      message: 'Connected: clock 10.0 Hz, 3 units, 2 ms behind',
+    });
   });
 });
 
@@ -168,12 +189,25 @@ describe('framesToSeries', () => {
     const f = (name: string, values: number[]) => ({
       fields: [
         { name: 'Time', type: FieldType.time, values: [1, 2], config: {} },
-        { name: 'Value', type: FieldType.number, values, labels: { unit: 'u1' }, config: { displayNameFromDS: `kpp_unit.${name}` } },
+        {
+          name: 'Value',
+          type: FieldType.number,
+          values,
+          labels: { unit: 'u1' },
+          config: { displayNameFromDS: `kpp_unit.${name}` },
+        },
       ],
       length: 2,
     });
     expect(framesToSeries([f('a', [1, 2]) as never, f('b', [3, 4]) as never])).toEqual([
-      { unit: 'u1', columns: ['time', 'a', 'b'], values: [[1, 1, 3], [2, 2, 4]] },
+      {
+        unit: 'u1',
+        columns: ['time', 'a', 'b'],
+        values: [
+          [1, 1, 3],
+          [2, 2, 4],
+        ],
+      },
     ]);
   });
 });

@@ -18,7 +18,14 @@ jest.mock('@grafana/runtime', () => ({
 }));
 
 const options = (jsonData: KppOptions = {}) =>
-  ({ id: 1, uid: 'kpp-live', name: 'KPP Live', type: 'kpp-live-datasource', jsonData, secureJsonFields: {} }) as unknown as DataSourceSettings<KppOptions>;
+  ({
+    id: 1,
+    uid: 'kpp-live',
+    name: 'KPP Live',
+    type: 'kpp-live-datasource',
+    jsonData,
+    secureJsonFields: {},
+  }) as unknown as DataSourceSettings<KppOptions>;
 
 describe('ConfigEditor', () => {
   it('edits the broker URL, playout settings and history data source in jsonData', () => {
@@ -48,7 +55,14 @@ describe('QueryEditor', () => {
     } as unknown as DataSource;
     const onChange = jest.fn();
     const onRunQuery = jest.fn();
-    const query: KppQuery = { refId: 'A', unit: 'u1', fields: ['p_net_w'], smoothing: 'ema', alpha: 0.3, interpolate: true };
+    const query: KppQuery = {
+      refId: 'A',
+      unit: 'u1',
+      fields: ['p_net_w'],
+      smoothing: 'ema',
+      alpha: 0.3,
+      interpolate: true,
+    };
     render(<QueryEditor datasource={ds} query={query} onChange={onChange} onRunQuery={onRunQuery} />);
     await waitFor(() => expect(ds.listUnits).toHaveBeenCalled());
     expect(screen.getByText('p_net_w (W)')).toBeInTheDocument();

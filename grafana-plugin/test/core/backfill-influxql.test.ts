@@ -1,5 +1,12 @@
 import { FIELD_BY_NAME, type FieldSpec } from '@kpp/protocol';
-import { buildHistoryQuery, mergeHistoryAndLive, missingRange, seriesToHistory, type HistoryRequest, type Rows } from '../../src/core';
+import {
+  buildHistoryQuery,
+  mergeHistoryAndLive,
+  missingRange,
+  seriesToHistory,
+  type HistoryRequest,
+  type Rows,
+} from '../../src/core';
 
 const rows = (ts: number[], v: (number | null)[]): Rows => ({ ts, columns: [v] });
 
@@ -44,7 +51,7 @@ describe('InfluxQL history', () => {
     const q = buildHistoryQuery(req(1_000_000, 1_060_000));
     expect(q.aggregated).toBe(false);
     expect(q.text).toBe(
-      `SELECT "p_net_w", "clutch_engaged", "state" FROM "kpp_unit" WHERE ("unit" = 'u1' OR "unit" = 'u2') AND time >= 1000000ms AND time <= 1060000ms GROUP BY "unit"`,
+      `SELECT "p_net_w", "clutch_engaged", "state" FROM "kpp_unit" WHERE ("unit" = 'u1' OR "unit" = 'u2') AND time >= 1000000ms AND time <= 1060000ms GROUP BY "unit"`
     );
   });
 
@@ -66,14 +73,30 @@ describe('InfluxQL history', () => {
     const r = req(0, 1000);
     const out = seriesToHistory(
       [
-        { unit: 'u2', columns: ['time', 'p_net_w', 'clutch_engaged', 'state'], values: [[200, 5, false, 'paused'], [100, 4, true, 'running']] },
+        {
+          unit: 'u2',
+          columns: ['time', 'p_net_w', 'clutch_engaged', 'state'],
+          values: [
+            [200, 5, false, 'paused'],
+            [100, 4, true, 'running'],
+          ],
+        },
         { unit: 'u1', columns: ['time', 'p_net_w'], values: [[100, 1]] },
       ],
       r,
-      buildHistoryQuery(r),
+      buildHistoryQuery(r)
     );
     expect(out).toEqual([
-      { unit: 'u2', aggregated: false, ts: [100, 200], columns: [[4, 5], [1, 0], [0, 1]] },
+      {
+        unit: 'u2',
+        aggregated: false,
+        ts: [100, 200],
+        columns: [
+          [4, 5],
+          [1, 0],
+          [0, 1],
+        ],
+      },
       { unit: 'u1', aggregated: false, ts: [100], columns: [[1], [null], [null]] },
     ]);
   });
@@ -86,11 +109,14 @@ describe('InfluxQL history', () => {
         {
           unit: 'u1',
           columns: ['time', 'p_net_w__min', 'p_net_w__max', 'clutch_engaged__last', 'state__last'],
-          values: [[0, -1, 9, true, 'running'], [q.bucketMs, null, null, null, null]],
+          values: [
+            [0, -1, 9, true, 'running'],
+            [q.bucketMs, null, null, null, null],
+          ],
         },
       ],
       r,
-      q,
+      q
     );
     expect(out[0]?.ts).toEqual([0, Math.floor(q.bucketMs / 2), q.bucketMs]);
     expect(out[0]?.columns[0]).toEqual([-1, 9, null]);

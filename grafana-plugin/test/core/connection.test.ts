@@ -1,4 +1,11 @@
-import { backoffDelay, Connection, DEFAULT_BACKOFF, ManualScheduler, SubscriptionRegistry, topicMatches } from '../../src/core';
+import {
+  backoffDelay,
+  Connection,
+  DEFAULT_BACKOFF,
+  ManualScheduler,
+  SubscriptionRegistry,
+  topicMatches,
+} from '../../src/core';
 import { FakeBroker, flush } from '../support/fake-broker';
 
 describe('topicMatches', () => {
@@ -65,7 +72,11 @@ describe('Connection', () => {
   const setup = () => {
     const broker = new FakeBroker();
     const scheduler = new ManualScheduler(1_000_000);
-    const conn = new Connection({ url: 'ws://broker/mqtt', clientId: 'c1', idleCloseMs: 5000, random: () => 0.5 }, broker.factory, scheduler);
+    const conn = new Connection(
+      { url: 'ws://broker/mqtt', clientId: 'c1', idleCloseMs: 5000, random: () => 0.5 },
+      broker.factory,
+      scheduler
+    );
     return { broker, scheduler, conn };
   };
 

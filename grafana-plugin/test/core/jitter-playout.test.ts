@@ -66,7 +66,11 @@ describe('Playout', () => {
     expect(slots.length).toBeGreaterThan(20);
     for (const slot of slots) expect(slot.dueMs).toBeCloseTo(slot.displayTs + 153, 6);
     // Every tick instant (1000 + k·100) is a slot.
-    const tickSlots = slots.filter((x) => Math.abs(((x.displayTs - 1000) % 100 + 100) % 100) < 1e-6 || Math.abs(((x.displayTs - 1000) % 100) - 100) < 1e-6);
+    const tickSlots = slots.filter(
+      (x) =>
+        Math.abs((((x.displayTs - 1000) % 100) + 100) % 100) < 1e-6 ||
+        Math.abs(((x.displayTs - 1000) % 100) - 100) < 1e-6
+    );
     expect(tickSlots.length).toBeGreaterThanOrEqual(8);
     const gaps = slots.slice(1).map((x, i) => x.dueMs - (slots[i] as Slot).dueMs);
     for (const g of gaps) expect(g).toBeCloseTo(100 / 3, 6);

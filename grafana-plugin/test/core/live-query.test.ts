@@ -18,7 +18,11 @@ const NET_MS = 2;
 function setup(units = ['u1', 'u2', 'u3']) {
   const broker = new FakeBroker();
   const scheduler = new ManualScheduler(T0 - 1000);
-  const connection = new Connection({ url: 'ws://broker/mqtt', clientId: 'plugin', random: () => 0.5 }, broker.factory, scheduler);
+  const connection = new Connection(
+    { url: 'ws://broker/mqtt', clientId: 'plugin', random: () => 0.5 },
+    broker.factory,
+    scheduler
+  );
   const source = new FrameSource(connection, scheduler);
   const sim = new FakeSimulator(broker, units, T0);
   const open = (opts: Partial<LiveQueryOptions> = {}) => {
@@ -36,7 +40,7 @@ function setup(units = ['u1', 'u2', 'u3']) {
         ...opts,
       },
       scheduler,
-      (e) => emissions.push(e),
+      (e) => emissions.push(e)
     );
     q.start();
     return { q, emissions };
@@ -183,7 +187,9 @@ describe('LiveQuery', () => {
 
   it('reports a failed history fetch and keeps streaming', async () => {
     const { open, run } = setup();
-    const { q, emissions } = open({ backfill: { fetch: () => Promise.reject(new Error('influx down')), fromMs: 0, toMs: T0 } });
+    const { q, emissions } = open({
+      backfill: { fetch: () => Promise.reject(new Error('influx down')), fromMs: 0, toMs: T0 },
+    });
     await flush();
     await run(0, 20);
     expect(last(emissions).status).toMatchObject({ backfill: 'failed', backfillError: 'influx down' });
@@ -200,13 +206,20 @@ describe('probeBroker', () => {
     scheduler.advanceTo(T0 + 2);
     sim.tick(0);
     scheduler.advance(400);
-    await expect(result).resolves.toMatchObject({ ok: true, message: 'Connected: clock 10.0 Hz, 3 units, 2 ms behind' });
+    await expect(result).resolves.toMatchObject({
+      ok: true,
+      message: 'Connected: clock 10.0 Hz, 3 units, 2 ms behind',
+    });
   });
 
   it('says when authentication fails', async () => {
     const { broker, scheduler } = setup();
     broker.users = { viewer: 'secret' };
-    const r = await probeBroker(broker.factory, scheduler, { url: 'ws://b/mqtt', username: 'viewer', password: 'nope' });
+    const r = await probeBroker(broker.factory, scheduler, {
+      url: 'ws://b/mqtt',
+      username: 'viewer',
+      password: 'nope',
+    });
     expect(r).toMatchObject({ ok: false, kind: 'auth' });
     expect(r.message).toMatch(/^Authentication failed/);
   });

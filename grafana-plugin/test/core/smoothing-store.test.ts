@@ -1,4 +1,12 @@
-import { BucketSeries, createSmoother, decimateMinMax, interpolate, RingBuffer, SeriesStore, type Rows } from '../../src/core';
+import {
+  BucketSeries,
+  createSmoother,
+  decimateMinMax,
+  interpolate,
+  RingBuffer,
+  SeriesStore,
+  type Rows,
+} from '../../src/core';
 
 describe('smoothing', () => {
   it('EMA weighs the newest value by α and restarts after a gap', () => {
@@ -121,6 +129,12 @@ describe('SeriesStore', () => {
     s.push(0, [1, 2]);
     s.pushGap(100);
     s.push(5000, [3, 4]);
-    expect(s.rows()).toEqual({ ts: [0, 100, 5000], columns: [[1, null, 3], [2, null, 4]] });
+    expect(s.rows()).toEqual({
+      ts: [0, 100, 5000],
+      columns: [
+        [1, null, 3],
+        [2, null, 4],
+      ],
+    });
   });
 });

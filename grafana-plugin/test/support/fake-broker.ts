@@ -1,4 +1,10 @@
-import { topicMatches, type CloseReason, type Transport, type TransportFactory, type TransportOptions } from '../../src/core';
+import {
+  topicMatches,
+  type CloseReason,
+  type Transport,
+  type TransportFactory,
+  type TransportOptions,
+} from '../../src/core';
 
 interface Session {
   opts: TransportOptions;
@@ -29,7 +35,8 @@ export class FakeBroker {
         this.log.push({ op: 'subscribe', clientId: opts.clientId, filters: [...filters] });
         for (const f of filters) {
           session.filters.add(f);
-          for (const [topic, payload] of this.retained) if (topicMatches(f, topic)) events.onMessage(topic, payload, true);
+          for (const [topic, payload] of this.retained)
+            if (topicMatches(f, topic)) events.onMessage(topic, payload, true);
         }
       },
       unsubscribe: (filters) => {

@@ -57,7 +57,7 @@ export class FakeSimulator {
     private readonly broker: FakeBroker,
     readonly units: string[],
     readonly t0: number,
-    readonly value: (unit: string, seq: number) => number = (_u, s) => s,
+    readonly value: (unit: string, seq: number) => number = (_u, s) => s
   ) {
     for (const u of units) broker.publish(topics.meta(u), encodeMeta(u), true);
   }

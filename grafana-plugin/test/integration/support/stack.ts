@@ -1,11 +1,28 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { brokerConfig, createBroker, hashPassword, staticUserStore, type BrokerPorts, type KppBroker, type UserStore } from '@kpp/broker';
+import {
+  brokerConfig,
+  createBroker,
+  hashPassword,
+  staticUserStore,
+  type BrokerPorts,
+  type KppBroker,
+  type UserStore,
+} from '@kpp/broker';
 import { simulatorConfigSchema, SimulatorService } from '@kpp/simulator';
-import { startAedes, startChromium, startInfluxd, tempDir, type Chromium, type InProcessBroker, type Influxd, type TempDir } from '@kpp/testkit';
+import {
+  startAedes,
+  startChromium,
+  startInfluxd,
+  tempDir,
+  type Chromium,
+  type InProcessBroker,
+  type Influxd,
+  type TempDir,
+} from '@kpp/testkit';
 import { createWriter, writerConfigSchema, type Writer } from '@kpp/writer';
-import { buildHarness } from '../../harness/build-harness.mjs';
-import { serveHarness, type HarnessServer } from '../../harness/serve';
+import { buildHarness } from '../../../preview/build-harness.mjs';
+import { serveHarness, type HarnessServer } from '../../../preview/serve.mjs';
 
 export const PLUGIN_ROOT = join(new URL('.', import.meta.url).pathname, '..', '..', '..');
 export const PLUGIN_DIST = join(PLUGIN_ROOT, 'dist');
@@ -72,7 +89,9 @@ export interface Stack {
  */
 export async function startStack(): Promise<Stack> {
   if (!existsSync(join(PLUGIN_DIST, 'module.js')) || !existsSync(join(PLUGIN_DIST, 'plugin.json')))
-    throw new Error(`${PLUGIN_DIST}/module.js is missing: run npm run build -w grafana-plugin (root npm test builds it)`);
+    throw new Error(
+      `${PLUGIN_DIST}/module.js is missing: run npm run build -w grafana-plugin (root npm test builds it)`
+    );
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
@@ -97,19 +116,25 @@ export async function startStack(): Promise<Stack> {
         spoolDir: join(dir.path, 'spool'),
         deadLetterFile: join(dir.path, 'dead-letter.jsonl'),
         flushIntervalMs: 500,
-      }),
+      })
     );
     await writer.start();
     stops.push(() => writer.stop());
     const sim = new SimulatorService(
-      simulatorConfigSchema.parse({ mqttUrl: broker.tcpUrl, username: 'sim', password: PASSWORDS.sim, units: 3, rateHz: 10 }),
+      simulatorConfigSchema.parse({
+        mqttUrl: broker.tcpUrl,
+        username: 'sim',
+        password: PASSWORDS.sim,
+        units: 3,
+        rateHz: 10,
+      })
     );
     await sim.start();
     stops.push(() => sim.stop());
     const aedes = await startAedes({ ws: true });
     stops.push(() => aedes.stop());
     const aedesSim = new SimulatorService(
-      simulatorConfigSchema.parse({ mqttUrl: aedes.url, units: 1, rateHz: 10, clientId: 'kpp-sim-b', instance: 'b' }),
+      simulatorConfigSchema.parse({ mqttUrl: aedes.url, units: 1, rateHz: 10, clientId: 'kpp-sim-b', instance: 'b' })
     );
     await aedesSim.start();
     stops.push(() => aedesSim.stop());
@@ -125,7 +150,10 @@ export async function startStack(): Promise<Stack> {
 /** Writes `lines` of line protocol (ms precision) into `db`, in chunks. */
 export async function writeLines(influxUrl: string, db: string, lines: string[], chunk = 100_000): Promise<void> {
   for (let i = 0; i < lines.length; i += chunk) {
-    const res = await fetch(`${influxUrl}/write?db=${db}&precision=ms`, { method: 'POST', body: lines.slice(i, i + chunk).join('\n') });
+    const res = await fetch(`${influxUrl}/write?db=${db}&precision=ms`, {
+      method: 'POST',
+      body: lines.slice(i, i + chunk).join('\n'),
+    });
     if (res.status !== 204) throw new Error(`influx write failed: ${res.status} ${await res.text()}`);
   }
 }

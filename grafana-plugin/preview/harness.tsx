@@ -2,8 +2,8 @@
  * The plugin host page: loads the built dist/module.js the way Grafana does (SystemJS with the
  * AMD extra, the shared modules supplied by the host), constructs the DataSource from instance
  * settings, runs panels' queries, charts what they emit and renders the plugin's editors.
- * Headless Chromium drives it through `window.kpp` (test/integration); `kpp up --preview` can
- * serve the same page to a person.
+ * Headless Chromium drives it through `window.kpp` (test/integration); served by
+ * preview.mjs (`kpp up --preview`) it starts by itself for a person to watch.
  */
 import React, { useState } from 'react';
 import * as ReactAll from 'react';
@@ -130,6 +130,9 @@ interface Emission {
   at: number;
   key: string;
   newTicks: number[];
+  fps: number | undefined;
+  /** How late the plugin's emission timer fired (its own measure). */
+  slotLateMs: number | undefined;
 }
 
 interface Panel {
@@ -158,7 +161,7 @@ function openPanel(
     windowMs?: number;
     /** Data-source instance name (default 'main'). */
     ds?: string;
-  },
+  }
 ): void {
   closePanel(id);
   const container = document.getElementById('panels') as HTMLElement;
@@ -204,9 +207,13 @@ function openPanel(
         const at = now();
         const key = res.key ?? 'default';
         panel.last.set(key, res.data as DataFrame[]);
-        const custom = ((res.data[0] as DataFrame | undefined)?.meta?.custom ?? {}) as { newTicks?: number[] };
+        const custom = ((res.data[0] as DataFrame | undefined)?.meta?.custom ?? {}) as {
+          newTicks?: number[];
+          fps?: number;
+          slotLateMs?: number;
+        };
         const newTicks = custom.newTicks ?? [];
-        panel.emissions.push({ at, key, newTicks });
+        panel.emissions.push({ at, key, newTicks, fps: custom.fps, slotLateMs: custom.slotLateMs });
         for (const ts of newTicks) panel.latencies.push({ at, ts, latency: at - ts });
         panel.dirty = true;
       },
@@ -277,7 +284,10 @@ function panelStats(id: string, window: { fromMs?: number; toMs?: number } = {})
   const p = panels.get(id);
   if (!p) throw new Error(`no panel ${id}`);
   const inWindow = (at: number) => at >= (window.fromMs ?? -Infinity) && at <= (window.toMs ?? Infinity);
-  const lat = p.latencies.filter((l) => inWindow(l.at)).map((l) => l.latency).sort((a, b) => a - b);
+  const lat = p.latencies
+    .filter((l) => inWindow(l.at))
+    .map((l) => l.latency)
+    .sort((a, b) => a - b);
   const byKey = new Map<string, number[]>();
   for (const e of p.emissions) {
     if (!inWindow(e.at)) continue;
@@ -286,12 +296,20 @@ function panelStats(id: string, window: { fromMs?: number; toMs?: number } = {})
     byKey.set(e.key, list);
   }
   const intervals: number[] = [];
-  for (const ats of byKey.values()) for (let i = 1; i < ats.length; i++) intervals.push((ats[i] as number) - (ats[i - 1] as number));
+  for (const ats of byKey.values())
+    for (let i = 1; i < ats.length; i++) intervals.push((ats[i] as number) - (ats[i - 1] as number));
   const mean = intervals.reduce((a, b) => a + b, 0) / Math.max(1, intervals.length);
   const std = Math.sqrt(intervals.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, intervals.length - 1));
   const sortedIntervals = [...intervals].sort((a, b) => a - b);
+  const fpsSeen = [...new Set(p.emissions.filter((e) => inWindow(e.at)).map((e) => e.fps))];
+  const late = p.emissions
+    .filter((e) => inWindow(e.at) && e.slotLateMs !== undefined)
+    .map((e) => e.slotLateMs as number)
+    .sort((a, b) => a - b);
   return {
+    fpsSeen,
     emissions: p.emissions.filter((e) => inWindow(e.at)).length,
+    timerLateMs: { p50: quantile(late, 0.5), p99: quantile(late, 0.99), max: late[late.length - 1] ?? NaN },
     ticks: lat.length,
     latency: { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: lat[lat.length - 1] ?? NaN, min: lat[0] ?? NaN },
     interval: {
@@ -382,3 +400,30 @@ declare global {
 }
 window.kpp = api;
 requestAnimationFrame(animate);
+
+/** Served by `kpp up --preview`: start by itself with the server's settings. The tests drive the page instead. */
+async function autostart(): Promise<void> {
+  const res = await fetch('/preview-config.json').catch(() => undefined);
+  if (!res || !res.ok) return;
+  await init((await res.json()) as Parameters<typeof init>[0]);
+  openPanel('all', {
+    title: 'Every unit (+): net power, interpolated, 30 FPS',
+    targets: [{ unit: '+', fields: ['p_net_w'], interpolate: true, alias: '{{unit}} {{field}}' }],
+    rangeMs: 120_000,
+  });
+  openPanel('u1', {
+    title: 'u1: chain speed and generator torque, EMA α 0.3',
+    targets: [
+      {
+        unit: 'u1',
+        fields: ['chain_speed_mps', 'generator_torque_nm'],
+        smoothing: 'ema',
+        alpha: 0.3,
+        interpolate: true,
+      },
+    ],
+    rangeMs: 120_000,
+  });
+  renderEditors({ unit: '+', fields: ['p_net_w'], smoothing: 'none', interpolate: true, alias: '{{unit}} {{field}}' });
+}
+void autostart();

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Bundles the harness page (React, @grafana/data, @grafana/ui, rxjs and the @grafana/runtime
-// stand-in that the page hands to the plugin) into test/harness/dist/. The plugin itself is
+// Bundles the harness/preview page (React, @grafana/data, @grafana/ui, rxjs and the @grafana/runtime
+// stand-in that the page hands to the plugin) into preview/dist/. The plugin itself is
 // NOT in this bundle: the page loads the built dist/module.js.
-//   node test/harness/build-harness.mjs [outdir]
+//   node preview/build-harness.mjs [outdir]
 import { build } from 'esbuild';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

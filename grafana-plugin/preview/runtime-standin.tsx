@@ -55,7 +55,9 @@ function formatValue(value: string | string[], format: Formatter): string {
 export function getTemplateSrv() {
   return {
     getVariables: (): TypedVariableModel[] =>
-      [...state.variables.keys()].map((name) => ({ name, type: 'custom', multi: true }) as unknown as TypedVariableModel),
+      [...state.variables.keys()].map(
+        (name) => ({ name, type: 'custom', multi: true }) as unknown as TypedVariableModel
+      ),
     replace: (text?: string, scopedVars?: ScopedVars, format?: Formatter): string =>
       (text ?? '').replace(/\$(\w+)|\$\{(\w+)\}/g, (match, a?: string, b?: string) => {
         const name = (a ?? b) as string;
@@ -70,7 +72,10 @@ export function getTemplateSrv() {
 
 interface InfluxBody {
   error?: string;
-  results?: Array<{ error?: string; series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values?: unknown[][] }> }>;
+  results?: Array<{
+    error?: string;
+    series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values?: unknown[][] }>;
+  }>;
 }
 
 /** Grafana's InfluxDB data source, InfluxQL raw mode, table format — as far as the plugin uses it. */
@@ -86,7 +91,8 @@ function influxDataSource(ds: StandinDataSource) {
         const res = await fetch(`${ds.url}/query`, { method: 'POST', body });
         const json = (await res.json()) as InfluxBody;
         const error = json.error ?? json.results?.[0]?.error;
-        if (!res.ok || error) return { data: [], errors: [{ message: error ?? `HTTP ${res.status}`, refId: target.refId }] };
+        if (!res.ok || error)
+          return { data: [], errors: [{ message: error ?? `HTTP ${res.status}`, refId: target.refId }] };
         for (const s of json.results?.[0]?.series ?? []) {
           const values = s.values ?? [];
           const tagNames = Object.keys(s.tags ?? {});
@@ -103,7 +109,7 @@ function influxDataSource(ds: StandinDataSource) {
                   values: values.map((r) => r[i + 1]),
                 })),
               ],
-            }),
+            })
           );
         }
       }
@@ -121,7 +127,9 @@ export function getDataSourceSrv() {
       return influxDataSource(ds);
     },
     getList: (filters?: { pluginId?: string }) =>
-      state.dataSources.filter((d) => !filters?.pluginId || d.type === filters.pluginId).map((d) => ({ ...d, meta: { id: d.type } })),
+      state.dataSources
+        .filter((d) => !filters?.pluginId || d.type === filters.pluginId)
+        .map((d) => ({ ...d, meta: { id: d.type } })),
     getInstanceSettings: (uid?: string) => state.dataSources.find((d) => d.uid === uid),
   };
 }

@@ -1,9 +1,14 @@
+// The page server of the plugin harness / preview: the page, SystemJS, the plugin's dist/ (where
+// Grafana serves plugins), @grafana/ui's icons and an /influx proxy, on one origin. Plain ESM so
+// both the Chromium tests and `kpp up --preview` can run it without a TypeScript step.
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const TYPES: Record<string, string> = {
+const here = dirname(fileURLToPath(import.meta.url));
+const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -14,50 +19,39 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
-export interface HarnessServerOptions {
-  /** The built plugin (grafana-plugin/dist), served where Grafana serves plugins. */
-  pluginDist: string;
-  /** The bundled page (test/harness/dist). */
-  harnessDist: string;
-  /** InfluxDB 1.x base URL; the page's history data source reaches it through /influx. */
-  influxUrl?: string;
-  port?: number;
-  host?: string;
-}
-
-export interface HarnessServer {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** Serves the harness page, SystemJS, the plugin's dist/ and an /influx proxy on one origin. */
-export async function serveHarness(opts: HarnessServerOptions): Promise<HarnessServer> {
-  const here = dirname(new URL(import.meta.url).pathname);
+/** @param {import('./serve.d.mts').HarnessServerOptions} opts */
+export async function serveHarness(opts) {
   const require = createRequire(import.meta.url);
   const systemjs = join(dirname(require.resolve('systemjs/package.json')), 'dist');
-  const roots: Array<[string, string]> = [
+  // @grafana/ui fetches its icons from public/build/img/icons/ (Grafana serves them from there).
+  const icons = join(dirname(require.resolve('@grafana/ui/package.json')), 'dist', 'public', 'img', 'icons');
+  /** @type {Array<[string, string]>} */
+  const roots = [
+    ['/public/build/img/icons/', icons],
     ['/public/plugins/kpp-live-datasource/', opts.pluginDist],
     ['/harness/', opts.harnessDist],
     ['/systemjs/', systemjs],
   ];
 
-  const sendFile = (res: ServerResponse, path: string) => {
+  const sendFile = (res, path) => {
     if (!existsSync(path) || !statSync(path).isFile()) {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
     createReadStream(path).pipe(res);
   };
 
-  const proxyInflux = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+  const proxyInflux = async (req, res, path) => {
     if (!opts.influxUrl) {
       res.writeHead(502).end(JSON.stringify({ error: 'no InfluxDB configured' }));
       return;
     }
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
     try {
       const upstream = await fetch(`${opts.influxUrl}${path}`, {
         method: req.method,
@@ -67,7 +61,7 @@ export async function serveHarness(opts: HarnessServerOptions): Promise<HarnessS
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       res.end(Buffer.from(await upstream.arrayBuffer()));
     } catch (err) {
-      res.writeHead(502).end(JSON.stringify({ error: `InfluxDB unreachable: ${(err as Error).message}` }));
+      res.writeHead(502).end(JSON.stringify({ error: `InfluxDB unreachable: ${err.message}` }));
     }
   };
 
@@ -75,6 +69,11 @@ export async function serveHarness(opts: HarnessServerOptions): Promise<HarnessS
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = decodeURIComponent(url.pathname);
     if (path === '/' || path === '/index.html') return sendFile(res, join(here, 'index.html'));
+    if (path === '/preview-config.json') {
+      if (!opts.preview) return res.writeHead(404).end('not a preview');
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return res.end(JSON.stringify(opts.preview));
+    }
     if (path.startsWith('/influx/')) {
       void proxyInflux(req, res, path.slice('/influx'.length) + url.search);
       return;
@@ -87,19 +86,20 @@ export async function serveHarness(opts: HarnessServerOptions): Promise<HarnessS
     }
     res.writeHead(404).end('not found');
   });
-  await new Promise<void>((ok, fail) => {
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise((ok, fail) => {
     server.once('error', fail);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => ok());
+    server.listen(opts.port ?? 0, host, () => ok(undefined));
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
-    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    url: `http://${host}:${port}`,
     port,
     stop: () =>
-      new Promise<void>((ok) => {
+      new Promise((ok) => {
         server.closeAllConnections();
-        server.close(() => ok());
+        server.close(() => ok(undefined));
       }),
   };
 }
