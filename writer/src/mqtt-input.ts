@@ -25,6 +25,9 @@ export interface MqttInputOptions {
 export class MqttInput {
   private client: MqttClient | undefined;
   private connectedOnce = false;
+  private markSubscribed: () => void = () => undefined;
+  /** Settles once the first subscription is granted: from then on the broker keeps our frames. */
+  readonly subscribed: Promise<void> = new Promise((resolve) => (this.markSubscribed = resolve));
 
   constructor(private readonly opts: MqttInputOptions) {}
 
@@ -83,7 +86,10 @@ export class MqttInput {
     const root = this.opts.topicRoot;
     client.subscribe({ [topics.allFrames(root)]: { qos: 1 }, [topics.allHealth(root)]: { qos: 1 } }, (err, granted) => {
       if (err) this.opts.logger.error({ err: err.message }, 'MQTT subscribe failed');
-      else this.opts.logger.debug({ granted }, 'subscribed');
+      else {
+        this.opts.logger.debug({ granted }, 'subscribed');
+        this.markSubscribed();
+      }
     });
   }
 

@@ -1,6 +1,5 @@
 import { encodeHealth, topics, type HealthMessage } from '@kpp/protocol';
-import { LatencyWindow, ProcessMetricsSampler, silentLogger, type Logger } from '@kpp/runtime';
-import { systemClock, type Clock } from '@kpp/runtime';
+import { delay, LatencyWindow, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
 import type { WriterConfig } from './config.js';
 import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
 import { createDispatcher, isFrameTopic } from './handlers/dispatcher.js';
@@ -36,6 +35,8 @@ export interface Writer {
   stop(): Promise<void>;
   stats(): WriterStats;
 }
+
+const SUBSCRIBE_WAIT_MS = 5000;
 
 /** MQTT → spool → InfluxDB. See writer/README.md for the durability argument. */
 export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Writer {
@@ -241,6 +242,10 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
       processMetrics = new ProcessMetricsSampler();
       input.start();
       scheduleHealth();
+      // Wait (bounded) for the subscription, so parts started after us lose nothing to a race;
+      // an unreachable broker does not hold up start-up: we subscribe whenever it comes.
+      const subscribed = await Promise.race([input.subscribed.then(() => true), delay(clock, SUBSCRIBE_WAIT_MS).then(() => false)]);
+      if (!subscribed) log.warn({ mqtt: config.mqttUrl, waitedMs: SUBSCRIBE_WAIT_MS }, 'not subscribed yet; carrying on');
       log.info({ mqtt: config.mqttUrl, influx: sink.target, api: sink.api, spool: config.spoolDir }, 'writer started');
     },
 
