@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadMeter, machineInfo, type LoadNote } from './machine.js';
 import { resultsDir } from './paths.js';
@@ -149,9 +149,11 @@ async function writeResults(report: BenchReport, dir: string): Promise<string[]>
   const written: string[] = [];
   const sections: [string, unknown][] = [...report.meta.scenarios.map((s) => [s, report[s]] as [string, unknown])];
   if (report.peers) sections.push(['peers', report.peers]);
-  for (const [name, result] of sections) {
-    if (result === undefined) continue;
+  for (const [name, found] of sections) {
+    if (found === undefined) continue;
     const file = join(dir, `${name}-${date}${suffix}.json`);
+    // Peers come from several scenarios: a run of some of them keeps what others measured that day.
+    const result = name === 'peers' ? mergePeers(await readResult(file), found as Peers) : found;
     const { machine, quick, duration_s, started_at } = report.meta;
     const scenario = name as ScenarioName;
     const body = {
@@ -168,4 +170,27 @@ async function writeResults(report: BenchReport, dir: string): Promise<string[]>
     written.push(file);
   }
   return written;
+}
+
+async function readResult(file: string): Promise<unknown> {
+  try {
+    return (JSON.parse(await readFile(file, 'utf8')) as { result?: unknown }).result;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This run's peers over an earlier file's (same day and mode); each peer group is replaced or kept whole, except mosquitto's parts. */
+export function mergePeers(earlier: unknown, now: Peers): Peers {
+  if (typeof earlier !== 'object' || earlier === null) return now;
+  const old = earlier as Peers;
+  return {
+    ...old,
+    ...now,
+    ...(old.mosquitto || now.mosquitto ? { mosquitto: { ...old.mosquitto, ...stripUndefined(now.mosquitto ?? {}) } } : {}),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
