@@ -49,3 +49,13 @@ describe('evaluateTargets', () => {
     expect(targets.find((t) => t.metric.includes('Mosquitto'))).toMatchObject({ value: null, met: null });
   });
 });
+
+describe('the CLI lists the same scenarios', () => {
+  it('kpp bench --help names every scenario runBench knows', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { SCENARIOS } = await import('../src/scenario.js');
+    const cli = readFileSync(new URL('../../cli/src/commands/bench.ts', import.meta.url), 'utf8');
+    const listed = /const SCENARIOS = \[([^\]]*)\]/.exec(cli)?.[1]?.match(/'([a-z]+)'/g)?.map((s) => s.slice(1, -1));
+    expect(listed).toEqual([...SCENARIOS]);
+  });
+});

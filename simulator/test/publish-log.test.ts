@@ -24,14 +24,14 @@ describe('publish log', () => {
     expect(toRanges([])).toEqual([]);
   });
 
-  it('appends one line per range per unit, in one write per event-loop turn', async () => {
+  it('appends one line per range per unit, in one write per flush interval', async () => {
     const path = file();
-    const log = new PublishLog(path);
+    const log = new PublishLog(path, 20);
     log.beginRun(1_700_000_000_000, 10);
     for (const seq of [0, 1, 2, 4]) log.acked('u1', seq);
     log.acked('u2', 0);
-    expect(readFileSync(path, 'utf8')).toBe('run 1700000000000 10\n'); // not yet: end of turn
-    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(path, 'utf8')).toBe('run 1700000000000 10\n'); // not yet: gathered for 20 ms
+    await new Promise((r) => setTimeout(r, 60));
     expect(readFileSync(path, 'utf8')).toBe(
       'run 1700000000000 10\n1700000000000 u1 0 2\n1700000000000 u1 4 4\n1700000000000 u2 0 0\n',
     );

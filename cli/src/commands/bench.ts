@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { formatSummary, runBench, SCENARIOS, type ScenarioName } from '@kpp/bench';
+import type { ScenarioName } from '@kpp/bench';
+
+/** Listed here for --help; @kpp/bench itself is imported only when `kpp bench` runs. */
+const SCENARIOS = ['latency', 'throughput', 'fanout', 'bytes', 'resources', 'clock'] as const;
 
 interface BenchFlags {
   quick?: boolean;
@@ -32,6 +35,8 @@ export function registerBench(program: Command): void {
         durationS = Number(flags.duration);
         if (!(durationS > 0 && durationS <= 3600)) throw new Error(`--duration must be seconds in (0, 3600], got "${flags.duration}"`);
       }
+      // Loaded on demand, so the other commands' processes (measured by the bench) don't carry it.
+      const { formatSummary, runBench } = await import('@kpp/bench');
       const bar = flags.progress
         ? new cliProgress.SingleBar(
             {

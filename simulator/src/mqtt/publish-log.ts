@@ -12,10 +12,11 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
  * <started_at_ms> <unit> <from> <to>     acknowledged frames: seq from..to inclusive
  * ```
  *
- * Acknowledgements are gathered during one turn of the event loop and appended with a single
- * synchronous write (O_APPEND) at its end, so a SIGKILLed simulator leaves whole lines behind
- * and at most the acknowledgements of its last turn unrecorded: the log may under-report what
- * was delivered, never over-report it.
+ * Acknowledgements are gathered for `flushIntervalMs` and appended as ranges with a single
+ * synchronous write (O_APPEND), so a SIGKILLed simulator leaves whole lines behind and at most
+ * the acknowledgements of its last interval unrecorded: the log may under-report what was
+ * delivered, never over-report it. (At 100 units × 10 Hz that is about 100 short lines per
+ * flush.)
  */
 export class PublishLog {
   private fd: number | undefined;
@@ -25,7 +26,10 @@ export class PublishLog {
   /** Frames recorded (acknowledged) since open. */
   recorded = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly flushIntervalMs = 500,
+  ) {
     this.fd = openSync(path, 'a');
   }
 
@@ -45,7 +49,7 @@ export class PublishLog {
     this.recorded++;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setTimeout(() => this.flush(), this.flushIntervalMs).unref();
     }
   }
 
