@@ -6,6 +6,7 @@ import { evaluateTargets, type BenchReport, type Peers } from './report.js';
 import { SCENARIOS, type ScenarioContext, type ScenarioName } from './scenario.js';
 import { bytesScenario } from './scenarios/bytes.js';
 import { clockScenario } from './scenarios/clock.js';
+import { browserScenario } from './scenarios/browser.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { resourcesScenario } from './scenarios/resources.js';
@@ -40,6 +41,7 @@ const WEIGHT: Record<ScenarioName, [number, number]> = {
   bytes: [1, 1],
   resources: [30, 150],
   clock: [12, 600],
+  browser: [20, 45],
 };
 
 /** Runs the scenarios one after another (never side by side: they would measure each other). */
@@ -122,6 +124,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
           break;
         case 'clock':
           results.clock = await clockScenario(ctx);
+          break;
+        case 'browser':
+          results.browser = await browserScenario(ctx);
           break;
       }
     } finally {

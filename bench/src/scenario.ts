@@ -1,6 +1,6 @@
 import type { Cleanup } from './stack/temp.js';
 
-export const SCENARIOS = ['latency', 'throughput', 'fanout', 'bytes', 'resources', 'clock'] as const;
+export const SCENARIOS = ['latency', 'throughput', 'fanout', 'bytes', 'resources', 'clock', 'browser'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioContext {

@@ -25,6 +25,8 @@ export interface ChaosOptions {
   resultsDir?: string;
   /** Keep the run directory (data, spool, logs) even when the run passed. */
   keep?: boolean;
+  /** Fault only these targets (default: all). */
+  targets?: readonly FaultTarget[];
 }
 
 export interface InjectedFault extends PlannedFault {
@@ -127,7 +129,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       }
     }, 1000);
 
-    const plan = planFaults({ durationS, seed });
+    const plan = planFaults({ durationS, seed, ...(options.targets ? { targets: options.targets } : {}) });
     say(`${plan.length} faults planned over ${durationS} s (seed ${seed})`);
     const faults: InjectedFault[] = [];
     for (const planned of plan) {

@@ -46,6 +46,8 @@ export interface ScheduleOptions {
   /** Seconds between the starts of two faults: uniform in [min, max]. */
   minGapS?: number;
   maxGapS?: number;
+  /** Only these targets (default all five), e.g. to chase one finding. */
+  targets?: readonly FaultTarget[];
 }
 
 /**
@@ -53,14 +55,15 @@ export interface ScheduleOptions {
  * so every process is hit about equally often; the kind and hold of each fault and the gaps
  * between them drawn from the same seed. The same seed always gives the same schedule.
  */
-export function planFaults({ durationS, seed, warmupS = 10, tailS = 15, minGapS = 12, maxGapS = 22 }: ScheduleOptions): PlannedFault[] {
+export function planFaults({ durationS, seed, warmupS = 10, tailS = 15, minGapS = 12, maxGapS = 22, targets = FAULT_TARGETS }: ScheduleOptions): PlannedFault[] {
+  if (targets.length === 0) throw new RangeError('planFaults: no targets');
   const rand = mulberry32(seed);
   const uniform = (lo: number, hi: number) => lo + (hi - lo) * rand();
   const round1 = (x: number) => Math.round(x * 10) / 10;
   const faults: PlannedFault[] = [];
   let round: FaultTarget[] = [];
   for (let at = warmupS; at <= durationS - tailS; at += uniform(minGapS, maxGapS)) {
-    if (round.length === 0) round = shuffle([...FAULT_TARGETS], rand);
+    if (round.length === 0) round = shuffle([...targets], rand);
     const target = round.shift() as FaultTarget;
     const kinds = KINDS[target];
     const kind = kinds[Math.floor(rand() * kinds.length)] as FaultKind;

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findBinary, freePort, launchInfluxd, startProcess, type ManagedProcess } from '@kpp/runtime';
 import { startKpp } from '../stack/kpp-process.js';
@@ -190,7 +190,11 @@ export class Stack {
       comp.resume();
       await comp.terminate(20_000).catch(() => undefined);
     }
-    await this.redisProc?.stop().catch(() => undefined);
+    const redis = this.redisProc;
+    if (redis?.running) {
+      await redis.stop().catch(() => undefined);
+      await appendFile(join(this.options.dir, 'logs', 'redis.log'), redis.output).catch(() => undefined);
+    }
   }
 }
 

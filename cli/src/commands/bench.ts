@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import type { ScenarioName } from '@kpp/bench';
 
 /** Listed here for --help; @kpp/bench itself is imported only when `kpp bench` runs. */
-const SCENARIOS = ['latency', 'throughput', 'fanout', 'bytes', 'resources', 'clock'] as const;
+const SCENARIOS = ['latency', 'throughput', 'fanout', 'bytes', 'resources', 'clock', 'browser'] as const;
 
 interface BenchFlags {
   quick?: boolean;
@@ -15,7 +15,7 @@ interface BenchFlags {
 /**
  * `kpp bench [scenario…] [--quick] [--duration S] [--json]`: end-to-end benchmarks with the peers
  * side by side. A progress bar goes to stderr; stdout gets the summary table, or with --json one
- * JSON object (keys latency, throughput, fanout, bytes, resources, clock, peers, targets, meta).
+ * JSON object (keys latency, throughput, fanout, bytes, resources, clock, browser, peers, targets, meta).
  */
 export function registerBench(program: Command): void {
   program

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatChaos, runChaos } from '@kpp/bench';
+import { FAULT_TARGETS, formatChaos, runChaos, type FaultTarget } from '@kpp/bench';
 
 interface ChaosFlags {
   duration: string;
@@ -9,6 +9,7 @@ interface ChaosFlags {
   json?: boolean;
   keep?: boolean;
   save: boolean;
+  targets?: string;
 }
 
 /**
@@ -28,12 +29,18 @@ export function registerChaos(program: Command): void {
     .option('--rate <hz>', 'ticks per second', '10')
     .option('--json', 'print one JSON object on stdout')
     .option('--keep', 'keep the run directory (data, spool, publish log, process logs) even when the run passed')
+    .option('--targets <list>', `fault only these, comma-separated (of ${FAULT_TARGETS.join(', ')})`)
     .option('--no-save', 'do not write bench/results/chaos-<date>-seed<N>.json')
     .action(async (flags: ChaosFlags) => {
       const durationS = positive('--duration', flags.duration, 30, 86_400);
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be an integer ≥ 0, got "${flags.seed}"`);
+      const targets = flags.targets?.split(',').map((t) => t.trim());
+      for (const t of targets ?? []) {
+        if (!(FAULT_TARGETS as readonly string[]).includes(t)) throw new Error(`--targets: unknown target "${t}" (one of ${FAULT_TARGETS.join(', ')})`);
+      }
       const report = await runChaos({
+        ...(targets ? { targets: targets as FaultTarget[] } : {}),
         durationS,
         seed,
         units: positive('--units', flags.units, 1, 10_000),
