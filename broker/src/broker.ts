@@ -15,6 +15,7 @@ import { defaultBrokerId, type BrokerConfig } from './config.js';
 import { AckAfterPublish } from './hooks/ack-after-publish.js';
 import { authenticateHook } from './hooks/authenticate.js';
 import { authorizeForwardHook } from './hooks/authorize-forward.js';
+import { ExactDedupe } from './hooks/exact-dedupe.js';
 import { authorizePublishHook } from './hooks/authorize-publish.js';
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import type { HookContext } from './hooks/context.js';
@@ -142,6 +143,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
       }
       const tls = await readTls(config);
       const ackAfterPublish = new AckAfterPublish();
+      const exactDedupe = new ExactDedupe();
 
       const cluster = config.redisUrl
         ? createRedisBackends(config.redisUrl, logger, {
@@ -167,7 +169,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
           authenticate: authenticateHook(ctx),
           authorizePublish: ackAfterPublish.wrap(authorizePublishHook(ctx)),
           authorizeSubscribe: authorizeSubscribeHook(ctx),
-          authorizeForward: authorizeForwardHook(ctx),
+          authorizeForward: exactDedupe.wrap(authorizeForwardHook(ctx)),
         }),
         15_000,
         config.redisUrl
@@ -202,6 +204,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
         connections.add(conn);
         conn.once('close', () => connections.delete(conn));
         const client = aedes.handle(conn, req);
+        exactDedupe.adopt(client);
         // Added after Aedes's 'readable' listener, so it only observes what Aedes reads.
         const guard = new PacketSizeGuard(config.maxPayloadBytes);
         const watch = (chunk: Buffer) => {

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import mqemitterRedis from 'mqemitter-redis';
+import { fastQueueRemoval, type QueueCommands } from './queue-removal.js';
 
 /**
  * Cluster mode: Aedes with mqemitter-redis (messages between brokers) and
@@ -47,6 +48,7 @@ export function createRedisBackends(url: string, logger: Logger, options: RedisB
   const mq = mqemitterRedis({ subConn, pubConn, concurrency: 100 });
   // mqemitter-redis re-emits connection errors here; unhandled, they would throw.
   (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => undefined);
+  fastQueueRemoval(dbConn as unknown as QueueCommands);
   const persistence = aedesPersistenceRedis({
     conn: dbConn,
     ...(options.maxSessionDelivery !== undefined ? { maxSessionDelivery: options.maxSessionDelivery } : {}),
