@@ -12,3 +12,6 @@ export { formatChaos } from './chaos/format-chaos.js';
 export { planFaults, FAULT_TARGETS, type FaultTarget, type FaultKind, type PlannedFault } from './chaos/schedule.js';
 export { compareLedger, type LedgerResult, type StoredPoint } from './chaos/ledger.js';
 export { NetworkGate } from './chaos/network-gate.js';
+export { runSoak, type SoakOptions, type SoakReport, type SoakSample } from './soak/run-soak.js';
+export { formatSoak } from './soak/format-soak.js';
+export { rssGrowth, type Growth } from './soak/growth.js';

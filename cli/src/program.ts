@@ -4,6 +4,7 @@ import { registerBroker } from './commands/broker.js';
 import { registerChaos } from './commands/chaos.js';
 import { registerHistory } from './commands/history.js';
 import { registerSim } from './commands/sim.js';
+import { registerSoak } from './commands/soak.js';
 import { registerUp } from './commands/up.js';
 import { registerWriter } from './commands/writer.js';
 
@@ -12,6 +13,6 @@ export function buildProgram(): Command {
   const program = new Command('kpp')
     .description('KPP Live: simulator, broker, writer and tools for the KPP telemetry stack')
     .showHelpAfterError();
-  for (const register of [registerUp, registerSim, registerBroker, registerWriter, registerHistory, registerBench, registerChaos]) register(program);
+  for (const register of [registerUp, registerSim, registerBroker, registerWriter, registerHistory, registerBench, registerChaos, registerSoak]) register(program);
   return program;
 }

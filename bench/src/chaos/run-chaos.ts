@@ -25,6 +25,8 @@ export interface ChaosOptions {
   resultsDir?: string;
   /** Keep the run directory (data, spool, logs) even when the run passed. */
   keep?: boolean;
+  /** Aborting stops every process of the run at once (Ctrl-C); the run then throws. */
+  signal?: AbortSignal;
   /** Fault only these targets (default: all). */
   targets?: readonly FaultTarget[];
 }
@@ -74,6 +76,21 @@ export interface ChaosReport {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Sleeps, or throws at once when the run is interrupted. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(new Error('interrupted'));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('interrupted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 const round1 = (x: number) => Math.round(x * 10) / 10;
 /** A fault not recovered from within this long is reported as such (recover_s null). */
 const RECOVERY_LIMIT_MS = 120_000;
@@ -103,6 +120,11 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       say(`!! ${exit.component} (pid ${exit.pid}) exited by itself with ${exit.code}`);
     },
   });
+  const onAbort = () => {
+    say('interrupted: stopping every process');
+    void stack.stop();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   const meter = loadMeter();
   let rss: RssTracker | undefined;
   const probe = new FreshnessProbe(stack.influxUrl, 'u1');
@@ -134,7 +156,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     const faults: InjectedFault[] = [];
     for (const planned of plan) {
       const due = loadStart + planned.at_s * 1000;
-      if (Date.now() < due) await sleep(due - Date.now());
+      await pause(Math.max(0, due - Date.now()), options.signal);
       const injectedAt = Date.now();
       let error: string | undefined;
       let endedAt = injectedAt;
@@ -144,8 +166,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
         error = (err as Error).message;
         endedAt = Date.now();
       }
+      if (options.signal?.aborted) throw new Error('interrupted');
       // Recovered when a frame ticked after the fault ended is in InfluxDB.
-      const recoveredAt = await probe.waitFresh(endedAt, RECOVERY_LIMIT_MS);
+      const recoveredAt = await Promise.race([probe.waitFresh(endedAt, RECOVERY_LIMIT_MS), pause(RECOVERY_LIMIT_MS + 1000, options.signal)]);
       const fault: InjectedFault = {
         ...planned,
         injected_at_s: round1((injectedAt - loadStart) / 1000),
@@ -159,8 +182,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
           `${fault.hold_s ? ` for ${fault.hold_s} s` : ''} → recovered in ${fault.recover_s ?? 'NOT'} s${error ? ` (${error})` : ''}`,
       );
     }
-    const endAt = loadStart + durationS * 1000;
-    if (Date.now() < endAt) await sleep(endAt - Date.now());
+    await pause(Math.max(0, loadStart + durationS * 1000 - Date.now()), options.signal);
     clearInterval(supervisor);
     supervisor = undefined;
 
@@ -230,6 +252,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     }
     return report;
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     if (supervisor) clearInterval(supervisor);
     probe.stop();
     rss?.stop();

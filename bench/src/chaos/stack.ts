@@ -45,6 +45,7 @@ export class Stack {
   readonly publishLogPath: string;
   readonly deadLetterPath: string;
   private redisProc: ManagedProcess | undefined;
+  private stopping = false;
 
   private constructor(
     readonly options: StackOptions,
@@ -53,7 +54,9 @@ export class Stack {
     private readonly launchRedis: (() => Promise<ManagedProcess>) | undefined,
   ) {
     const logs = join(options.dir, 'logs');
-    const make = (name: ComponentName) => new Component(name, launchers[name], join(logs, `${name}.log`), options.onUnexpectedExit);
+    // Nothing starts again once the stack is stopping (a fault or the supervisor racing an interrupt).
+    const launch = (name: ComponentName) => () => (this.stopping ? Promise.reject(new Error(`${name}: the stack is stopping`)) : launchers[name]());
+    const make = (name: ComponentName) => new Component(name, launch(name), join(logs, `${name}.log`), options.onUnexpectedExit);
     this.components = { simulator: make('simulator'), broker: make('broker'), writer: make('writer'), influxd: make('influxd') };
     this.gate = new NetworkGate(ports.gate, { host: '127.0.0.1', port: ports.mqtt });
     this.publishLogPath = join(options.dir, 'published.log');
@@ -180,6 +183,7 @@ export class Stack {
 
   /** Stops whatever runs, in reverse order, gracefully (the writer flushes into InfluxDB). */
   async stop(): Promise<void> {
+    this.stopping = true;
     const c = this.components;
     for (const comp of [c.simulator, c.writer]) {
       comp.resume();

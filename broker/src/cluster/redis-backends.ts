@@ -45,7 +45,13 @@ export function createRedisBackends(url: string, logger: Logger, options: RedisB
   const subConn = connect('sub');
   const pubConn = connect('pub');
   const dbConn = connect('db');
-  const mq = mqemitterRedis({ subConn, pubConn, concurrency: 100 });
+  // No delivery concurrency limit: with one, messages arriving from Redis wait in mqemitter's
+  // queue, which is worked off by synchronous recursion through every message that has no
+  // local subscriber any more (e.g. a writer disconnected as a slow consumer while thousands of
+  // its frames waited): the stack overflowed and the broker died (found by `kpp chaos`,
+  // test/integration/emitter-queue.test.ts). Messages from Redis have no publisher on this
+  // broker to hold back, so the limit only moved where they wait.
+  const mq = mqemitterRedis({ subConn, pubConn });
   // mqemitter-redis re-emits connection errors here; unhandled, they would throw.
   (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => undefined);
   fastQueueRemoval(dbConn as unknown as QueueCommands);

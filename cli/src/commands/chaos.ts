@@ -39,7 +39,13 @@ export function registerChaos(program: Command): void {
       for (const t of targets ?? []) {
         if (!(FAULT_TARGETS as readonly string[]).includes(t)) throw new Error(`--targets: unknown target "${t}" (one of ${FAULT_TARGETS.join(', ')})`);
       }
+      // Ctrl-C stops every process the run started before the command exits.
+      const interrupt = new AbortController();
+      const onSignal = () => interrupt.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       const report = await runChaos({
+        signal: interrupt.signal,
         ...(targets ? { targets: targets as FaultTarget[] } : {}),
         durationS,
         seed,
