@@ -74,7 +74,7 @@ export function validFrame(r: Rng, unit: string, ts: number): Json {
   return frame;
 }
 
-const WRONG_VALUES: unknown[] = ['12', 'NaN', true, false, [], [1], {}, { value: 1 }, '', null, 1e309, -1e309];
+const WRONG_VALUES: unknown[] = ['12', 'NaN', true, false, [], [1], {}, { value: 1 }, '', null, Infinity, -Infinity];
 
 /** A frame broken in one of many ways (some of them may, rarely, still be valid: the test asks the protocol which). */
 export function brokenFramePayload(r: Rng, unit: string, ts: number): string | Buffer {
@@ -115,9 +115,9 @@ export function brokenFramePayload(r: Rng, unit: string, ts: number): string | B
     case 10:
       f.v = r.pick([0, 2, '1', null]);
       return JSON.stringify(f);
-    case 11:
-      f[field.name] = nested(r.int(3) === 0 ? 5000 : 1 + r.int(50));
-      return JSON.stringify(f).replace('"__nest__"', nestText(1 + r.int(2000)));
+    case 11: // a field's value deeply nested
+      f[field.name] = '__nest__';
+      return JSON.stringify(f).replace('"__nest__"', nestText(r.chance(0.3) ? 5000 : 1 + r.int(50)));
     case 12:
       return nestText(1 + r.int(20_000)); // deeply nested, not an object
     case 13:
@@ -126,8 +126,11 @@ export function brokenFramePayload(r: Rng, unit: string, ts: number): string | B
       return JSON.stringify(f).slice(0, r.int(200));
     case 15:
       return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(f))]); // BOM
-    case 16:
-      return Buffer.from(JSON.stringify(f).replace(unit, '\ud800').replace('\ud800', ''), 'utf8').subarray(0, 50);
+    case 16: { // invalid UTF-8 (an overlong NUL) inside a string field
+      const text = JSON.stringify(f);
+      const at = text.indexOf('"state":"') + 9;
+      return Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xc0, 0x80]), Buffer.from(text.slice(at))]);
+    }
     case 17:
       return Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28]);
     case 18:
@@ -139,12 +142,8 @@ export function brokenFramePayload(r: Rng, unit: string, ts: number): string | B
       f[field.name] = 'x'.repeat(1 + r.int(3000));
       return JSON.stringify(f);
     default:
-      return JSON.stringify(f).replace(`"ts":${ts}`, `"ts":${ts},"ts":${ts + 1}`);
+      return JSON.stringify(f).replace(`"ts":${ts}`, `"ts":${ts + 0.5},"ts":${ts}`); // duplicate key: the last wins
   }
-}
-
-function nested(depth: number): string {
-  return depth > 0 ? '__nest__' : '';
 }
 
 function nestText(depth: number): string {
