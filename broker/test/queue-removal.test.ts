@@ -57,7 +57,7 @@ describe('fastQueueRemoval', () => {
     const plain = new FakeRedis();
     fastQueueRemoval(fast);
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const live: string[] = [];
     for (let i = 0; i < 3000; i++) {
       const v = `packet:b:${i}`;
@@ -65,7 +65,8 @@ describe('fastQueueRemoval', () => {
       live.push(v);
       // Acknowledge some, oldest or newest or anywhere.
       if (rand() < 0.6) {
-        const at = rand() < 0.4 ? 0 : rand() < 0.5 ? live.length - 1 : Math.floor(rand() * live.length);
+        const at =
+          rand() < 0.4 ? 0 : rand() < 0.5 ? live.length - 1 : Math.floor(rand() * live.length);
         const [gone] = live.splice(at, 1);
         for (const r of [fast, plain]) await r.lrem('outgoing:w', 0, gone as string);
       }

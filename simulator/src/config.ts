@@ -17,6 +17,13 @@ export const simulatorConfigSchema = z.object({
   noise: z.number().min(0).max(0.2).default(0.02),
   /** Frames kept while the broker is unreachable, per unit, in seconds of ticks. */
   offlineBufferSeconds: z.number().min(0).max(3600).default(120),
+  /**
+   * Frames handed to the MQTT client and not yet acknowledged, at most; the rest wait in the
+   * offline buffer. Bounds what mqtt.js resends (one at a time) after a reconnect.
+   */
+  maxInflight: z.number().int().min(1).max(65_000).default(1000),
+  /** On stop, how long to wait for buffered and unacknowledged frames to be delivered. */
+  stopDrainMs: z.number().int().min(0).max(600_000).default(10_000),
   /** Publish the compact binary stream on …/z beside the JSON frame. */
   compact: z.boolean().default(true),
   /**

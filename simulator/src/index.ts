@@ -7,7 +7,7 @@ export { simulatorConfigSchema, type SimulatorConfig } from './config.js';
 export { SimulatorService, type SimulatorDeps, type SimulatorStats } from './simulator-service.js';
 export { runOffline, OFFLINE_EPOCH_MS, type OfflineRunOptions, type OfflineReport } from './offline-run.js';
 export { OfflineBuffer } from './mqtt/offline-buffer.js';
-export { MqttLink, type OutgoingMessage, type LinkStats } from './mqtt/mqtt-link.js';
+export { MqttLink, DEFAULT_MAX_INFLIGHT, type OutgoingMessage, type LinkStats } from './mqtt/mqtt-link.js';
 export {
   PublishLog,
   parsePublishLog,

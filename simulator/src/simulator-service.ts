@@ -86,7 +86,7 @@ export class SimulatorService {
     });
     this.client = client;
     const capacity = Math.ceil(config.offlineBufferSeconds * config.rateHz * config.units);
-    this.link = new MqttLink(client, capacity, (err) => this.log.warn({ err }, 'publish failed'));
+    this.link = new MqttLink(client, capacity, (err) => this.log.warn({ err }, 'publish failed'), config.maxInflight);
     client.on('connect', () => {
       this.log.info({ url: config.mqttUrl }, 'connected to broker');
       this.publishMeta();
@@ -111,7 +111,11 @@ export class SimulatorService {
     this.clock.stop();
     if (this.healthTimer) clearInterval(this.healthTimer);
     this.metrics.stop();
-    // endAsync waits for in-flight QoS 1 publishes to complete before closing.
+    // What is buffered goes out first (while connected), then endAsync waits for the rest in flight.
+    if (this.link && this.client?.connected) {
+      const drained = await this.link.drain(this.config.stopDrainMs);
+      if (!drained) this.log.warn(this.link.stats(), 'stopping with frames not delivered');
+    }
     if (this.client) await this.client.endAsync().catch(() => undefined);
     this.publishLog?.close();
     this.log.info(this.stats(), 'simulator stopped');
@@ -120,7 +124,7 @@ export class SimulatorService {
   stats(): SimulatorStats {
     return {
       clock: this.clock.stats(),
-      link: this.link?.stats() ?? { connected: false, published: 0, acked: 0, bytesOut: 0, buffered: 0, droppedOffline: 0, publishErrors: 0 },
+      link: this.link?.stats() ?? { connected: false, published: 0, acked: 0, inflight: 0, bytesOut: 0, buffered: 0, droppedOffline: 0, skipped: 0, publishErrors: 0 },
       commands: this.dispatcher.stats(),
       lastSeq: this.lastSeq,
     };
@@ -196,6 +200,8 @@ export class SimulatorService {
       msgs_acked: s.link.acked,
       offline_buffered: s.link.buffered,
       offline_dropped: s.link.droppedOffline,
+      inflight: s.link.inflight,
+      skipped: s.link.skipped,
       publish_errors: s.link.publishErrors,
       commands: s.commands.received,
       commands_rejected: s.commands.rejected,

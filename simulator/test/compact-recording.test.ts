@@ -1,12 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
-import { createCompactDecoder, createCompactEncoder, encodeFrame, FIELD_CATALOGUE, type Frame } from '@kpp/protocol';
+import {
+  createCompactDecoder,
+  createCompactEncoder,
+  encodeFrame,
+  FIELD_CATALOGUE,
+  type Frame,
+} from '@kpp/protocol';
 import { mulberry32, runOffline } from '../src/index.js';
 
 /** The compact stream measured on real simulator output: 10 minutes, 3 units, 10 Hz. */
 describe('compact codec on a recorded simulator run', () => {
   it('averages ≤ 20 % of JSON, decodes within resolution, and a late joiner syncs within 1 s', async () => {
     const frames: Frame[] = [];
-    await runOffline({ units: 3, ticks: 6000, rateHz: 10, seed: 3, onFrames: (f) => frames.push(...f) });
+    await runOffline({
+      units: 3,
+      ticks: 6000,
+      rateHz: 10,
+      seed: 3,
+      onFrames: (f) => frames.push(...f),
+    });
     expect(frames).toHaveLength(18_000);
 
     const encoder = createCompactEncoder({ rateHz: 10 });
@@ -14,7 +26,9 @@ describe('compact codec on a recorded simulator run', () => {
     const jsonBytes = frames.reduce((n, f) => n + Buffer.byteLength(encodeFrame(f)), 0);
     const compactBytes = wire.reduce((n, b) => n + b.byteLength, 0);
     const ratio = compactBytes / jsonBytes;
-    process.stdout.write(`compact/JSON on the recorded run: ${(ratio * 100).toFixed(2)} % (${compactBytes} / ${jsonBytes} bytes)\n`);
+    process.stdout.write(
+      `compact/JSON on the recorded run: ${(ratio * 100).toFixed(2)} % (${compactBytes} / ${jsonBytes} bytes)\n`,
+    );
     expect(ratio).toBeLessThanOrEqual(0.2);
 
     const decoder = createCompactDecoder();

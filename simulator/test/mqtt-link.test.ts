@@ -21,6 +21,24 @@ const msg = (topic: string, qos: 0 | 1, retain = false, onAcked?: () => void): O
   ...(onAcked ? { onAcked } : {}),
 });
 
+/** A client whose broker acknowledges only when told to. */
+class SlowAckClient extends EventEmitter {
+  connected = true;
+  readonly pending: { topic: string; qos: number; cb: (err?: Error) => void }[] = [];
+  publish(
+    topic: string,
+    _payload: unknown,
+    opts: { qos: number },
+    cb: (err?: Error) => void,
+  ): void {
+    if (opts.qos === 0) cb();
+    else this.pending.push({ topic, qos: opts.qos, cb });
+  }
+  ackAll(): void {
+    for (const p of this.pending.splice(0)) p.cb();
+  }
+}
+
 describe('MqttLink offline buffer', () => {
   it('buffers only unretained QoS 1 messages while offline and sends them on connect, in order', () => {
     const client = new FakeClient();
@@ -33,7 +51,13 @@ describe('MqttLink offline buffer', () => {
     client.connected = true;
     client.emit('connect');
     expect(client.sent).toEqual(['frame/1', 'frame/2']);
-    expect(link.stats()).toMatchObject({ buffered: 0, published: 2, acked: 2, droppedOffline: 0 });
+    expect(link.stats()).toMatchObject({
+      buffered: 0,
+      published: 2,
+      acked: 2,
+      droppedOffline: 0,
+      skipped: 2,
+    });
   });
 
   it('spends the whole bound on frames: QoS 0 traffic never pushes a frame out', () => {
@@ -56,5 +80,42 @@ describe('MqttLink offline buffer', () => {
     client.emit('connect');
     link.publish(msg('frame/b', 1, false, () => acked.push('b')));
     expect(acked).toEqual(['a', 'b']);
+  });
+});
+
+describe('MqttLink in-flight window', () => {
+  it('hands at most maxInflight frames to the client and sends the rest, in order, as acknowledgements arrive', () => {
+    const client = new SlowAckClient();
+    const link = new MqttLink(client as unknown as MqttClient, 10_000, () => {}, 3);
+    for (let i = 0; i < 7; i++) link.publish(msg(`frame/${i}`, 1));
+    expect(client.pending.map((p) => p.topic)).toEqual(['frame/0', 'frame/1', 'frame/2']);
+    expect(link.stats()).toMatchObject({ inflight: 3, buffered: 4 });
+    client.ackAll();
+    expect(client.pending.map((p) => p.topic)).toEqual(['frame/3', 'frame/4', 'frame/5']);
+    client.ackAll();
+    client.ackAll();
+    expect(link.stats()).toMatchObject({ inflight: 0, buffered: 0, acked: 7 });
+  });
+
+  it('skips QoS 0 and retained messages while the window is full (a stalled broker) instead of queueing them', () => {
+    const client = new SlowAckClient();
+    const link = new MqttLink(client as unknown as MqttClient, 100, () => {}, 1);
+    link.publish(msg('frame/0', 1));
+    link.publish(msg('z/0', 0));
+    link.publish(msg('state/0', 1, true));
+    expect(link.stats()).toMatchObject({ inflight: 1, skipped: 2, published: 1 });
+    client.ackAll();
+    link.publish(msg('z/1', 0));
+    expect(link.stats()).toMatchObject({ inflight: 0, skipped: 2, published: 2 });
+  });
+
+  it('drains the buffer and the window before stopping', async () => {
+    const client = new SlowAckClient();
+    const link = new MqttLink(client as unknown as MqttClient, 100, () => {}, 2);
+    for (let i = 0; i < 5; i++) link.publish(msg(`frame/${i}`, 1));
+    const timer = setInterval(() => client.ackAll(), 5);
+    await expect(link.drain(2000)).resolves.toBe(true);
+    clearInterval(timer);
+    expect(link.stats()).toMatchObject({ acked: 5, inflight: 0, buffered: 0 });
   });
 });

@@ -22,6 +22,17 @@ describe('OfflineBuffer', () => {
     expect(out).toHaveLength(1000);
   });
 
+  it('gives entries back one at a time, oldest first', () => {
+    const b = new OfflineBuffer<number>(5000);
+    for (let i = 0; i < 3000; i++) b.push(i);
+    const out: number[] = [];
+    for (let v = b.shift(); v !== undefined; v = b.shift()) out.push(v);
+    expect(out).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(b.size).toBe(0);
+    b.push(7);
+    expect(b.shift()).toBe(7);
+  });
+
   it('with capacity 0 keeps nothing and counts every push', () => {
     const b = new OfflineBuffer<string>(0);
     b.push('a');

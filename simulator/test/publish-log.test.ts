@@ -50,7 +50,8 @@ describe('publish log', () => {
     const read = readPublishLog(path);
     expect(read.badLines).toBe(0);
     expect(read.runs.map((r) => r.startedAtMs)).toEqual([1_700_000_000_000, 1_700_000_100_000]);
-    for (const run of read.runs) expect(run.acked.get('u1')).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    for (const run of read.runs)
+      expect(run.acked.get('u1')).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
   it('reads past a torn last line and ranges of an unknown run, counting them', () => {

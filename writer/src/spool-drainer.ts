@@ -126,7 +126,13 @@ export class SpoolDrainer {
       }
       try {
         const batch = await this.spool.readBatch(this.opts.batchSize);
-        if (!batch) continue;
+        if (!batch) {
+          // Nothing readable although records are counted: never spin on it (a loop of
+          // already-resolved promises starves the event loop: no MQTT, no health, no stop).
+          this.log.error({ spool: this.spool.stats() }, 'spool counts records it cannot read; waiting');
+          await this.wait(this.opts.flushIntervalMs, true);
+          continue;
+        }
         const done = await this.deliver(batch);
         if (!done) return; // stopping: leave the batch in the spool
       } catch (err) {

@@ -30,6 +30,25 @@ const line = (i: number) => `m,unit=u1 v=${i} ${1_767_225_600_000 + i * 100}`;
 const segments = () => readdirSync(dir!.path).filter((n) => n.startsWith('seg-'));
 
 describe('Spool', () => {
+  it('never skips records appended to the segment being read when a rotation follows (found by kpp chaos)', async () => {
+    const spool = await spoolIn({ segmentBytes: 512 });
+    let next = 0;
+    const appendSome = (n: number) => {
+      for (let k = 0; k < n; k++) spool.append(line(next++), 1000);
+    };
+    appendSome(5);
+    const reading = spool.readBatch(1000); // takes the active segment's size now, reads after
+    appendSome(5); // into the same segment, past what the read will see
+    appendSome(100); // on into new segments
+    const out: string[] = [];
+    for (let batch = await reading; batch; batch = await spool.readBatch(1000)) {
+      out.push(...batch.records.map((r) => r.line));
+      await spool.commit(batch);
+    }
+    expect(out).toEqual(Array.from({ length: next }, (_, i) => line(i)));
+    expect(spool.stats().records).toBe(0);
+  });
+
   it('hands records back in order, and trims them only on commit', async () => {
     const spool = await spoolIn();
     for (let i = 0; i < 10; i++) spool.append(line(i), 1000 + i);
@@ -74,7 +93,7 @@ describe('Spool', () => {
   });
 
   it('rotates segments and deletes them once InfluxDB confirmed all of their records', async () => {
-    const spool = await spoolIn({ segmentBytes: 4096 });
+    const spool = await spoolIn({ segmentBytes: 512 });
     for (let i = 0; i < 600; i++) spool.append(line(i), 1000 + i);
     const before = segments().length;
     expect(before).toBeGreaterThan(3);

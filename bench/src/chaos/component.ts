@@ -7,6 +7,8 @@ export interface UnexpectedExit {
   pid: number;
   code: number | null;
   at: number;
+  /** While running on its own, or while stopping gracefully (SIGTERM) with an exit code other than 0. */
+  during: 'run' | 'graceful stop';
   /** The end of its output. */
   tail: string;
 }
@@ -19,6 +21,7 @@ export interface UnexpectedExit {
 export class Component {
   private proc: ManagedProcess | undefined;
   private expectingExit = false;
+  private stoppingGracefully = false;
   readonly pids: number[] = [];
 
   constructor(
@@ -44,17 +47,30 @@ export class Component {
   async start(): Promise<void> {
     if (this.proc?.running) throw new Error(`${this.name} is already running`);
     this.expectingExit = false;
+    this.stoppingGracefully = false;
     const proc = await this.launch();
     this.proc = proc;
     this.pids.push(proc.pid);
     void proc.exited.then((code) => {
       try {
-        appendFileSync(this.logFile, `--- ${this.name} pid ${proc.pid} exited with ${code}\n${proc.output}\n`);
+        appendFileSync(
+          this.logFile,
+          `--- ${this.name} pid ${proc.pid} exited with ${code}\n${proc.output}\n`,
+        );
       } catch {
         /* the run dir may be gone already */
       }
-      if (!this.expectingExit && this.proc === proc) {
-        this.onUnexpectedExit({ component: this.name, pid: proc.pid, code, at: Date.now(), tail: proc.output.slice(-3000) });
+      if (this.proc !== proc) return;
+      const crashedOnStop = this.stoppingGracefully && code !== 0;
+      if (!this.expectingExit || crashedOnStop) {
+        this.onUnexpectedExit({
+          component: this.name,
+          pid: proc.pid,
+          code,
+          at: Date.now(),
+          during: crashedOnStop ? 'graceful stop' : 'run',
+          tail: proc.output.slice(-3000),
+        });
       }
     });
   }
@@ -70,6 +86,7 @@ export class Component {
   async terminate(graceMs = 20_000): Promise<number | null> {
     if (!this.proc?.running) return null;
     this.expectingExit = true;
+    this.stoppingGracefully = true;
     return this.proc.stop(graceMs);
   }
 

@@ -12,8 +12,14 @@ export function formatChaos(r: ChaosReport): string {
     f.error ?? '',
   ]);
   const head = ['#', 'at s', 'target', 'fault', 'hold s', 'recover s', ''];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const ok = (b: boolean) => (b ? 'ok' : 'FAILED');
   const v = r.verdict;
   const out = [
@@ -22,13 +28,23 @@ export function formatChaos(r: ChaosReport): string {
     line(head),
     ...rows.map(line),
     '',
-    `faults: ${r.faults_total} (${Object.entries(r.faults_by_target).map(([t, n]) => `${t} ${n}`).join(', ')})`,
+    `faults: ${r.faults_total} (${Object.entries(r.faults_by_target)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')})`,
     `published ${r.published}, stored ${r.stored}, lost ${r.lost}, duplicated ${r.duplicated}` +
       ` (stored but unconfirmed: ${r.ledger.unconfirmed_stored}; simulator runs: ${r.ledger.runs})`,
-    `longest recovery: ${r.max_recover_s ?? 'not recovered'} s (${Object.entries(r.max_recover_s_by_target).map(([t, s]) => `${t} ${s ?? '-'}`).join(', ')}); drain ${r.drain_s} s`,
-    `peak RSS MB: ${Object.entries(r.peak_rss_mb).map(([n, mb]) => `${n} ${mb}`).join(', ')}`,
+    `longest recovery: ${r.max_recover_s ?? 'not recovered'} s (${Object.entries(
+      r.max_recover_s_by_target,
+    )
+      .map(([t, s]) => `${t} ${s ?? '-'}`)
+      .join(', ')}); drain ${r.drain_s} s`,
+    `peak RSS MB: ${Object.entries(r.peak_rss_mb)
+      .map(([n, mb]) => `${n} ${mb}`)
+      .join(', ')}`,
     `dead letters: ${r.dead_letters}; crashes: ${r.unexpected_exits.length}`,
-    ...(r.ledger.lost_sample.length > 0 ? [`lost (sample): ${r.ledger.lost_sample.join('; ')}`] : []),
+    ...(r.ledger.lost_sample.length > 0
+      ? [`lost (sample): ${r.ledger.lost_sample.join('; ')}`]
+      : []),
     `load avg ${r.load.loadavg_start} → ${r.load.loadavg_end}, machine CPU busy ${r.load.machine_cpu_busy_pct} % (${r.machine.cores} cores)`,
     '',
     `lost 0: ${ok(v.lost_zero)} · duplicated 0: ${ok(v.duplicated_zero)} · ≥ 20 faults: ${ok(v.faults_ge_20)} · every process faulted: ${ok(v.every_process_faulted)} · no crash: ${ok(v.no_crash)}`,

@@ -11,7 +11,11 @@ export class FreshnessProbe {
   latestTs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
-  private readonly waiters = new Set<{ sinceMs: number; resolve: (at: number | undefined) => void; timer: NodeJS.Timeout }>();
+  private readonly waiters = new Set<{
+    sinceMs: number;
+    resolve: (at: number | undefined) => void;
+    timer: NodeJS.Timeout;
+  }>();
 
   constructor(
     private readonly influxUrl: string,

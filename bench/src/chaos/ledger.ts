@@ -32,7 +32,10 @@ export interface LedgerResult {
  * Compares the publish log with the stored points of each unit. Pure: reading InfluxDB is
  * `readStoredPoints`.
  */
-export function compareLedger(log: PublishLogContents, stored: ReadonlyMap<string, readonly StoredPoint[]>): LedgerResult {
+export function compareLedger(
+  log: PublishLogContents,
+  stored: ReadonlyMap<string, readonly StoredPoint[]>,
+): LedgerResult {
   const runs = [...log.runs].sort((a, b) => a.startedAtMs - b.startedAtMs);
   // Which run a point's time belongs to: the last one started at or before it.
   const runOf = (timeMs: number) => {
@@ -93,7 +96,12 @@ export function compareLedger(log: PublishLogContents, stored: ReadonlyMap<strin
 }
 
 /** Every stored kpp_unit point (time, seq) of each unit in [fromMs, toMs], one query per unit. */
-export async function readStoredPoints(influxUrl: string, units: readonly string[], fromMs: number, toMs: number): Promise<Map<string, StoredPoint[]>> {
+export async function readStoredPoints(
+  influxUrl: string,
+  units: readonly string[],
+  fromMs: number,
+  toMs: number,
+): Promise<Map<string, StoredPoint[]>> {
   const out = new Map<string, StoredPoint[]>();
   for (const unit of units) {
     const series = await influxQuery(
@@ -103,14 +111,19 @@ export async function readStoredPoints(influxUrl: string, units: readonly string
       120_000,
     );
     const points: StoredPoint[] = [];
-    for (const s of series) for (const row of s.values) points.push([Number(row[0]), Number(row[1])]);
+    for (const s of series)
+      for (const row of s.values) points.push([Number(row[0]), Number(row[1])]);
     out.set(unit, points);
   }
   return out;
 }
 
 /** Stored kpp_unit points in [fromMs, toMs], all units (a count, to watch the writer drain). */
-export async function countStored(influxUrl: string, fromMs: number, toMs: number): Promise<number> {
+export async function countStored(
+  influxUrl: string,
+  fromMs: number,
+  toMs: number,
+): Promise<number> {
   const series = await influxQuery(
     influxUrl,
     `SELECT count("seq") FROM "kpp_unit" WHERE time >= ${Math.floor(fromMs)}ms AND time <= ${Math.ceil(toMs)}ms`,

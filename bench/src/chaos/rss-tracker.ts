@@ -24,6 +24,8 @@ export class RssTracker {
   stop(): Record<string, number> {
     this.sample();
     clearInterval(this.timer);
-    return Object.fromEntries([...this.peak].map(([name, bytes]) => [name, Math.round((bytes / 2 ** 20) * 10) / 10]));
+    return Object.fromEntries(
+      [...this.peak].map(([name, bytes]) => [name, Math.round((bytes / 2 ** 20) * 10) / 10]),
+    );
   }
 }

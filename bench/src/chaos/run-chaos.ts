@@ -29,6 +29,11 @@ export interface ChaosOptions {
   signal?: AbortSignal;
   /** Fault only these targets (default: all). */
   targets?: readonly FaultTarget[];
+  /**
+   * Where the broker keeps sessions (default `redis`: cluster mode with a redis-server that
+   * outlives the broker). `memory` measures the default broker, which a SIGKILL empties.
+   */
+  brokerMode?: 'redis' | 'memory';
 }
 
 export interface InjectedFault extends PlannedFault {
@@ -50,7 +55,7 @@ export interface ChaosReport {
   units: number;
   rate_hz: number;
   /** How the broker keeps sessions: a Redis cluster-mode broker outlives a SIGKILL with its sessions. */
-  broker_mode: 'redis';
+  broker_mode: 'redis' | 'memory';
   faults: InjectedFault[];
   faults_total: number;
   faults_by_target: Record<FaultTarget, number>;
@@ -69,7 +74,14 @@ export interface ChaosReport {
   dead_letters: number;
   /** Seconds from stopping the load until InfluxDB held everything. */
   drain_s: number;
-  verdict: { lost_zero: boolean; duplicated_zero: boolean; faults_ge_20: boolean; every_process_faulted: boolean; no_crash: boolean; pass: boolean };
+  verdict: {
+    lost_zero: boolean;
+    duplicated_zero: boolean;
+    faults_ge_20: boolean;
+    every_process_faulted: boolean;
+    no_crash: boolean;
+    pass: boolean;
+  };
   run_dir: string | undefined;
   machine: MachineInfo;
   load: LoadNote;
@@ -114,10 +126,12 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     dir,
     units,
     rateHz,
-    redis: true,
+    redis: (options.brokerMode ?? 'redis') === 'redis',
     onUnexpectedExit: (exit) => {
       unexpected.push(exit);
-      say(`!! ${exit.component} (pid ${exit.pid}) exited by itself with ${exit.code}`);
+      say(
+        `!! ${exit.component} (pid ${exit.pid}) ${exit.during === 'run' ? 'exited by itself' : 'did not stop cleanly'}: exit code ${exit.code}`,
+      );
     },
   });
   const onAbort = () => {
@@ -131,12 +145,15 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   let supervisor: NodeJS.Timeout | undefined;
   let passed = false;
   try {
-    say(`starting redis, influxd, broker, writer, simulator (${units} units at ${rateHz} Hz) in ${dir}`);
+    say(
+      `starting redis, influxd, broker, writer, simulator (${units} units at ${rateHz} Hz) in ${dir}`,
+    );
     await stack.start();
     rss = new RssTracker(() => stack.pids());
     probe.start();
     const loadStart = Date.now();
-    if ((await probe.waitFresh(loadStart, 60_000)) === undefined) throw new Error('no frame reached InfluxDB within 60 s of starting');
+    if ((await probe.waitFresh(loadStart, 60_000)) === undefined)
+      throw new Error('no frame reached InfluxDB within 60 s of starting');
     // A process that died by itself is restarted (and reported), so the run goes on.
     supervisor = setInterval(() => {
       for (const name of COMPONENTS) {
@@ -151,7 +168,11 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       }
     }, 1000);
 
-    const plan = planFaults({ durationS, seed, ...(options.targets ? { targets: options.targets } : {}) });
+    const plan = planFaults({
+      durationS,
+      seed,
+      ...(options.targets ? { targets: options.targets } : {}),
+    });
     say(`${plan.length} faults planned over ${durationS} s (seed ${seed})`);
     const faults: InjectedFault[] = [];
     for (const planned of plan) {
@@ -168,7 +189,10 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       }
       if (options.signal?.aborted) throw new Error('interrupted');
       // Recovered when a frame ticked after the fault ended is in InfluxDB.
-      const recoveredAt = await Promise.race([probe.waitFresh(endedAt, RECOVERY_LIMIT_MS), pause(RECOVERY_LIMIT_MS + 1000, options.signal)]);
+      const recoveredAt = await Promise.race([
+        probe.waitFresh(endedAt, RECOVERY_LIMIT_MS),
+        pause(RECOVERY_LIMIT_MS + 1000, options.signal),
+      ]);
       const fault: InjectedFault = {
         ...planned,
         injected_at_s: round1((injectedAt - loadStart) / 1000),
@@ -193,19 +217,31 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     const ledgerUnits = [...new Set(log.runs.flatMap((r) => [...r.acked.keys()]))].sort(unitOrder);
     const fromMs = Math.min(...log.runs.map((r) => r.startedAtMs));
     const toMs = Date.now() + 1000;
-    const publishedCount = log.runs.reduce((n, r) => n + [...r.acked.values()].reduce((m, s) => m + s.length, 0), 0);
+    const publishedCount = log.runs.reduce(
+      (n, r) => n + [...r.acked.values()].reduce((m, s) => m + s.length, 0),
+      0,
+    );
     await waitForDrain(stack.influxUrl, fromMs, toMs, publishedCount, say);
     const drainS = round1((Date.now() - drainStart) / 1000);
     say('comparing the publish log with InfluxDB');
-    const ledger = compareLedger(log, await readStoredPoints(stack.influxUrl, ledgerUnits, fromMs, toMs));
+    const ledger = compareLedger(
+      log,
+      await readStoredPoints(stack.influxUrl, ledgerUnits, fromMs, toMs),
+    );
     probe.stop();
     const peak = rss.stop();
     rss = undefined;
     await stack.stop();
 
-    const byTarget = Object.fromEntries(FAULT_TARGETS.map((t) => [t, faults.filter((f) => f.target === t).length])) as Record<FaultTarget, number>;
+    const byTarget = Object.fromEntries(
+      FAULT_TARGETS.map((t) => [t, faults.filter((f) => f.target === t).length]),
+    ) as Record<FaultTarget, number>;
     const maxOf = (list: InjectedFault[]) =>
-      list.length === 0 ? null : list.some((f) => f.recover_s === null) ? null : Math.max(...list.map((f) => f.recover_s as number));
+      list.length === 0
+        ? null
+        : list.some((f) => f.recover_s === null)
+          ? null
+          : Math.max(...list.map((f) => f.recover_s as number));
     const verdict = {
       lost_zero: ledger.lost === 0,
       duplicated_zero: ledger.duplicated === 0,
@@ -214,7 +250,13 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       no_crash: unexpected.length === 0,
       pass: false,
     };
-    verdict.pass = verdict.lost_zero && verdict.duplicated_zero && verdict.faults_ge_20 && verdict.every_process_faulted && verdict.no_crash && faults.every((f) => f.recover_s !== null);
+    verdict.pass =
+      verdict.lost_zero &&
+      verdict.duplicated_zero &&
+      verdict.faults_ge_20 &&
+      verdict.every_process_faulted &&
+      verdict.no_crash &&
+      faults.every((f) => f.recover_s !== null);
     passed = verdict.pass;
     const report: ChaosReport = {
       kind: 'chaos',
@@ -224,7 +266,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       duration_s: durationS,
       units,
       rate_hz: rateHz,
-      broker_mode: 'redis',
+      broker_mode: options.brokerMode ?? 'redis',
       faults,
       faults_total: faults.length,
       faults_by_target: byTarget,
@@ -234,7 +276,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       duplicated: ledger.duplicated,
       ledger,
       max_recover_s: maxOf(faults),
-      max_recover_s_by_target: Object.fromEntries(FAULT_TARGETS.map((t) => [t, maxOf(faults.filter((f) => f.target === t))])),
+      max_recover_s_by_target: Object.fromEntries(
+        FAULT_TARGETS.map((t) => [t, maxOf(faults.filter((f) => f.target === t))]),
+      ),
       peak_rss_mb: peak,
       unexpected_exits: unexpected,
       dead_letters: countLines(stack.deadLetterPath),
@@ -247,8 +291,11 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     if (options.writeResults ?? true) {
       const out = options.resultsDir ?? resultsDir();
       await mkdir(out, { recursive: true });
-      const suffix = durationS === 600 ? '' : `-${durationS}s`;
-      await writeFile(join(out, `chaos-${report.started_at.slice(0, 10)}-seed${seed}${suffix}.json`), JSON.stringify(report, null, 2) + '\n');
+      const suffix = `${durationS === 600 ? '' : `-${durationS}s`}${options.brokerMode === 'memory' ? '-memory' : ''}`;
+      await writeFile(
+        join(out, `chaos-${report.started_at.slice(0, 10)}-seed${seed}${suffix}.json`),
+        JSON.stringify(report, null, 2) + '\n',
+      );
     }
     return report;
   } finally {
@@ -262,7 +309,11 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   }
 }
 
-async function inject(stack: Stack, fault: PlannedFault, inFault: Set<ComponentName>): Promise<number> {
+async function inject(
+  stack: Stack,
+  fault: PlannedFault,
+  inFault: Set<ComponentName>,
+): Promise<number> {
   const holdMs = fault.hold_s * 1000;
   if (fault.target === 'network') {
     await stack.gate.close(holdMs);
@@ -308,7 +359,13 @@ async function startWithRetry(start: () => Promise<void>, attempts = 3): Promise
 }
 
 /** Until InfluxDB holds at least `expected` points in the range and stopped growing, or stopped growing for long. */
-async function waitForDrain(influxUrl: string, fromMs: number, toMs: number, expected: number, say: (line: string) => void): Promise<void> {
+async function waitForDrain(
+  influxUrl: string,
+  fromMs: number,
+  toMs: number,
+  expected: number,
+  say: (line: string) => void,
+): Promise<void> {
   const deadline = Date.now() + 10 * 60_000;
   let last = -1;
   let lastChange = Date.now();
@@ -327,7 +384,9 @@ async function waitForDrain(influxUrl: string, fromMs: number, toMs: number, exp
 
 function countLines(path: string): number {
   if (!existsSync(path)) return 0;
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '').length;
 }
 
 /** u2 before u10. */

@@ -55,7 +55,15 @@ export interface ScheduleOptions {
  * so every process is hit about equally often; the kind and hold of each fault and the gaps
  * between them drawn from the same seed. The same seed always gives the same schedule.
  */
-export function planFaults({ durationS, seed, warmupS = 10, tailS = 15, minGapS = 12, maxGapS = 22, targets = FAULT_TARGETS }: ScheduleOptions): PlannedFault[] {
+export function planFaults({
+  durationS,
+  seed,
+  warmupS = 10,
+  tailS = 15,
+  minGapS = 12,
+  maxGapS = 22,
+  targets = FAULT_TARGETS,
+}: ScheduleOptions): PlannedFault[] {
   if (targets.length === 0) throw new RangeError('planFaults: no targets');
   const rand = mulberry32(seed);
   const uniform = (lo: number, hi: number) => lo + (hi - lo) * rand();

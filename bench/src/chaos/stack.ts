@@ -1,6 +1,12 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findBinary, freePort, launchInfluxd, startProcess, type ManagedProcess } from '@kpp/runtime';
+import {
+  findBinary,
+  freePort,
+  launchInfluxd,
+  startProcess,
+  type ManagedProcess,
+} from '@kpp/runtime';
 import { startKpp } from '../stack/kpp-process.js';
 import { makeUsers } from '../stack/users.js';
 import { Component, type UnexpectedExit } from './component.js';
@@ -55,9 +61,18 @@ export class Stack {
   ) {
     const logs = join(options.dir, 'logs');
     // Nothing starts again once the stack is stopping (a fault or the supervisor racing an interrupt).
-    const launch = (name: ComponentName) => () => (this.stopping ? Promise.reject(new Error(`${name}: the stack is stopping`)) : launchers[name]());
-    const make = (name: ComponentName) => new Component(name, launch(name), join(logs, `${name}.log`), options.onUnexpectedExit);
-    this.components = { simulator: make('simulator'), broker: make('broker'), writer: make('writer'), influxd: make('influxd') };
+    const launch = (name: ComponentName) => () =>
+      this.stopping
+        ? Promise.reject(new Error(`${name}: the stack is stopping`))
+        : launchers[name]();
+    const make = (name: ComponentName) =>
+      new Component(name, launch(name), join(logs, `${name}.log`), options.onUnexpectedExit);
+    this.components = {
+      simulator: make('simulator'),
+      broker: make('broker'),
+      writer: make('writer'),
+      influxd: make('influxd'),
+    };
     this.gate = new NetworkGate(ports.gate, { host: '127.0.0.1', port: ports.mqtt });
     this.publishLogPath = join(options.dir, 'published.log');
     this.deadLetterPath = join(options.dir, 'writer', 'dead-letter.jsonl');
@@ -91,7 +106,8 @@ export class Stack {
     const influxd = findBinary('influxd');
     if (!influxd) throw new Error('influxd is not installed (apt-get install influxdb)');
     const redisBin = options.redis ? findBinary('redis-server') : undefined;
-    if (options.redis && !redisBin) throw new Error('redis-server is not installed (apt-get install redis-server)');
+    if (options.redis && !redisBin)
+      throw new Error('redis-server is not installed (apt-get install redis-server)');
     const { dir } = options;
     await mkdir(join(dir, 'logs'), { recursive: true });
     await mkdir(join(dir, 'writer'), { recursive: true });
@@ -107,21 +123,38 @@ export class Stack {
     const users = await makeUsers(dir);
     const gateUrl = `mqtt://127.0.0.1:${ports.gate}`;
     const launchers: Record<ComponentName, () => Promise<ManagedProcess>> = {
-      influxd: () => launchInfluxd({ bin: influxd, dir: join(dir, 'influxdb'), httpPort: ports.influxHttp, rpcPort: ports.influxRpc, timeoutMs: 60_000 }),
+      influxd: () =>
+        launchInfluxd({
+          bin: influxd,
+          dir: join(dir, 'influxdb'),
+          httpPort: ports.influxHttp,
+          rpcPort: ports.influxRpc,
+          timeoutMs: 60_000,
+        }),
       broker: () =>
         startKpp(
           'kpp broker',
           [
             'broker',
-            '--id', 'chaos',
-            '--mqtt-port', String(ports.mqtt),
-            '--ws-port', String(ports.ws),
-            '--http-port', String(ports.http),
-            '--users-file', users.usersFile,
-            '--allow-anonymous-read', 'true',
-            '--connect-rate-per-second', '1000',
-            '--connect-burst', '1000',
-            ...(ports.redis !== undefined ? ['--redis-url', `redis://127.0.0.1:${ports.redis}`] : []),
+            '--id',
+            'chaos',
+            '--mqtt-port',
+            String(ports.mqtt),
+            '--ws-port',
+            String(ports.ws),
+            '--http-port',
+            String(ports.http),
+            '--users-file',
+            users.usersFile,
+            '--allow-anonymous-read',
+            'true',
+            '--connect-rate-per-second',
+            '1000',
+            '--connect-burst',
+            '1000',
+            ...(ports.redis !== undefined
+              ? ['--redis-url', `redis://127.0.0.1:${ports.redis}`]
+              : []),
           ],
           { readyWhen: /"msg":"broker started"/, timeoutMs: 30_000 },
         ),
@@ -130,14 +163,22 @@ export class Stack {
           'kpp writer',
           [
             'writer',
-            '--mqtt-url', gateUrl,
-            '--influx-url', `http://127.0.0.1:${ports.influxHttp}`,
-            '--spool-dir', join(dir, 'writer', 'spool'),
-            '--dead-letter-file', join(dir, 'writer', 'dead-letter.jsonl'),
-            '--client-id', 'chaos-writer',
+            '--mqtt-url',
+            gateUrl,
+            '--influx-url',
+            `http://127.0.0.1:${ports.influxHttp}`,
+            '--spool-dir',
+            join(dir, 'writer', 'spool'),
+            '--dead-letter-file',
+            join(dir, 'writer', 'dead-letter.jsonl'),
+            '--client-id',
+            'chaos-writer',
           ],
           {
-            env: { KPP_WRITER_MQTT_USERNAME: users.writer.username, KPP_WRITER_MQTT_PASSWORD: users.writer.password },
+            env: {
+              KPP_WRITER_MQTT_USERNAME: users.writer.username,
+              KPP_WRITER_MQTT_PASSWORD: users.writer.password,
+            },
             readyWhen: /"msg":"writer started"/,
             timeoutMs: 60_000,
           },
@@ -147,11 +188,16 @@ export class Stack {
           'kpp sim',
           [
             'sim',
-            '--mqtt-url', gateUrl,
-            '--units', String(options.units),
-            '--rate', String(options.rateHz),
-            '--client-id', 'chaos-sim',
-            '--publish-log', join(dir, 'published.log'),
+            '--mqtt-url',
+            gateUrl,
+            '--units',
+            String(options.units),
+            '--rate',
+            String(options.rateHz),
+            '--client-id',
+            'chaos-sim',
+            '--publish-log',
+            join(dir, 'published.log'),
           ],
           {
             env: { KPP_SIM_USERNAME: users.sim.username, KPP_SIM_PASSWORD: users.sim.password },
@@ -163,7 +209,18 @@ export class Stack {
     const launchRedis = redisBin
       ? () =>
           startProcess('redis-server', redisBin, {
-            args: ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+            args: [
+              '--port',
+              String(ports.redis),
+              '--bind',
+              '127.0.0.1',
+              '--save',
+              '',
+              '--appendonly',
+              'no',
+              '--dir',
+              dir,
+            ],
             readyWhen: /Ready to accept connections/,
           })
       : undefined;
@@ -177,7 +234,11 @@ export class Stack {
     await this.components.broker.start();
     await this.gate.open();
     await this.components.writer.start();
-    await waitUntil(() => this.components.writer.output().includes('"msg":"connected to MQTT broker"'), 30_000, 'writer to connect');
+    await waitUntil(
+      () => this.components.writer.output().includes('"msg":"connected to MQTT broker"'),
+      30_000,
+      'writer to connect',
+    );
     await this.components.simulator.start();
   }
 
@@ -197,15 +258,22 @@ export class Stack {
     const redis = this.redisProc;
     if (redis?.running) {
       await redis.stop().catch(() => undefined);
-      await appendFile(join(this.options.dir, 'logs', 'redis.log'), redis.output).catch(() => undefined);
+      await appendFile(join(this.options.dir, 'logs', 'redis.log'), redis.output).catch(
+        () => undefined,
+      );
     }
   }
 }
 
-export async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  check: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

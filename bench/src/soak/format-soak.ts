@@ -12,9 +12,24 @@ export function formatSoak(r: SoakReport): string {
     c.loop_lag_max_ms === null ? '-' : `${c.loop_lag_max_ms}`,
     c.growth_ok && c.lag_ok !== false ? 'ok' : 'FAILED',
   ]);
-  const head = ['component', 'RSS start MB', 'RSS end MB', 'growth', 'MB/h', 'peak MB', 'lag max ms', ''];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const head = [
+    'component',
+    'RSS start MB',
+    'RSS end MB',
+    'growth',
+    'MB/h',
+    'peak MB',
+    'lag max ms',
+    '',
+  ];
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const ok = (b: boolean) => (b ? 'ok' : 'FAILED');
   const v = r.verdict;
   return (

@@ -15,7 +15,12 @@ export interface Growth {
  * of a window at each end (so one GC or one spike does not decide), plus the fitted slope.
  * Undefined when fewer than two windows' worth remain after warm-up.
  */
-export function rssGrowth(samplesMb: readonly number[], warmup: number, intervalS: number, window = 6): Growth | undefined {
+export function rssGrowth(
+  samplesMb: readonly number[],
+  warmup: number,
+  intervalS: number,
+  window = 6,
+): Growth | undefined {
   const after = samplesMb.slice(warmup);
   const w = Math.max(1, Math.min(window, Math.floor(after.length / 2)));
   if (after.length < 2) return undefined;
@@ -32,7 +37,9 @@ export function rssGrowth(samplesMb: readonly number[], warmup: number, interval
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  return s.length % 2 === 1
+    ? (s[mid] as number)
+    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /** Slope per sample of the least-squares line through (i, xs[i]). */

@@ -12,7 +12,11 @@ export class HealthLag {
 
   async start(brokerUrl: string): Promise<void> {
     // Read-only and anonymous, straight to the broker.
-    this.client = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, reconnectPeriod: 1000, clientId: `kpp-soak-${process.pid}` });
+    this.client = await mqtt.connectAsync(brokerUrl, {
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      clientId: `kpp-soak-${process.pid}`,
+    });
     this.client.on('message', (_topic, payload) => {
       const h = decodeHealth(payload);
       if (!h.ok) return;
@@ -31,7 +35,8 @@ export class HealthLag {
   /** Worst lag per component since the previous take (components that reported). */
   take(): Record<string, { max_ms: number; p99_ms: number; reports: number }> {
     const out: Record<string, { max_ms: number; p99_ms: number; reports: number }> = {};
-    for (const [c, w] of this.window) out[c] = { max_ms: round1(w.max), p99_ms: round1(w.p99), reports: w.reports };
+    for (const [c, w] of this.window)
+      out[c] = { max_ms: round1(w.max), p99_ms: round1(w.p99), reports: w.reports };
     this.window = new Map();
     return out;
   }

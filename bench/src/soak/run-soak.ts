@@ -2,7 +2,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPublishLog } from '@kpp/simulator';
-import { compareLedger, countStored, readStoredPoints, type LedgerResult } from '../chaos/ledger.js';
+import {
+  compareLedger,
+  countStored,
+  readStoredPoints,
+  type LedgerResult,
+} from '../chaos/ledger.js';
 import { COMPONENTS, Stack } from '../chaos/stack.js';
 import type { UnexpectedExit } from '../chaos/component.js';
 import { loadMeter, machineInfo, type LoadNote, type MachineInfo } from '../machine.js';
@@ -69,7 +74,13 @@ export interface SoakReport {
   unexpected_exits: UnexpectedExit[];
   /** RSS growth after warm-up under this %, and lag not above this, for every component. */
   limits: { rss_growth_pct: number; loop_lag_ms: number };
-  verdict: { rss_growth_ok: boolean; loop_lag_ok: boolean; lost_zero: boolean; no_crash: boolean; pass: boolean };
+  verdict: {
+    rss_growth_ok: boolean;
+    loop_lag_ok: boolean;
+    lost_zero: boolean;
+    no_crash: boolean;
+    pass: boolean;
+  };
   machine: MachineInfo;
   load: LoadNote;
 }
@@ -115,7 +126,9 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     redis: options.redis ?? false,
     onUnexpectedExit: (exit) => {
       unexpected.push(exit);
-      say(`!! ${exit.component} (pid ${exit.pid}) exited by itself with ${exit.code}`);
+      say(
+        `!! ${exit.component} (pid ${exit.pid}) ${exit.during === 'run' ? 'exited by itself' : 'did not stop cleanly'}: exit code ${exit.code}`,
+      );
     },
   });
   const onAbort = () => {
@@ -150,8 +163,12 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       });
       if (i % Math.max(1, Math.round(60 / intervalS)) === 0) {
         say(
-          `${i * intervalS} s: RSS MB ${Object.entries(rss).map(([n, mb]) => `${n} ${mb}`).join(', ')}; ` +
-            `lag max ms ${Object.entries(lagNow).map(([n, l]) => `${n} ${l.max_ms}`).join(', ')}`,
+          `${i * intervalS} s: RSS MB ${Object.entries(rss)
+            .map(([n, mb]) => `${n} ${mb}`)
+            .join(', ')}; ` +
+            `lag max ms ${Object.entries(lagNow)
+              .map(([n, l]) => `${n} ${l.max_ms}`)
+              .join(', ')}`,
         );
       }
     }
@@ -161,15 +178,21 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     const log = readPublishLog(stack.publishLogPath);
     const fromMs = Math.min(...log.runs.map((r) => r.startedAtMs));
     const toMs = Date.now() + 1000;
-    const expected = log.runs.reduce((n, r) => n + [...r.acked.values()].reduce((m, s) => m + s.length, 0), 0);
-    for (let stable = 0, last = -1; stable < 5; ) {
+    const expected = log.runs.reduce(
+      (n, r) => n + [...r.acked.values()].reduce((m, s) => m + s.length, 0),
+      0,
+    );
+    for (let stable = 0, last = -1; stable < 5;) {
       const n = await countStored(stack.influxUrl, fromMs, toMs).catch(() => last);
       stable = n === last || n >= expected ? stable + 1 : 0;
       last = n;
       await sleep(1000);
     }
     const unitIds = [...new Set(log.runs.flatMap((r) => [...r.acked.keys()]))];
-    const ledger = compareLedger(log, await readStoredPoints(stack.influxUrl, unitIds, fromMs, toMs));
+    const ledger = compareLedger(
+      log,
+      await readStoredPoints(stack.influxUrl, unitIds, fromMs, toMs),
+    );
     await lag.stop();
     await stack.stop();
 
@@ -179,8 +202,14 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       const series = samples.map((s) => s.rss_mb[name]).filter((x): x is number => x !== undefined);
       const growth = rssGrowth(series, warmup, intervalS);
       // Lag from the second sample on: the first interval is start-up.
-      const lags = samples.slice(1).map((s) => s.loop_lag_max_ms[name]).filter((x): x is number => x !== undefined);
-      const p99s = samples.slice(1).map((s) => s.loop_lag_p99_ms[name]).filter((x): x is number => x !== undefined);
+      const lags = samples
+        .slice(1)
+        .map((s) => s.loop_lag_max_ms[name])
+        .filter((x): x is number => x !== undefined);
+      const p99s = samples
+        .slice(1)
+        .map((s) => s.loop_lag_p99_ms[name])
+        .filter((x): x is number => x !== undefined);
       const lagMax = lags.length > 0 ? Math.max(...lags) : null;
       components[name] = {
         growth,
@@ -199,7 +228,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       no_crash: unexpected.length === 0,
       pass: false,
     };
-    verdict.pass = verdict.rss_growth_ok && verdict.loop_lag_ok && verdict.lost_zero && verdict.no_crash;
+    verdict.pass =
+      verdict.rss_growth_ok && verdict.loop_lag_ok && verdict.lost_zero && verdict.no_crash;
     passed = verdict.pass;
     const report: SoakReport = {
       kind: 'soak',
@@ -228,7 +258,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       const out = options.resultsDir ?? resultsDir();
       await mkdir(out, { recursive: true });
       const suffix = durationS === 1800 ? '' : `-${durationS}s`;
-      await writeFile(join(out, `soak-${report.started_at.slice(0, 10)}${suffix}.json`), JSON.stringify(report, null, 2) + '\n');
+      await writeFile(
+        join(out, `soak-${report.started_at.slice(0, 10)}${suffix}.json`),
+        JSON.stringify(report, null, 2) + '\n',
+      );
     }
     return report;
   } finally {

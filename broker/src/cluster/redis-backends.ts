@@ -24,7 +24,11 @@ export interface RedisBackendOptions {
   maxSessionDelivery?: number;
 }
 
-export function createRedisBackends(url: string, logger: Logger, options: RedisBackendOptions = {}): ClusterBackends {
+export function createRedisBackends(
+  url: string,
+  logger: Logger,
+  options: RedisBackendOptions = {},
+): ClusterBackends {
   const log = logger.child({ redis: redactUrl(url) });
   let lastLoggedAt = 0;
   const connect = (role: string) => {
@@ -55,9 +59,12 @@ export function createRedisBackends(url: string, logger: Logger, options: RedisB
   // mqemitter-redis re-emits connection errors here; unhandled, they would throw.
   (mq as unknown as { state: NodeJS.EventEmitter }).state.on('error', () => undefined);
   fastQueueRemoval(dbConn as unknown as QueueCommands);
+  handleScanStreamErrors(dbConn, log);
   const persistence = aedesPersistenceRedis({
     conn: dbConn,
-    ...(options.maxSessionDelivery !== undefined ? { maxSessionDelivery: options.maxSessionDelivery } : {}),
+    ...(options.maxSessionDelivery !== undefined
+      ? { maxSessionDelivery: options.maxSessionDelivery }
+      : {}),
   });
   coalesceAddSubscriptions(persistence as SubscriptionStore);
   return {
@@ -81,8 +88,10 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The two calls as Aedes 1.x makes them (promise style); a callback, if given, is passed through untouched. */
 interface SubscriptionStore {
-  addSubscriptions(client: { id: string }, subs: readonly unknown[]): Promise<unknown>;
+  addSubscriptions(client: { id: string }, subs: readonly unknown[], cb?: unknown): Promise<unknown>;
+  subscriptionsByClient(client: { id: string }, cb?: unknown): Promise<unknown[]>;
 }
 
 /**
@@ -94,15 +103,55 @@ interface SubscriptionStore {
  * SUBSCRIBE with two or more topics never gets its SUBACK (the writer subscribes to frames and
  * health in one packet) and a reconnecting session with two subscriptions never finishes
  * connecting (moscajs/aedes#569). Calls with the same list object are one store.
+ *
+ * And restoring is not storing: on reconnect Aedes writes back the very subscriptions it has
+ * just read from Redis, and waits for that write's broadcast to come back through Redis pub/sub
+ * before it sends CONNACK. Behind a backlog of messages that took longer than the client's
+ * connect timeout (10 s for the writer), so a writer catching up could not reconnect at all
+ * for tens of seconds (`kpp chaos`). Subscriptions this broker has just read are already stored
+ * and known to every broker; they are not written again.
  */
 function coalesceAddSubscriptions(store: SubscriptionStore): void {
   const pending = new WeakMap<object, Promise<unknown>>();
+  const restored = new WeakSet<object>();
   const add = store.addSubscriptions.bind(store);
-  store.addSubscriptions = (client, subs) => {
+  const byClient = store.subscriptionsByClient.bind(store);
+  store.subscriptionsByClient = (client, cb) => {
+    if (cb !== undefined) return byClient(client, cb);
+    return byClient(client).then((subs) => {
+      for (const sub of subs ?? []) if (typeof sub === 'object' && sub !== null) restored.add(sub);
+      return subs;
+    });
+  };
+  store.addSubscriptions = (client, subs, cb) => {
+    if (cb !== undefined) return add(client, subs, cb);
+    if (subs.length > 0 && subs.every((sub) => typeof sub === 'object' && sub !== null && restored.has(sub))) return Promise.resolve(client);
     const inFlight = pending.get(subs);
     if (inFlight) return inFlight;
     const p = add(client, subs);
     pending.set(subs, p);
     return p;
   };
+}
+
+/**
+ * aedes-persistence-redis reads retained messages through ioredis scan streams, which emit
+ * 'error' on a failed command even after their reader has gone (a subscriber that left, a
+ * broker closing its Redis connections on SIGTERM). Unheard, that error killed a broker in the
+ * middle of a graceful stop (`kpp chaos`); readers that are still there see it as before.
+ */
+function handleScanStreamErrors(conn: Redis, log: Logger): void {
+  for (const name of [
+    'scanStream',
+    'scanBufferStream',
+    'hscanStream',
+    'hscanBufferStream',
+  ] as const) {
+    const original = (conn[name] as (...args: unknown[]) => NodeJS.EventEmitter).bind(conn);
+    (conn as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      const stream = original(...args);
+      stream.on('error', (err: Error) => log.debug({ err: err.message }, `redis ${name} failed`));
+      return stream;
+    };
+  }
 }

@@ -3,7 +3,11 @@ import { DROPPED_TOPIC } from './context.js';
 
 type AuthorizePublish = NonNullable<AedesOptions['authorizePublish']>;
 /** Aedes's publish as it really is (its types show only the two-argument form). */
-type PublishFn = (packet: PublishPacket, client: Client | null, done: (err?: Error) => void) => void;
+type PublishFn = (
+  packet: PublishPacket,
+  client: Client | null,
+  done: (err?: Error) => void,
+) => void;
 
 /**
  * QoS 1: PUBACK only once the message is in every subscriber's session.
@@ -26,10 +30,21 @@ export class AckAfterPublish {
 
   /** The authorizePublish hook: `inner` decides, then an accepted QoS 1 packet is published before the answer. */
   wrap(inner: AuthorizePublish): AuthorizePublish {
-    return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => {
+    return (
+      client: Client | null,
+      packet: PublishPacket,
+      callback: (error?: Error | null) => void,
+    ) => {
       inner(client, packet, (err?: Error | null) => {
         const publish = this.publishFirst;
-        if (err || client === null || packet.qos !== 1 || packet.topic === DROPPED_TOPIC || !publish) return callback(err ?? null);
+        if (
+          err ||
+          client === null ||
+          packet.qos !== 1 ||
+          packet.topic === DROPPED_TOPIC ||
+          !publish
+        )
+          return callback(err ?? null);
         publish(packet, client, (publishErr?: Error) => {
           if (publishErr) return callback(publishErr); // no PUBACK: the client resends it
           this.published.add(packet);
@@ -41,7 +56,9 @@ export class AckAfterPublish {
 
   /** Routes the broker's publish through here (call once, right after creating it). */
   install(aedes: Aedes): void {
-    const target = aedes as unknown as { publish: (packet: PublishPacket, client?: unknown, done?: unknown) => void };
+    const target = aedes as unknown as {
+      publish: (packet: PublishPacket, client?: unknown, done?: unknown) => void;
+    };
     const original = target.publish.bind(aedes);
     this.publishFirst = original as PublishFn;
     const published = this.published;

@@ -27,11 +27,14 @@ export class ExactDedupe {
 
   /** Call for every client as soon as Aedes has made it. */
   adopt(client: Client): void {
-    (client as unknown as { duplicates: Record<string, number> }).duplicates = new Proxy(Object.create(null) as Record<string, number>, {
-      get: () => 0,
-      set: () => true,
-      deleteProperty: () => true,
-    });
+    (client as unknown as { duplicates: Record<string, number> }).duplicates = new Proxy(
+      Object.create(null) as Record<string, number>,
+      {
+        get: () => 0,
+        set: () => true,
+        deleteProperty: () => true,
+      },
+    );
   }
 
   wrap(inner: AuthorizeForward): AuthorizeForward {

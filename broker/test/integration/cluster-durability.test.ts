@@ -16,7 +16,10 @@ import {
 import { credentials } from './support/test-broker.js';
 
 /** The writer's subscription: two filters in one SUBSCRIBE packet. */
-const WRITER_FILTERS = { [topics.allFrames()]: { qos: 1 as const }, [topics.allHealth()]: { qos: 1 as const } };
+const WRITER_FILTERS = {
+  [topics.allFrames()]: { qos: 1 as const },
+  [topics.allHealth()]: { qos: 1 as const },
+};
 
 describe('cluster mode: what a SIGKILLed broker acknowledged survives it', () => {
   let redis: Redis;
@@ -64,6 +67,25 @@ describe('cluster mode: what a SIGKILLed broker acknowledged survives it', () =>
     expect(got.sort()).toEqual([topics.frame('u1'), topics.health('simulator', 's1')].sort());
   }, 30_000);
 
+  it('restores a session without storing and broadcasting its subscriptions again (no wait on Redis pub/sub before CONNACK)', async () => {
+    const broker = await startBroker();
+    const admin = await connect(broker.tcpUrl, 'admin');
+    const broadcasts: string[] = [];
+    admin.on('message', (topic) => broadcasts.push(topic));
+    await admin.subscribeAsync('$SYS/sub/+', { qos: 0 });
+    const opts = { clientId: 'restored-writer', clean: false };
+    const first = await connect(broker.tcpUrl, 'writer', opts);
+    await first.subscribeAsync(WRITER_FILTERS);
+    await waitFor(() => broadcasts.length >= 1, { what: 'the broadcast of the new subscriptions' });
+    await first.endAsync();
+    for (let i = 0; i < 3; i++) {
+      const again = await connect(broker.tcpUrl, 'writer', opts);
+      await again.endAsync();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(broadcasts).toEqual(['$SYS/sub/add']);
+  }, 30_000);
+
   it('keeps what was queued before a SIGKILL apart from what the next process queues, beyond 1000 messages', async () => {
     const PER_LIFE = 2500;
     const first = await startBroker();
@@ -75,7 +97,9 @@ describe('cluster mode: what a SIGKILLed broker acknowledged survives it', () =>
     const publishAll = async (url: string, prefix: string) => {
       const pub = await connect(url, 'sim');
       await Promise.all(
-        Array.from({ length: PER_LIFE }, (_, i) => pub.publishAsync(topics.frame(`u${i % 10}`), `${prefix}-${i}`, { qos: 1 })),
+        Array.from({ length: PER_LIFE }, (_, i) =>
+          pub.publishAsync(topics.frame(`u${i % 10}`), `${prefix}-${i}`, { qos: 1 }),
+        ),
       );
       await pub.endAsync();
     };
@@ -86,13 +110,23 @@ describe('cluster mode: what a SIGKILLed broker acknowledged survives it', () =>
     await publishAll(second.tcpUrl, 'after');
 
     const got = new Set<string>();
-    const back = mqtt.connect(second.tcpUrl, { ...credentials('writer'), ...opts, reconnectPeriod: 0 });
+    const back = mqtt.connect(second.tcpUrl, {
+      ...credentials('writer'),
+      ...opts,
+      reconnectPeriod: 0,
+    });
     clients.push(back);
     back.on('message', (topic, payload) => {
       if (topic.endsWith('/frame')) got.add(payload.toString());
     });
-    await waitFor(() => got.size >= 2 * PER_LIFE, { timeoutMs: 60_000, intervalMs: 200, what: `${2 * PER_LIFE} queued messages (have ${got.size})` });
-    const expected = ['before', 'after'].flatMap((p) => Array.from({ length: PER_LIFE }, (_, i) => `${p}-${i}`));
+    await waitFor(() => got.size >= 2 * PER_LIFE, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: `${2 * PER_LIFE} queued messages (have ${got.size})`,
+    });
+    const expected = ['before', 'after'].flatMap((p) =>
+      Array.from({ length: PER_LIFE }, (_, i) => `${p}-${i}`),
+    );
     expect([...got].sort()).toEqual(expected.sort());
   }, 120_000);
 
@@ -125,7 +159,11 @@ describe('cluster mode: what a SIGKILLed broker acknowledged survives it', () =>
 
     const next = await startBroker();
     const got = new Set<string>();
-    const back = mqtt.connect(next.tcpUrl, { ...credentials('writer'), ...opts, reconnectPeriod: 0 });
+    const back = mqtt.connect(next.tcpUrl, {
+      ...credentials('writer'),
+      ...opts,
+      reconnectPeriod: 0,
+    });
     clients.push(back);
     back.on('message', (topic, payload) => {
       if (topic.endsWith('/frame')) got.add(payload.toString());

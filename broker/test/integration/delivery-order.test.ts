@@ -8,7 +8,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '@kpp/protocol';
 import { startRedis, waitFor, type Redis } from '@kpp/testkit';
-import { removeTestUsersFile, startBrokerProcess, type BrokerProcess } from './support/broker-process.js';
+import {
+  removeTestUsersFile,
+  startBrokerProcess,
+  type BrokerProcess,
+} from './support/broker-process.js';
 import { credentials, startTestBroker, type TestBroker } from './support/test-broker.js';
 
 const FRAMES = 3000;
@@ -20,8 +24,13 @@ async function publishMix(url: string): Promise<Set<string>> {
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < FRAMES; i++) {
     const body = `f-${i}`;
-    pending.push(pub.publishAsync(topics.frame(`u${i % 20}`), body, { qos: 1 }).then(() => acked.add(body)));
-    if (i % 10 === 0) pending.push(pub.publishAsync(topics.health('simulator', 's1'), `h-${i}`, { qos: 0, retain: true }));
+    pending.push(
+      pub.publishAsync(topics.frame(`u${i % 20}`), body, { qos: 1 }).then(() => acked.add(body)),
+    );
+    if (i % 10 === 0)
+      pending.push(
+        pub.publishAsync(topics.health('simulator', 's1'), `h-${i}`, { qos: 0, retain: true }),
+      );
     if (i % 200 === 199) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
@@ -29,8 +38,17 @@ async function publishMix(url: string): Promise<Set<string>> {
   return acked;
 }
 
-async function writerLike(url: string, clientId: string, received: Set<string>): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(url, { ...credentials('writer'), clientId, clean: false, reconnectPeriod: 0 });
+async function writerLike(
+  url: string,
+  clientId: string,
+  received: Set<string>,
+): Promise<MqttClient> {
+  const c = await mqtt.connectAsync(url, {
+    ...credentials('writer'),
+    clientId,
+    clean: false,
+    reconnectPeriod: 0,
+  });
   c.on('message', (topic, payload) => {
     if (topic.endsWith('/frame')) received.add(payload.toString());
   });
@@ -46,7 +64,10 @@ describe('delivery to a persistent QoS 1 subscriber when messages overtake each 
 
   beforeAll(async () => {
     redis = await startRedis();
-    [memory, cluster] = await Promise.all([startTestBroker(), startBrokerProcess('order', { redisUrl: redis.url })]);
+    [memory, cluster] = await Promise.all([
+      startTestBroker(),
+      startBrokerProcess('order', { redisUrl: redis.url }),
+    ]);
   }, 30_000);
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
@@ -74,16 +95,27 @@ describe('delivery to a persistent QoS 1 subscriber when messages overtake each 
   }
 
   it('still delivers a message once to a client whose subscriptions overlap', async () => {
-    const viewer = await mqtt.connectAsync(memory.tcpUrl, { ...credentials('viewer'), reconnectPeriod: 0 });
+    const viewer = await mqtt.connectAsync(memory.tcpUrl, {
+      ...credentials('viewer'),
+      reconnectPeriod: 0,
+    });
     clients.push(viewer);
     const got: string[] = [];
     viewer.on('message', (topic, payload) => {
       if (topic === topics.frame('u1')) got.push(payload.toString());
     });
-    await viewer.subscribeAsync({ [topics.everything()]: { qos: 1 }, [topics.allFrames()]: { qos: 1 }, [topics.frame('u1')]: { qos: 0 } });
-    const pub = await mqtt.connectAsync(memory.tcpUrl, { ...credentials('sim'), reconnectPeriod: 0 });
+    await viewer.subscribeAsync({
+      [topics.everything()]: { qos: 1 },
+      [topics.allFrames()]: { qos: 1 },
+      [topics.frame('u1')]: { qos: 0 },
+    });
+    const pub = await mqtt.connectAsync(memory.tcpUrl, {
+      ...credentials('sim'),
+      reconnectPeriod: 0,
+    });
     clients.push(pub);
-    for (let i = 0; i < 50; i++) await pub.publishAsync(topics.frame('u1'), `once-${i}`, { qos: 1 });
+    for (let i = 0; i < 50; i++)
+      await pub.publishAsync(topics.frame('u1'), `once-${i}`, { qos: 1 });
     await waitFor(() => got.length >= 50, { what: '50 messages' });
     await new Promise((r) => setTimeout(r, 300));
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `once-${i}`));

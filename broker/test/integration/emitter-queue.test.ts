@@ -14,7 +14,11 @@ import { createRedisBackends, type ClusterBackends } from '../../src/cluster/red
 
 interface Emitter {
   on(topic: string, fn: (packet: unknown, cb: () => void) => void, done?: () => void): void;
-  removeListener(topic: string, fn: (packet: unknown, cb: () => void) => void, done?: () => void): void;
+  removeListener(
+    topic: string,
+    fn: (packet: unknown, cb: () => void) => void,
+    done?: () => void,
+  ): void;
   emit(packet: { topic: string; payload: Buffer }, cb?: (err?: Error) => void): void;
   close(cb: () => void): void;
 }

@@ -10,6 +10,7 @@ interface ChaosFlags {
   keep?: boolean;
   save: boolean;
   targets?: string;
+  broker: string;
 }
 
 /**
@@ -22,29 +23,42 @@ interface ChaosFlags {
 export function registerChaos(program: Command): void {
   program
     .command('chaos')
-    .description('inject faults into the running pipeline on a seeded schedule and check that nothing was lost')
+    .description(
+      'inject faults into the running pipeline on a seeded schedule and check that nothing was lost',
+    )
     .option('--duration <s>', 'seconds of load with faults', '600')
     .option('--seed <n>', 'seed of the fault schedule', '1')
     .option('--units <n>', 'simulated units', '100')
     .option('--rate <hz>', 'ticks per second', '10')
     .option('--json', 'print one JSON object on stdout')
-    .option('--keep', 'keep the run directory (data, spool, publish log, process logs) even when the run passed')
-    .option('--targets <list>', `fault only these, comma-separated (of ${FAULT_TARGETS.join(', ')})`)
+    .option(
+      '--keep',
+      'keep the run directory (data, spool, publish log, process logs) even when the run passed',
+    )
+    .option(
+      '--targets <list>',
+      `fault only these, comma-separated (of ${FAULT_TARGETS.join(', ')})`,
+    )
+    .option('--broker <mode>', 'redis (cluster mode: sessions survive a killed broker) or memory (the default broker, to measure what it loses)', 'redis')
     .option('--no-save', 'do not write bench/results/chaos-<date>-seed<N>.json')
     .action(async (flags: ChaosFlags) => {
       const durationS = positive('--duration', flags.duration, 30, 86_400);
       const seed = Number(flags.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be an integer ≥ 0, got "${flags.seed}"`);
+      if (!Number.isInteger(seed) || seed < 0)
+        throw new Error(`--seed must be an integer ≥ 0, got "${flags.seed}"`);
       const targets = flags.targets?.split(',').map((t) => t.trim());
       for (const t of targets ?? []) {
-        if (!(FAULT_TARGETS as readonly string[]).includes(t)) throw new Error(`--targets: unknown target "${t}" (one of ${FAULT_TARGETS.join(', ')})`);
+        if (!(FAULT_TARGETS as readonly string[]).includes(t))
+          throw new Error(`--targets: unknown target "${t}" (one of ${FAULT_TARGETS.join(', ')})`);
       }
       // Ctrl-C stops every process the run started before the command exits.
       const interrupt = new AbortController();
       const onSignal = () => interrupt.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      if (flags.broker !== 'redis' && flags.broker !== 'memory') throw new Error(`--broker must be redis or memory, got "${flags.broker}"`);
       const report = await runChaos({
+        brokerMode: flags.broker,
         signal: interrupt.signal,
         ...(targets ? { targets: targets as FaultTarget[] } : {}),
         durationS,
@@ -55,13 +69,16 @@ export function registerChaos(program: Command): void {
         writeResults: flags.save,
         onProgress: (line) => process.stderr.write(`chaos: ${line}\n`),
       });
-      process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatChaos(report));
+      process.stdout.write(
+        flags.json ? JSON.stringify(report, null, 2) + '\n' : formatChaos(report),
+      );
       if (!report.verdict.pass) process.exitCode = 1;
     });
 }
 
 function positive(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (!(n >= min && n <= max)) throw new Error(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
+  if (!(n >= min && n <= max))
+    throw new Error(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
   return n;
 }

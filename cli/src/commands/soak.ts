@@ -32,7 +32,8 @@ export function registerSoak(program: Command): void {
     .action(async (flags: SoakFlags) => {
       const num = (flag: string, value: string, min: number, max: number) => {
         const n = Number(value);
-        if (!(n >= min && n <= max)) throw new Error(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
+        if (!(n >= min && n <= max))
+          throw new Error(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
         return n;
       };
       // Ctrl-C stops every process the run started before the command exits.
@@ -51,7 +52,9 @@ export function registerSoak(program: Command): void {
         writeResults: flags.save,
         onProgress: (line) => process.stderr.write(`soak: ${line}\n`),
       });
-      process.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : formatSoak(report));
+      process.stdout.write(
+        flags.json ? JSON.stringify(report, null, 2) + '\n' : formatSoak(report),
+      );
       if (!report.verdict.pass) process.exitCode = 1;
     });
 }

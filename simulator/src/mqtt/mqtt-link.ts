@@ -15,59 +15,103 @@ export interface LinkStats {
   published: number;
   /** QoS 1 messages the broker acknowledged. */
   acked: number;
+  /** QoS 1 messages handed to mqtt.js and not acknowledged yet. */
+  inflight: number;
   bytesOut: number;
   buffered: number;
   droppedOffline: number;
+  /** Retained and QoS 0 messages not sent because the broker was unreachable or not keeping up. */
+  skipped: number;
   publishErrors: number;
 }
 
+/** QoS 1 messages handed to mqtt.js and not yet acknowledged, at most (default). */
+export const DEFAULT_MAX_INFLIGHT = 1000;
+
 /**
- * The simulator's side of MQTT: publishes while connected, buffers (bounded) while not,
- * and replays the buffer in order on reconnect. Only QoS 1 messages that are not retained
- * (frames, command acks) are buffered: retained ones (state, meta, clock, health) are
- * republished by their owner anyway, and QoS 0 ones (the compact live stream) are worth
- * nothing late and would take the room of frames. QoS 1 messages already handed to mqtt.js
- * stay in its outgoing store and are resent after a reconnect, even to a restarted broker.
+ * The simulator's side of MQTT: a window of at most `maxInflight` unacknowledged QoS 1 messages
+ * in mqtt.js, and a bounded buffer of the rest, sent in order as acknowledgements free the
+ * window (or after a reconnect).
+ *
+ * The window matters when the broker stalls or restarts: mqtt.js keeps unacknowledged QoS 1
+ * messages in its outgoing store across a reconnect, even to a restarted broker, but resends
+ * them one at a time, each after the previous one's PUBACK, and holds every new publish back
+ * until it is done. Without a bound, a store of tens of thousands of frames (a broker stopped
+ * for a few seconds at 1000 frames/s) took longer to resend than new frames arrived: the
+ * simulator never caught up and its memory grew without limit (found by `kpp chaos`).
+ *
+ * Only unretained QoS 1 messages (frames, command acks) are buffered: retained ones (state,
+ * meta) are republished by their owner anyway, and QoS 0 ones (clock, the compact live stream,
+ * health) are worth nothing late; both are skipped (counted) while the broker is unreachable or
+ * the window is full.
  */
 export class MqttLink {
   private readonly buffer: OfflineBuffer<OutgoingMessage>;
-  private readonly counters = { published: 0, acked: 0, bytesOut: 0, publishErrors: 0 };
+  private readonly counters = { published: 0, acked: 0, bytesOut: 0, publishErrors: 0, skipped: 0 };
+  private inflight = 0;
 
   constructor(
     readonly client: MqttClient,
     offlineBufferMessages: number,
     private readonly onError: (err: Error) => void = () => {},
+    private readonly maxInflight = DEFAULT_MAX_INFLIGHT,
   ) {
+    if (!(maxInflight >= 1)) throw new RangeError(`maxInflight must be ≥ 1, got ${maxInflight}`);
     this.buffer = new OfflineBuffer(offlineBufferMessages);
-    client.on('connect', () => this.flush());
+    client.on('connect', () => this.pump());
   }
 
   publish(msg: OutgoingMessage): void {
-    if (!this.client.connected) {
-      if (msg.qos === 1 && !msg.retain) this.buffer.push(msg);
+    const open = this.client.connected && this.inflight < this.maxInflight;
+    if (msg.qos === 1 && !msg.retain) {
+      this.buffer.push(msg);
+      if (open) this.pump();
       return;
     }
-    this.send(msg);
+    if (open) this.send(msg);
+    else this.counters.skipped++;
   }
 
   stats(): LinkStats {
     return {
       connected: this.client.connected,
       ...this.counters,
+      inflight: this.inflight,
       buffered: this.buffer.size,
       droppedOffline: this.buffer.dropped,
     };
   }
 
-  private flush(): void {
-    for (const msg of this.buffer.drain()) this.send(msg);
+  /** Resolves once everything buffered has been sent and acknowledged, or after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffer.size > 0 || this.inflight > 0) {
+      if (Date.now() >= deadline) return false;
+      this.pump();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  /** Sends buffered messages, oldest first, while connected and the window has room. */
+  private pump(): void {
+    while (this.client.connected && this.inflight < this.maxInflight) {
+      const next = this.buffer.shift();
+      if (!next) return;
+      this.send(next);
+    }
   }
 
   private send(msg: OutgoingMessage): void {
-    const payload = typeof msg.payload === 'string' ? msg.payload : Buffer.from(msg.payload.buffer, msg.payload.byteOffset, msg.payload.byteLength);
+    const payload =
+      typeof msg.payload === 'string'
+        ? msg.payload
+        : Buffer.from(msg.payload.buffer, msg.payload.byteOffset, msg.payload.byteLength);
     this.counters.published++;
     this.counters.bytesOut += payload.length;
+    if (msg.qos === 1) this.inflight++;
     this.client.publish(msg.topic, payload, { qos: msg.qos, retain: msg.retain }, (err) => {
+      if (msg.qos === 1) this.inflight--;
       if (err) {
         this.counters.publishErrors++;
         this.onError(err);
@@ -75,6 +119,7 @@ export class MqttLink {
         this.counters.acked++;
         msg.onAcked?.();
       }
+      if (msg.qos === 1) this.pump();
     });
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Holds what is published while the broker is unreachable, up to a bound; beyond it the
- * oldest entries are dropped and counted, so an outage costs the oldest frames, never memory.
+ * Holds what is published while the broker is unreachable (or not acknowledging fast enough),
+ * up to a bound; beyond it the oldest entries are dropped and counted, so an outage costs the
+ * oldest frames, never memory.
  */
 export class OfflineBuffer<T> {
   private items: T[] = [];
@@ -30,6 +31,22 @@ export class OfflineBuffer<T> {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /** Removes and returns the oldest entry (undefined when empty). */
+  shift(): T | undefined {
+    if (this.size === 0) return undefined;
+    const item = this.items[this.head] as T;
+    this.items[this.head] = undefined as T; // let it be collected
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
   }
 
   /** Removes and returns everything, oldest first. */

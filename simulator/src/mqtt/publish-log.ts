@@ -120,7 +120,13 @@ export function parsePublishLog(text: string): PublishLogContents {
       const from = Number(parts[2]);
       const to = Number(parts[3]);
       const unit = parts[1] as string;
-      if (run && Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 0 && to >= from) {
+      if (
+        run &&
+        Number.isSafeInteger(from) &&
+        Number.isSafeInteger(to) &&
+        from >= 0 &&
+        to >= from
+      ) {
         let list = run.seqs.get(unit);
         if (!list) run.seqs.set(unit, (list = []));
         for (let s = from; s <= to; s++) list.push(s);

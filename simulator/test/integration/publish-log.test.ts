@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeFrame, topics } from '@kpp/protocol';
-import { sleep, startAedes, tempDir, waitFor, type InProcessBroker, type TempDir } from '@kpp/testkit';
+import {
+  sleep,
+  startAedes,
+  tempDir,
+  waitFor,
+  type InProcessBroker,
+  type TempDir,
+} from '@kpp/testkit';
 import { readPublishLog, SimulatorService, simulatorConfigSchema } from '../../src/index.js';
 
 describe('publish log against a real (Aedes) broker with an outage', () => {
@@ -19,7 +26,12 @@ describe('publish log against a real (Aedes) broker with an outage', () => {
     broker = await startAedes();
     dir = await tempDir('kpp-sim-publog-');
     // Like the writer: a persistent QoS 1 session, so the broker queues what it misses.
-    sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'publog-sub', clean: false, reconnectPeriod: 100 });
+    sub = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 4,
+      clientId: 'publog-sub',
+      clean: false,
+      reconnectPeriod: 100,
+    });
     sub.on('message', (_topic, payload) => {
       const f = decodeFrame(payload);
       if (f.ok) received.add(`${f.value.unit}/${f.value.ts}`);
@@ -36,14 +48,22 @@ describe('publish log against a real (Aedes) broker with an outage', () => {
   it('records every acknowledged frame, through a broker outage, and nothing the broker did not get', async () => {
     const path = `${dir.path}/published.log`;
     const sim = new SimulatorService(
-      simulatorConfigSchema.parse({ mqttUrl: broker.url, units: 3, rateHz: 20, publishLog: path, compact: false }),
+      simulatorConfigSchema.parse({
+        mqttUrl: broker.url,
+        units: 3,
+        rateHz: 20,
+        publishLog: path,
+        compact: false,
+      }),
     );
     await sim.start();
     await waitFor(() => sim.stats().link.acked > 30, { what: 'frames acknowledged' });
     await broker.pause();
     await sleep(1500);
     await broker.resume();
-    await waitFor(() => sim.stats().link.connected && sim.stats().link.buffered === 0, { what: 'reconnect and flush' });
+    await waitFor(() => sim.stats().link.connected && sim.stats().link.buffered === 0, {
+      what: 'reconnect and flush',
+    });
     await sleep(500);
     await sim.stop();
 
@@ -63,6 +83,8 @@ describe('publish log against a real (Aedes) broker with an outage', () => {
       }
     }
     expect(recorded).toBeGreaterThan(3 * 20 * 2); // ≥ 2 s of 3 units at 20 Hz, outage included
-    await waitFor(() => missing.every((k) => received.has(k)), { what: `subscriber to get ${missing.length} frames` });
+    await waitFor(() => missing.every((k) => received.has(k)), {
+      what: `subscriber to get ${missing.length} frames`,
+    });
   }, 30_000);
 });

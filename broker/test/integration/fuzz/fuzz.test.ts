@@ -26,8 +26,21 @@ import {
   topics,
   type Payload,
 } from '@kpp/protocol';
-import { startInfluxd, startProcess, tempDir, waitFor, type Influxd, type ManagedProcess, type TempDir } from '@kpp/testkit';
-import { BROKER_COMMAND, removeTestUsersFile, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
+import {
+  startInfluxd,
+  startProcess,
+  tempDir,
+  waitFor,
+  type Influxd,
+  type ManagedProcess,
+  type TempDir,
+} from '@kpp/testkit';
+import {
+  BROKER_COMMAND,
+  removeTestUsersFile,
+  startBrokerProcess,
+  type BrokerProcess,
+} from '../support/broker-process.js';
 import { credentials, passwordOf } from '../support/test-broker.js';
 import {
   brokenFramePayload,
@@ -44,7 +57,12 @@ import {
 
 const SEED = Number(process.env.KPP_FUZZ_SEED ?? 20261125);
 const SCALE = Number(process.env.KPP_FUZZ_SCALE ?? 1);
-const COUNTS = { frames: 3500 * SCALE, health: 800 * SCALE, commands: 700 * SCALE, raw: 6000 * SCALE };
+const COUNTS = {
+  frames: 3500 * SCALE,
+  health: 800 * SCALE,
+  commands: 700 * SCALE,
+  raw: 6000 * SCALE,
+};
 /** Frame and health times: one distinct ms per case, so InfluxDB keeps every point apart. */
 const BASE_TS = Date.UTC(2031, 0, 1);
 const FIELDS = FIELD_CATALOGUE.map((f) => f.name);
@@ -55,7 +73,12 @@ interface CorpusCase {
   kind: string;
   raw?: string;
   connect?: boolean;
-  publish?: { user: string; topic: string; payload?: string; payloadRepeat?: { open: string; close: string; times: number } };
+  publish?: {
+    user: string;
+    topic: string;
+    payload?: string;
+    payloadRepeat?: { open: string; close: string; times: number };
+  };
 }
 
 describe('fuzzing the broker with the writer and influxd behind it', () => {
@@ -81,20 +104,34 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
 
   beforeAll(async () => {
     dir = await tempDir('kpp-fuzz-');
-    [influx, broker] = await Promise.all([startInfluxd(), startBrokerProcess('fuzz', { connectRatePerSecond: 1_000_000, connectBurst: 1_000_000 })]);
+    [influx, broker] = await Promise.all([
+      startInfluxd(),
+      startBrokerProcess('fuzz', { connectRatePerSecond: 1_000_000, connectBurst: 1_000_000 }),
+    ]);
     writer = await startProcess('kpp writer', process.execPath, {
       args: [
         KPP_COMMAND,
         'writer',
-        '--mqtt-url', broker.tcpUrl,
-        '--influx-url', influx.url,
-        '--spool-dir', join(dir.path, 'spool'),
-        '--dead-letter-file', join(dir.path, 'dead-letter.jsonl'),
-        '--client-id', 'fuzz-writer',
-        '--instance', 'fuzzw',
-        '--flush-interval-ms', '200',
+        '--mqtt-url',
+        broker.tcpUrl,
+        '--influx-url',
+        influx.url,
+        '--spool-dir',
+        join(dir.path, 'spool'),
+        '--dead-letter-file',
+        join(dir.path, 'dead-letter.jsonl'),
+        '--client-id',
+        'fuzz-writer',
+        '--instance',
+        'fuzzw',
+        '--flush-interval-ms',
+        '200',
       ],
-      env: { KPP_WRITER_MQTT_USERNAME: 'writer', KPP_WRITER_MQTT_PASSWORD: passwordOf('writer'), KPP_LOG_LEVEL: 'info' },
+      env: {
+        KPP_WRITER_MQTT_USERNAME: 'writer',
+        KPP_WRITER_MQTT_PASSWORD: passwordOf('writer'),
+        KPP_LOG_LEVEL: 'info',
+      },
       readyWhen: /"msg":"connected to MQTT broker"/,
       timeoutMs: 30_000,
     });
@@ -112,19 +149,31 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
   });
 
   const client = async (user: string) => {
-    const c = await mqtt.connectAsync(broker.tcpUrl, { ...credentials(user), reconnectPeriod: 200, connectTimeout: 5000 });
+    const c = await mqtt.connectAsync(broker.tcpUrl, {
+      ...credentials(user),
+      reconnectPeriod: 200,
+      connectTimeout: 5000,
+    });
     c.on('error', () => undefined);
     clients.push(c);
     return c;
   };
 
   /** Publishes (QoS 1, awaited in batches); records what the writer must store. */
-  async function publishCases(c: MqttClient, cases: { topic: string; payload: Buffer }[]): Promise<void> {
+  async function publishCases(
+    c: MqttClient,
+    cases: { topic: string; payload: Buffer }[],
+  ): Promise<void> {
     for (let i = 0; i < cases.length; i += 250) {
       await Promise.all(
-        cases.slice(i, i + 250).map(({ topic, payload }) =>
-          Promise.race([c.publishAsync(topic, payload, { qos: 1 }), new Promise((r) => setTimeout(r, 10_000))]).catch(() => undefined),
-        ),
+        cases
+          .slice(i, i + 250)
+          .map(({ topic, payload }) =>
+            Promise.race([
+              c.publishAsync(topic, payload, { qos: 1 }),
+              new Promise((r) => setTimeout(r, 10_000)),
+            ]).catch(() => undefined),
+          ),
       );
       casesRun += Math.min(250, cases.length - i);
     }
@@ -136,11 +185,23 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
     if (!t.ok) return;
     if (t.value.kind === 'unit' && t.value.sub === 'frame') {
       const f = decodeFrame(payload, { expectedUnit: t.value.unit });
-      if (f.ok) validFrames.set(`${f.value.unit}/${f.value.ts}`, f.value as unknown as Record<string, unknown>);
-    } else if (t.value.kind === 'health' && !(t.value.component === 'writer' && t.value.instance === 'fuzzw')) {
-      const h = decodeHealth(payload, { expected: { component: t.value.component, instance: t.value.instance } });
-      const metrics = h.ok ? Object.fromEntries(Object.entries(h.value.metrics).filter(([, v]) => Number.isFinite(v))) : {};
-      if (h.ok && Object.keys(metrics).length > 0) validHealthMsgs.set(`${h.value.component}/${h.value.instance}/${h.value.ts}`, metrics);
+      if (f.ok)
+        validFrames.set(
+          `${f.value.unit}/${f.value.ts}`,
+          f.value as unknown as Record<string, unknown>,
+        );
+    } else if (
+      t.value.kind === 'health' &&
+      !(t.value.component === 'writer' && t.value.instance === 'fuzzw')
+    ) {
+      const h = decodeHealth(payload, {
+        expected: { component: t.value.component, instance: t.value.instance },
+      });
+      const metrics = h.ok
+        ? Object.fromEntries(Object.entries(h.value.metrics).filter(([, v]) => Number.isFinite(v)))
+        : {};
+      if (h.ok && Object.keys(metrics).length > 0)
+        validHealthMsgs.set(`${h.value.component}/${h.value.instance}/${h.value.ts}`, metrics);
     }
   }
 
@@ -160,7 +221,16 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
       socket.on('connect', () => {
         if (withConnect) {
           socket.write(
-            mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: `fz-raw-${casesRun}`, clean: true, keepalive: 30, username: 'sim', password: Buffer.from(passwordOf('sim')) }),
+            mqttPacket.generate({
+              cmd: 'connect',
+              protocolId: 'MQTT',
+              protocolVersion: 4,
+              clientId: `fz-raw-${casesRun}`,
+              clean: true,
+              keepalive: 30,
+              username: 'sim',
+              password: Buffer.from(passwordOf('sim')),
+            }),
           );
         }
         socket.end(bytes);
@@ -169,13 +239,18 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
   }
 
   it('replays every case of the corpus', async () => {
-    const corpus = JSON.parse(readFileSync(new URL('./corpus.json', import.meta.url), 'utf8')) as { cases: CorpusCase[] };
+    const corpus = JSON.parse(readFileSync(new URL('./corpus.json', import.meta.url), 'utf8')) as {
+      cases: CorpusCase[];
+    };
     for (const c of corpus.cases) {
       if (c.raw !== undefined) await rawConnection(Buffer.from(c.raw, 'hex'), c.connect !== false);
       if (c.publish) {
         const p = c.publish;
         const payload = p.payloadRepeat
-          ? Buffer.from(p.payloadRepeat.open.repeat(p.payloadRepeat.times) + p.payloadRepeat.close.repeat(p.payloadRepeat.times))
+          ? Buffer.from(
+              p.payloadRepeat.open.repeat(p.payloadRepeat.times) +
+                p.payloadRepeat.close.repeat(p.payloadRepeat.times),
+            )
           : Buffer.from(p.payload ?? '');
         expectStored(p.topic, payload);
         await publishCases(await client(p.user), [{ topic: p.topic, payload }]);
@@ -195,7 +270,9 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
       const ts = BASE_TS + i;
       const unit = `f${r.int(50)}`;
       const topic = r.chance(0.9) ? topics.frame(unit) : wellFormedBadTopic(r);
-      const payload = Buffer.from(r.chance(0.4) ? JSON.stringify(validFrame(r, unit, ts)) : brokenFramePayload(r, unit, ts));
+      const payload = Buffer.from(
+        r.chance(0.4) ? JSON.stringify(validFrame(r, unit, ts)) : brokenFramePayload(r, unit, ts),
+      );
       expectStored(topic, payload);
       frames.push({ topic, payload });
     }
@@ -204,17 +281,30 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
       const component = r.pick(['simulator', 'broker', 'writer', 'grafana']);
       const instance = `fz${i}`;
       const ts = BASE_TS + 1_000_000 + i;
-      const topic = r.chance(0.95) ? topics.health(component, instance) : topics.health(component, `fz${i} x`);
-      const payload = Buffer.from(r.chance(0.4) ? JSON.stringify(validHealth(r, component, instance, ts)) : brokenHealthPayload(r, component, instance, ts));
+      const topic = r.chance(0.95)
+        ? topics.health(component, instance)
+        : topics.health(component, `fz${i} x`);
+      const payload = Buffer.from(
+        r.chance(0.4)
+          ? JSON.stringify(validHealth(r, component, instance, ts))
+          : brokenHealthPayload(r, component, instance, ts),
+      );
       expectStored(topic, payload);
       health.push({ topic, payload });
     }
     const commands = Array.from({ length: COUNTS.commands }, () => ({
-      topic: r.chance(0.9) ? topics.cmd(`f${r.int(50)}`) : wellFormedBadTopic(r).replace(/frame$/, 'cmd'),
+      topic: r.chance(0.9)
+        ? topics.cmd(`f${r.int(50)}`)
+        : wellFormedBadTopic(r).replace(/frame$/, 'cmd'),
       payload: Buffer.from(commandPayload(r)),
     }));
-    await Promise.all([publishCases(sim, frames), publishCases(admin, health), publishCases(ops, commands)]);
-    if (!alive()) throw new Error(`a process died during the published cases (seed ${SEED}):\n${whyDead()}`);
+    await Promise.all([
+      publishCases(sim, frames),
+      publishCases(admin, health),
+      publishCases(ops, commands),
+    ]);
+    if (!alive())
+      throw new Error(`a process died during the published cases (seed ${SEED}):\n${whyDead()}`);
     phase('published');
   }, 60_000);
 
@@ -223,24 +313,54 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
     const BATCH = 1000;
     for (let b = 0; b * BATCH < COUNTS.raw; b++) {
       const conns: { bytes: Buffer; withConnect: boolean }[] = [];
-      for (let n = 0; n < BATCH; ) {
+      for (let n = 0; n < BATCH;) {
         if (r.chance(0.15)) {
           // The CONNECT itself is the case (odd flags, bad protocol, wills on wildcard topics…), maybe more after it.
-          const first = packetBytes(r, connectPacket(r, r.chance(0.5) ? credentials('sim') : undefined));
-          conns.push({ bytes: Buffer.concat([first, packetBytes(r, validPacket(r, () => rawPayload(r), 'r'))]), withConnect: false });
+          const first = packetBytes(
+            r,
+            connectPacket(r, r.chance(0.5) ? credentials('sim') : undefined),
+          );
+          conns.push({
+            bytes: Buffer.concat([
+              first,
+              packetBytes(
+                r,
+                validPacket(r, () => rawPayload(r), 'r'),
+              ),
+            ]),
+            withConnect: false,
+          });
           n += 2;
         } else {
           const k = 1 + r.int(8);
-          conns.push({ bytes: Buffer.concat(Array.from({ length: k }, () => packetBytes(r, validPacket(r, () => rawPayload(r), 'r')))), withConnect: true });
+          conns.push({
+            bytes: Buffer.concat(
+              Array.from({ length: k }, () =>
+                packetBytes(
+                  r,
+                  validPacket(r, () => rawPayload(r), 'r'),
+                ),
+              ),
+            ),
+            withConnect: true,
+          });
           n += k;
         }
       }
-      for (let i = 0; i < conns.length; i += 64) await Promise.all(conns.slice(i, i + 64).map((c) => rawConnection(c.bytes, c.withConnect)));
+      for (let i = 0; i < conns.length; i += 64)
+        await Promise.all(conns.slice(i, i + 64).map((c) => rawConnection(c.bytes, c.withConnect)));
       casesRun += BATCH;
       if (!alive()) {
         const file = join(dir.path, '..', `kpp-fuzz-found-${SEED}-${b}.json`);
-        writeFileSync(file, JSON.stringify(conns.map((c) => ({ connect: c.withConnect, raw: c.bytes.toString('hex') }))));
-        throw new Error(`raw batch ${b} (seed ${SEED}) killed a process; its connections are in ${file}:\n${whyDead()}`);
+        writeFileSync(
+          file,
+          JSON.stringify(
+            conns.map((c) => ({ connect: c.withConnect, raw: c.bytes.toString('hex') })),
+          ),
+        );
+        throw new Error(
+          `raw batch ${b} (seed ${SEED}) killed a process; its connections are in ${file}:\n${whyDead()}`,
+        );
       }
     }
     phase('raw');
@@ -251,13 +371,21 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
     // Still a working pipeline: a last valid frame goes all the way.
     const sentinel = validFrame(rng(SEED + 2), 'f0', BASE_TS - 1);
     expectStored(topics.frame('f0'), JSON.stringify(sentinel));
-    await (await client('sim')).publishAsync(topics.frame('f0'), JSON.stringify(sentinel), { qos: 1 });
-    const count = async (q: string) => Number((await influx.query(q, 'kpp'))[0]?.values[0]?.[1] ?? 0);
-    await waitFor(async () => (await count(`SELECT count("seq") FROM "kpp_unit" WHERE "unit" =~ /^f[0-9]+$/`)) >= validFrames.size, {
-      timeoutMs: 30_000,
-      intervalMs: 250,
-      what: `${validFrames.size} valid frames in InfluxDB`,
-    });
+    await (
+      await client('sim')
+    ).publishAsync(topics.frame('f0'), JSON.stringify(sentinel), { qos: 1 });
+    const count = async (q: string) =>
+      Number((await influx.query(q, 'kpp'))[0]?.values[0]?.[1] ?? 0);
+    await waitFor(
+      async () =>
+        (await count(`SELECT count("seq") FROM "kpp_unit" WHERE "unit" =~ /^f[0-9]+$/`)) >=
+        validFrames.size,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        what: `${validFrames.size} valid frames in InfluxDB`,
+      },
+    );
     await new Promise((r) => setTimeout(r, 1000)); // anything extra would have arrived by now
     phase('drained');
 
@@ -269,55 +397,117 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
     for (const [key, frame] of validFrames) {
       const row = stored.get(key);
       if (!row) differences.push(`${key}: missing`);
-      else for (const name of ['seq', 't', ...FIELDS]) if ((row[name] ?? null) !== (frame[name] ?? null)) differences.push(`${key} ${name}: stored ${String(row[name])}, sent ${String(frame[name])}`);
+      else
+        for (const name of ['seq', 't', ...FIELDS])
+          if ((row[name] ?? null) !== (frame[name] ?? null))
+            differences.push(
+              `${key} ${name}: stored ${String(row[name])}, sent ${String(frame[name])}`,
+            );
     }
     expect(differences.slice(0, 20)).toEqual([]);
 
     // Health: exactly the valid messages of the generated instances.
-    await waitFor(async () => (await selectAll(influx, `SELECT * FROM "kpp_health" WHERE "instance" =~ /^fz/`)).length >= validHealthMsgs.size, {
-      timeoutMs: 20_000,
-      what: `${validHealthMsgs.size} health points`,
-    });
-    const healthRows = await selectAll(influx, `SELECT * FROM "kpp_health" WHERE "instance" =~ /^fz/`);
+    await waitFor(
+      async () =>
+        (await selectAll(influx, `SELECT * FROM "kpp_health" WHERE "instance" =~ /^fz/`)).length >=
+        validHealthMsgs.size,
+      {
+        timeoutMs: 20_000,
+        what: `${validHealthMsgs.size} health points`,
+      },
+    );
+    const healthRows = await selectAll(
+      influx,
+      `SELECT * FROM "kpp_health" WHERE "instance" =~ /^fz/`,
+    );
     expect(healthRows.length).toBe(validHealthMsgs.size);
     for (const row of healthRows) {
       const key = `${row.component}/${row.instance}/${row.time}`;
       const metrics = validHealthMsgs.get(key);
-      const fields = Object.fromEntries(Object.entries(row).filter(([k, v]) => v !== null && !['time', 'component', 'instance'].includes(k)));
+      const fields = Object.fromEntries(
+        Object.entries(row).filter(
+          ([k, v]) => v !== null && !['time', 'component', 'instance'].includes(k),
+        ),
+      );
       if (!metrics) differences.push(`${key}: stored, never sent valid`);
-      else if (JSON.stringify(Object.entries(fields).sort()) !== JSON.stringify(Object.entries(metrics).map(([k, v]) => [k, v === 0 ? 0 : v]).sort())) differences.push(`${key}: stored ${JSON.stringify(fields)}, sent ${JSON.stringify(metrics)}`);
+      else if (
+        JSON.stringify(Object.entries(fields).sort()) !==
+        JSON.stringify(
+          Object.entries(metrics)
+            .map(([k, v]) => [k, v === 0 ? 0 : v])
+            .sort(),
+        )
+      )
+        differences.push(
+          `${key}: stored ${JSON.stringify(fields)}, sent ${JSON.stringify(metrics)}`,
+        );
     }
     expect(differences.slice(0, 20)).toEqual([]);
 
     // Everything, raw packets' frames included, is well formed and readable.
-    const measurements = (await influx.query('SHOW MEASUREMENTS', 'kpp')).flatMap((s) => s.values.map((v) => String(v[0])));
-    expect(measurements.filter((m) => !['kpp_unit', 'kpp_health', 'kpp_unit_1m', 'kpp_health_1m'].includes(m))).toEqual([]);
-    const units = (await influx.query('SHOW TAG VALUES FROM "kpp_unit" WITH KEY = "unit"', 'kpp')).flatMap((s) => s.values.map((v) => String(v[1])));
+    const measurements = (await influx.query('SHOW MEASUREMENTS', 'kpp')).flatMap((s) =>
+      s.values.map((v) => String(v[0])),
+    );
+    expect(
+      measurements.filter(
+        (m) => !['kpp_unit', 'kpp_health', 'kpp_unit_1m', 'kpp_health_1m'].includes(m),
+      ),
+    ).toEqual([]);
+    const units = (
+      await influx.query('SHOW TAG VALUES FROM "kpp_unit" WITH KEY = "unit"', 'kpp')
+    ).flatMap((s) => s.values.map((v) => String(v[1])));
     expect(units.filter((u) => !isValidUnitId(u))).toEqual([]);
-    const tagKeys = (await influx.query('SHOW TAG KEYS FROM "kpp_unit"', 'kpp')).flatMap((s) => s.values.map((v) => String(v[0])));
+    const tagKeys = (await influx.query('SHOW TAG KEYS FROM "kpp_unit"', 'kpp')).flatMap((s) =>
+      s.values.map((v) => String(v[0])),
+    );
     expect(tagKeys).toEqual(['unit']);
-    const fieldTypes = Object.fromEntries((await influx.query('SHOW FIELD KEYS FROM "kpp_unit"', 'kpp')).flatMap((s) => s.values.map((v) => [String(v[0]), String(v[1])])));
+    const fieldTypes = Object.fromEntries(
+      (await influx.query('SHOW FIELD KEYS FROM "kpp_unit"', 'kpp')).flatMap((s) =>
+        s.values.map((v) => [String(v[0]), String(v[1])]),
+      ),
+    );
     const expectedTypes = Object.fromEntries([
       ['seq', 'float'],
       ['t', 'float'],
-      ...FIELD_CATALOGUE.map((f) => [f.name, f.kind === 'number' ? 'float' : f.kind === 'boolean' ? 'boolean' : 'string']),
+      ...FIELD_CATALOGUE.map((f) => [
+        f.name,
+        f.kind === 'number' ? 'float' : f.kind === 'boolean' ? 'boolean' : 'string',
+      ]),
     ]);
-    for (const [name, type] of Object.entries(fieldTypes)) expect([name, type]).toEqual([name, expectedTypes[name]]);
-    const healthTags = (await influx.query('SHOW TAG VALUES FROM "kpp_health" WITH KEY IN ("component", "instance")', 'kpp')).flatMap((s) => s.values.map((v) => String(v[1])));
+    for (const [name, type] of Object.entries(fieldTypes))
+      expect([name, type]).toEqual([name, expectedTypes[name]]);
+    const healthTags = (
+      await influx.query(
+        'SHOW TAG VALUES FROM "kpp_health" WITH KEY IN ("component", "instance")',
+        'kpp',
+      )
+    ).flatMap((s) => s.values.map((v) => String(v[1])));
     expect(healthTags.filter((t) => !isValidComponentId(t))).toEqual([]);
-    const healthFieldTypes = (await influx.query('SHOW FIELD KEYS FROM "kpp_health"', 'kpp')).flatMap((s) => s.values.map((v) => String(v[1])));
+    const healthFieldTypes = (
+      await influx.query('SHOW FIELD KEYS FROM "kpp_health"', 'kpp')
+    ).flatMap((s) => s.values.map((v) => String(v[1])));
     expect(new Set(healthFieldTypes)).toEqual(new Set(['float']));
     for (const row of await selectAll(influx, 'SELECT * FROM "kpp_unit"')) {
       for (const f of FIELD_CATALOGUE) {
         const v = row[f.name];
         if (v === null || v === undefined) continue;
-        const ok = f.kind === 'number' ? typeof v === 'number' && v >= f.min && v <= f.max : f.kind === 'boolean' ? typeof v === 'boolean' : (f.values ?? []).includes(String(v));
-        if (!ok) throw new Error(`malformed ${f.name} = ${JSON.stringify(v)} stored for ${String(row.unit)} at ${String(row.time)}`);
+        const ok =
+          f.kind === 'number'
+            ? typeof v === 'number' && v >= f.min && v <= f.max
+            : f.kind === 'boolean'
+              ? typeof v === 'boolean'
+              : (f.values ?? []).includes(String(v));
+        if (!ok)
+          throw new Error(
+            `malformed ${f.name} = ${JSON.stringify(v)} stored for ${String(row.unit)} at ${String(row.time)}`,
+          );
       }
     }
     expect(alive()).toBe(true);
     phase('checked');
-    console.log(`fuzz: seed ${SEED}, ${casesRun} cases, ${validFrames.size} valid frames and ${validHealthMsgs.size} health messages stored exactly; ${phases.join(', ')}`);
+    console.log(
+      `fuzz: seed ${SEED}, ${casesRun} cases, ${validFrames.size} valid frames and ${validHealthMsgs.size} health messages stored exactly; ${phases.join(', ')}`,
+    );
   }, 60_000);
 });
 
@@ -348,7 +538,8 @@ function rawPayload(r: Rng): string | Buffer {
 async function selectAll(influx: Influxd, q: string): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for (const s of await influx.query(q, 'kpp')) {
-    for (const values of s.values) out.push(Object.fromEntries(s.columns.map((c, i) => [c, values[i]])));
+    for (const values of s.values)
+      out.push(Object.fromEntries(s.columns.map((c, i) => [c, values[i]])));
   }
   return out;
 }

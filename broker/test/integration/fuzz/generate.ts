@@ -5,7 +5,14 @@
  * characters); MQTT packets are built valid with mqtt-packet and then corrupted byte-wise.
  */
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import { FIELD_CATALOGUE, FRAME_VERSION, TS_MAX_MS, TS_MIN_MS, UNIT_STATES, topics } from '@kpp/protocol';
+import {
+  FIELD_CATALOGUE,
+  FRAME_VERSION,
+  TS_MAX_MS,
+  TS_MIN_MS,
+  UNIT_STATES,
+  topics,
+} from '@kpp/protocol';
 
 export interface Rng {
   next(): number;
@@ -24,11 +31,31 @@ export function rng(seed: number): Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: (items) => items[int(items.length)] as (typeof items)[number], chance: (p) => next() < p };
+  return {
+    next,
+    int,
+    pick: (items) => items[int(items.length)] as (typeof items)[number],
+    chance: (p) => next() < p,
+  };
 }
 
 /** Characters line protocol treats specially, and a few more that break naive escaping. */
-export const LP_SPECIAL = [' ', ',', '=', '"', "'", '\n', '\r', '\\', '\t', '#', '\u0000', '\u2028', 'é', '😀'];
+export const LP_SPECIAL = [
+  ' ',
+  ',',
+  '=',
+  '"',
+  "'",
+  '\n',
+  '\r',
+  '\\',
+  '\t',
+  '#',
+  '\u0000',
+  '\u2028',
+  'é',
+  '😀',
+];
 
 /** Unit ids a topic may carry that are not valid unit ids (so the writer must refuse them). */
 export function badUnitId(r: Rng): string {
@@ -57,7 +84,13 @@ export type Json = Record<string, unknown>;
 
 /** A valid frame for `unit` at `ts`: every catalogue field in range, sensors sometimes dropped out. */
 export function validFrame(r: Rng, unit: string, ts: number): Json {
-  const frame: Json = { v: FRAME_VERSION, unit, seq: r.int(2 ** 31), t: round3(r.next() * 1e6), ts };
+  const frame: Json = {
+    v: FRAME_VERSION,
+    unit,
+    seq: r.int(2 ** 31),
+    t: round3(r.next() * 1e6),
+    ts,
+  };
   for (const f of FIELD_CATALOGUE) {
     if (f.kind === 'enum') frame[f.name] = r.pick(f.values ?? UNIT_STATES);
     else if (f.kind === 'boolean') frame[f.name] = r.chance(0.5);
@@ -65,7 +98,13 @@ export function validFrame(r: Rng, unit: string, ts: number): Json {
     else {
       const pick = r.int(6);
       let v =
-        pick === 0 ? f.min : pick === 1 ? f.max : pick === 2 ? Math.min(f.max, Math.max(f.min, 0)) : f.min + (f.max - f.min) * r.next();
+        pick === 0
+          ? f.min
+          : pick === 1
+            ? f.max
+            : pick === 2
+              ? Math.min(f.max, Math.max(f.min, 0))
+              : f.min + (f.max - f.min) * r.next();
       if (f.integer) v = Math.round(v);
       if (!f.integer && pick === 3) v = Number(v.toPrecision(1 + r.int(17)));
       frame[f.name] = Math.min(f.max, Math.max(f.min, v));
@@ -74,7 +113,20 @@ export function validFrame(r: Rng, unit: string, ts: number): Json {
   return frame;
 }
 
-const WRONG_VALUES: unknown[] = ['12', 'NaN', true, false, [], [1], {}, { value: 1 }, '', null, Infinity, -Infinity];
+const WRONG_VALUES: unknown[] = [
+  '12',
+  'NaN',
+  true,
+  false,
+  [],
+  [1],
+  {},
+  { value: 1 },
+  '',
+  null,
+  Infinity,
+  -Infinity,
+];
 
 /** A frame broken in one of many ways (some of them may, rarely, still be valid: the test asks the protocol which). */
 export function brokenFramePayload(r: Rng, unit: string, ts: number): string | Buffer {
@@ -91,14 +143,22 @@ export function brokenFramePayload(r: Rng, unit: string, ts: number): string | B
       f[field.name] = r.pick(WRONG_VALUES);
       return JSON.stringify(f);
     case 3:
-      if (field.kind === 'number') f[field.name] = r.chance(0.5) ? field.max * 2 + 1 : field.min - 1 - Math.abs(field.min);
+      if (field.kind === 'number')
+        f[field.name] = r.chance(0.5) ? field.max * 2 + 1 : field.min - 1 - Math.abs(field.min);
       else f[field.name] = 'not-a-member';
       return JSON.stringify(f);
     case 4:
       f.state = r.pick(UNIT_STATES) + r.pick(LP_SPECIAL);
       return JSON.stringify(f);
     case 5:
-      f.state = r.pick(['run ning', 'a,b=c', '"quoted"', 'x\\', 'running\nkpp_unit,unit=u2 seq=1 1', '']);
+      f.state = r.pick([
+        'run ning',
+        'a,b=c',
+        '"quoted"',
+        'x\\',
+        'running\nkpp_unit,unit=u2 seq=1 1',
+        '',
+      ]);
       return JSON.stringify(f);
     case 6:
       f.unit = badUnitId(r);
@@ -117,7 +177,10 @@ export function brokenFramePayload(r: Rng, unit: string, ts: number): string | B
       return JSON.stringify(f);
     case 11: // a field's value deeply nested
       f[field.name] = '__nest__';
-      return JSON.stringify(f).replace('"__nest__"', nestText(r.chance(0.3) ? 5000 : 1 + r.int(50)));
+      return JSON.stringify(f).replace(
+        '"__nest__"',
+        nestText(r.chance(0.3) ? 5000 : 1 + r.int(50)),
+      );
     case 12:
       return nestText(1 + r.int(20_000)); // deeply nested, not an object
     case 13:
@@ -126,10 +189,15 @@ export function brokenFramePayload(r: Rng, unit: string, ts: number): string | B
       return JSON.stringify(f).slice(0, r.int(200));
     case 15:
       return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(f))]); // BOM
-    case 16: { // invalid UTF-8 (an overlong NUL) inside a string field
+    case 16: {
+      // invalid UTF-8 (an overlong NUL) inside a string field
       const text = JSON.stringify(f);
       const at = text.indexOf('"state":"') + 9;
-      return Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xc0, 0x80]), Buffer.from(text.slice(at))]);
+      return Buffer.concat([
+        Buffer.from(text.slice(0, at)),
+        Buffer.from([0xc0, 0x80]),
+        Buffer.from(text.slice(at)),
+      ]);
     }
     case 17:
       return Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28]);
@@ -161,7 +229,12 @@ export function validHealth(r: Rng, component: string, instance: string, ts: num
   return { component, instance, ts, metrics };
 }
 
-export function brokenHealthPayload(r: Rng, component: string, instance: string, ts: number): string {
+export function brokenHealthPayload(
+  r: Rng,
+  component: string,
+  instance: string,
+  ts: number,
+): string {
   const h = validHealth(r, component, instance, ts);
   const metrics = h.metrics as Record<string, unknown>;
   switch (r.int(10)) {
@@ -200,9 +273,27 @@ export function brokenHealthPayload(r: Rng, component: string, instance: string,
 /** Commands: some valid, most not; nobody consumes them here (the broker just routes). */
 export function commandPayload(r: Rng): string {
   const id = r.chance(0.8) ? `c${r.int(1e6)}` : r.pick(['', 'x'.repeat(200), null, 1]);
-  const cmd = r.pick(['start', 'stop', 'pause', 'reset', 'set', 'inject_fault', 'clear_fault', 'explode', '', null]);
+  const cmd = r.pick([
+    'start',
+    'stop',
+    'pause',
+    'reset',
+    'set',
+    'inject_fault',
+    'clear_fault',
+    'explode',
+    '',
+    null,
+  ]);
   const body: Json = { id, cmd };
-  if (r.chance(0.5)) body.params = r.pick([{ target_speed_mps: 0.8 }, { nope: 1 }, [], 'x', { a: 'b'.repeat(5000) }]);
+  if (r.chance(0.5))
+    body.params = r.pick([
+      { target_speed_mps: 0.8 },
+      { nope: 1 },
+      [],
+      'x',
+      { a: 'b'.repeat(5000) },
+    ]);
   if (r.chance(0.1)) return nestText(1000 + r.int(5000));
   return JSON.stringify(body);
 }
@@ -265,20 +356,45 @@ export function validPacket(r: Rng, payload: () => string | Buffer, unitPrefix: 
     case 2:
     case 3: {
       const qos = r.pick([0, 1, 1, 2] as const);
-      return { cmd: 'publish', topic: publishTopic(r, unitPrefix), payload: payload(), qos, retain: r.chance(0.1), dup: r.chance(0.1), ...(qos > 0 ? { messageId } : {}) } as Packet;
+      return {
+        cmd: 'publish',
+        topic: publishTopic(r, unitPrefix),
+        payload: payload(),
+        qos,
+        retain: r.chance(0.1),
+        dup: r.chance(0.1),
+        ...(qos > 0 ? { messageId } : {}),
+      } as Packet;
     }
     case 4:
-      return { cmd: 'subscribe', messageId, subscriptions: Array.from({ length: 1 + r.int(3) }, () => ({ topic: topicFilter(r), qos: r.pick([0, 1, 2] as const) })) } as Packet;
+      return {
+        cmd: 'subscribe',
+        messageId,
+        subscriptions: Array.from({ length: 1 + r.int(3) }, () => ({
+          topic: topicFilter(r),
+          qos: r.pick([0, 1, 2] as const),
+        })),
+      } as Packet;
     case 5:
-      return { cmd: 'unsubscribe', messageId, unsubscriptions: Array.from({ length: 1 + r.int(3) }, () => topicFilter(r)) } as Packet;
+      return {
+        cmd: 'unsubscribe',
+        messageId,
+        unsubscriptions: Array.from({ length: 1 + r.int(3) }, () => topicFilter(r)),
+      } as Packet;
     case 6:
-      return { cmd: r.pick(['puback', 'pubrec', 'pubrel', 'pubcomp'] as const), messageId } as Packet;
+      return {
+        cmd: r.pick(['puback', 'pubrec', 'pubrel', 'pubcomp'] as const),
+        messageId,
+      } as Packet;
     case 7:
       return { cmd: 'pingreq' };
     case 8:
       return connectPacket(r); // a second CONNECT is a protocol violation
     default:
-      return { cmd: r.pick(['disconnect', 'pingresp', 'connack', 'suback'] as const), ...(r.chance(0.5) ? { messageId, granted: [0], returnCode: 0, sessionPresent: false } : {}) } as Packet;
+      return {
+        cmd: r.pick(['disconnect', 'pingresp', 'connack', 'suback'] as const),
+        ...(r.chance(0.5) ? { messageId, granted: [0], returnCode: 0, sessionPresent: false } : {}),
+      } as Packet;
   }
 }
 
@@ -291,8 +407,21 @@ export function connectPacket(r: Rng, auth?: { username: string; password: strin
     clientId: r.chance(0.8) ? `fz-${r.int(1e9)}` : r.pick(['', 'x'.repeat(300), '$sys', 'a/b#']),
     clean: r.chance(0.8),
     keepalive: r.pick([0, 1, 60, 65_535]),
-    ...(auth ? { username: auth.username, password: Buffer.from(auth.password) } : r.chance(0.5) ? { username: r.pick(['sim', 'admin', 'nobody', '']) } : {}),
-    ...(r.chance(0.2) ? { will: { topic: r.chance(0.5) ? topicFilter(r) : publishTopic(r, 'r'), payload: Buffer.from('bye'), qos: r.pick([0, 1, 2] as const), retain: r.chance(0.5) } } : {}),
+    ...(auth
+      ? { username: auth.username, password: Buffer.from(auth.password) }
+      : r.chance(0.5)
+        ? { username: r.pick(['sim', 'admin', 'nobody', '']) }
+        : {}),
+    ...(r.chance(0.2)
+      ? {
+          will: {
+            topic: r.chance(0.5) ? topicFilter(r) : publishTopic(r, 'r'),
+            payload: Buffer.from('bye'),
+            qos: r.pick([0, 1, 2] as const),
+            retain: r.chance(0.5),
+          },
+        }
+      : {}),
   } as Packet;
 }
 
@@ -308,14 +437,19 @@ export function packetBytes(r: Rng, packet: Packet): Buffer {
   const b = Buffer.from(bytes);
   switch (r.int(9)) {
     case 0: // flip a few bytes
-      for (let i = 0, n = 1 + r.int(4); i < n; i++) if (b.length > 0) b[r.int(b.length)] = r.int(256);
+      for (let i = 0, n = 1 + r.int(4); i < n; i++)
+        if (b.length > 0) b[r.int(b.length)] = r.int(256);
       return b;
     case 1: // truncate
       return b.subarray(0, r.int(b.length));
     case 2: // trailing garbage
       return Buffer.concat([b, randomBytes(r, 1 + r.int(64))]);
     case 3: // remaining length lies (up to the 4-byte maximum, 256 MB)
-      return Buffer.concat([b.subarray(0, 1), Buffer.from(r.pick([[0xff, 0xff, 0xff, 0x7f], [0xff, 0xff, 0xff, 0xff], [0x80], [0x00]])), b.subarray(2)]);
+      return Buffer.concat([
+        b.subarray(0, 1),
+        Buffer.from(r.pick([[0xff, 0xff, 0xff, 0x7f], [0xff, 0xff, 0xff, 0xff], [0x80], [0x00]])),
+        b.subarray(2),
+      ]);
     case 4: // reserved packet types and flags
       b[0] = r.pick([0x00, 0xf0, 0x3f, 0x6f, 0x82, 0xa0, 0x31]);
       return b;
@@ -327,7 +461,11 @@ export function packetBytes(r: Rng, packet: Packet): Buffer {
       if (b.length > 4) b.writeUInt16BE(0xffff, 2 + r.int(Math.max(1, b.length - 4)));
       return b;
     default: // insert a byte
-      return Buffer.concat([b.subarray(0, r.int(b.length)), Buffer.from([r.int(256)]), b.subarray(r.int(b.length))]);
+      return Buffer.concat([
+        b.subarray(0, r.int(b.length)),
+        Buffer.from([r.int(256)]),
+        b.subarray(r.int(b.length)),
+      ]);
   }
 }
 
