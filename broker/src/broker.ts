@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
-import aedesPersistence from 'aedes-persistence';
 import type { Logger } from 'pino';
 import { prometheusContentType } from 'prom-client';
 import type { HealthMessage } from '@kpp/protocol';
@@ -24,6 +23,8 @@ import { listenHttp } from './http/http-server.js';
 import { PacketSizeGuard } from './limits/packet-size-guard.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { SlowConsumerPolicy } from './limits/slow-consumer-policy.js';
+import { SessionMemoryPersistence } from './persistence/memory-persistence.js';
+import { loadSessions, saveSessions } from './persistence/session-file.js';
 import {
   BrokerMetrics,
   type BrokerCounters,
@@ -76,6 +77,8 @@ export interface KppBroker {
 interface Running {
   aedes: Aedes;
   persistence: { destroy(): unknown };
+  /** The single broker's in-memory sessions (undefined in cluster mode). */
+  sessions: SessionMemoryPersistence | undefined;
   cluster: ClusterBackends | undefined;
   tcp: Listener;
   ws: WsListener;
@@ -150,7 +153,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
             maxSessionDelivery: config.redisMaxSessionDelivery,
           })
         : undefined;
-      const persistence = (cluster?.persistence ?? memoryPersistence()) as { destroy(): unknown };
+      const sessions = cluster ? undefined : new SessionMemoryPersistence();
+      const persistence = (cluster?.persistence ?? sessions) as { destroy(): unknown };
       if (cluster) cleanups.push(() => cluster.disconnect());
       const aedes = await withTimeout(
         Aedes.createBroker({
@@ -177,6 +181,12 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
           : 'Aedes did not start',
       );
       ackAfterPublish.install(aedes);
+      if (sessions && config.sessionFile) {
+        const loaded = await loadSessions(sessions, config.sessionFile);
+        if (loaded.state === 'unreadable')
+          logger.error(loaded, 'session file unusable, moved aside: starting without sessions');
+        else logger.info({ ...loaded, file: config.sessionFile }, 'sessions restored');
+      }
       cleanups.push(() => new Promise<void>((r) => aedes.close(() => r())));
       (aedes as NodeJS.EventEmitter).on('error', (err: Error) =>
         logger.error({ err }, 'broker error'),
@@ -280,6 +290,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
       running = {
         aedes,
         persistence,
+        sessions,
         cluster,
         tcp,
         ws,
@@ -364,6 +375,12 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     const all = Object.values((r.aedes as unknown as { clients: Record<string, Client> }).clients);
     await Promise.all(all.map((c) => new Promise<void>((done) => c.close(() => done()))));
     for (const conn of r.connections) conn.destroy();
+    if (r.sessions && config.sessionFile) {
+      await saveSessions(r.sessions, config.sessionFile).then(
+        (saved) => logger.info({ ...saved, file: config.sessionFile }, 'sessions saved'),
+        (err: unknown) => logger.error({ err, file: config.sessionFile }, 'sessions not saved'),
+      );
+    }
     await destroyPersistence(r.persistence).catch((err: unknown) =>
       logger.warn({ err }, 'persistence close failed'),
     );
@@ -388,9 +405,6 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     metricsText: () => metrics.render(),
   };
 }
-
-/** The CommonJS module is the factory itself; its types describe it as an ES default export. */
-const memoryPersistence = aedesPersistence as unknown as () => unknown;
 
 function classify(err: Error & { code?: string }): DisconnectReason {
   if (err.message === 'keep alive timeout') return 'keepalive_timeout';

@@ -70,6 +70,13 @@ export const brokerConfigSchema = z.object({
   // Health
   healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
 
+  /**
+   * Single broker: persistent sessions (subscriptions and queued QoS 1/2 messages) are saved to
+   * this file on a graceful stop and restored at start, so a restarted broker still queues for a
+   * writer that has not reconnected yet. Without it (and without redisUrl) a restart forgets them.
+   */
+  sessionFile: z.string().min(1).optional(),
+
   /** Cluster mode: Redis shares subscriptions, retained messages and QoS 1 sessions between brokers. */
   redisUrl: z
     .string()
@@ -115,6 +122,12 @@ function crossCheck(config: BrokerConfig): Result<BrokerConfig> | undefined {
     return reject(
       'OUT_OF_RANGE',
       `broker config: keepaliveMinSeconds = ${config.keepaliveMinSeconds} is above keepaliveMaxSeconds = ${config.keepaliveMaxSeconds}`,
+    );
+  }
+  if (config.sessionFile !== undefined && config.redisUrl !== undefined) {
+    return reject(
+      'OUT_OF_RANGE',
+      'broker config: sessionFile is for a single broker; with redisUrl the sessions are kept in Redis',
     );
   }
   return undefined;
