@@ -9,7 +9,7 @@ import type { HealthMessage } from '@kpp/protocol';
 import { ProcessMetricsSampler, silentLogger } from '@kpp/runtime';
 import { FileUserStore, type UserStore } from './auth/user-store.js';
 import { ClientTracker, backlogBound, backlogOf, writeHighWaterMark } from './clients.js';
-import { createRedisBackends, redactUrl, type ClusterBackends } from './cluster/redis-backends.js';
+import type { ClusterBackends } from './cluster/redis-backends.js';
 import { defaultBrokerId, type BrokerConfig } from './config.js';
 import { AckAfterPublish } from './hooks/ack-after-publish.js';
 import { authenticateHook } from './hooks/authenticate.js';
@@ -148,11 +148,14 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
       const ackAfterPublish = new AckAfterPublish();
       const exactDedupe = new ExactDedupe();
 
-      const cluster = config.redisUrl
-        ? createRedisBackends(config.redisUrl, logger, {
-            maxSessionDelivery: config.redisMaxSessionDelivery,
-          })
-        : undefined;
+      // The Redis modules are loaded in cluster mode only: a single broker does not carry them.
+      const redis = config.redisUrl ? await import('./cluster/redis-backends.js') : undefined;
+      const cluster =
+        redis && config.redisUrl
+          ? redis.createRedisBackends(config.redisUrl, logger, {
+              maxSessionDelivery: config.redisMaxSessionDelivery,
+            })
+          : undefined;
       const sessions = cluster ? undefined : new SessionMemoryPersistence();
       const persistence = (cluster?.persistence ?? sessions) as { destroy(): unknown };
       if (cluster) cleanups.push(() => cluster.disconnect());
@@ -176,8 +179,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
           authorizeForward: exactDedupe.wrap(authorizeForwardHook(ctx)),
         }),
         15_000,
-        config.redisUrl
-          ? `redis at ${redactUrl(config.redisUrl)} did not answer`
+        redis && config.redisUrl
+          ? `redis at ${redis.redactUrl(config.redisUrl)} did not answer`
           : 'Aedes did not start',
       );
       ackAfterPublish.install(aedes);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { FAULT_TARGETS, formatChaos, runChaos, type FaultTarget } from '@kpp/bench';
+import type { FaultTarget } from '@kpp/bench';
 
 interface ChaosFlags {
   duration: string;
@@ -37,11 +37,13 @@ export function registerChaos(program: Command): void {
     )
     .option(
       '--targets <list>',
-      `fault only these, comma-separated (of ${FAULT_TARGETS.join(', ')})`,
+      'fault only these, comma-separated (of simulator, broker, writer, influxd, network)',
     )
     .option('--broker <mode>', 'redis (cluster mode: sessions survive a killed broker) or memory (the default broker, to measure what it loses)', 'redis')
     .option('--no-save', 'do not write bench/results/chaos-<date>-seed<N>.json')
     .action(async (flags: ChaosFlags) => {
+      // Imported when the command runs: `kpp up` and the others need none of it (RSS).
+      const { FAULT_TARGETS, formatChaos, runChaos } = await import('@kpp/bench');
       const durationS = positive('--duration', flags.duration, 30, 86_400);
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed) || seed < 0)

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { formatSoak, runSoak } from '@kpp/bench';
 
 interface SoakFlags {
   duration: string;
@@ -30,6 +29,8 @@ export function registerSoak(program: Command): void {
     .option('--keep', 'keep the run directory even when the run passed')
     .option('--no-save', 'do not write bench/results/soak-<date>.json')
     .action(async (flags: SoakFlags) => {
+      // Imported when the command runs: `kpp up` and the others need none of it (RSS).
+      const { formatSoak, runSoak } = await import('@kpp/bench');
       const num = (flag: string, value: string, min: number, max: number) => {
         const n = Number(value);
         if (!(n >= min && n <= max))
