@@ -14,6 +14,14 @@ const ACCOUNTS: ReadonlyArray<{ user: string; role: Role }> = [
 export type Credentials = Record<string, string>;
 
 /**
+ * scrypt cost for these generated passwords. They are 144 random bits, out of reach of guessing
+ * at any hash cost; scrypt's default cost (N = 16 384: 16 MiB per check) protects passwords people
+ * choose. Here it bought nothing and kept ~17 MiB resident in `kpp up` after the broker checked
+ * the simulator's and writer's logins (glibc keeps a freed block that size for reuse).
+ */
+const GENERATED_PASSWORD_SCRYPT = { N: 1024, r: 8, p: 1 };
+
+/**
  * Makes sure `<dataDir>/users.json` (for the broker) and `<dataDir>/credentials.json`
  * (passwords, mode 0600, for people) exist. Passwords are made once and kept, so a Grafana
  * data source configured with the viewer password keeps working across restarts.
@@ -32,7 +40,7 @@ export async function ensureLocalCredentials(dataDir: string): Promise<{ usersFi
   for (const { user, role } of ACCOUNTS) {
     if (credentials[user]) continue;
     const password = randomBytes(18).toString('base64url');
-    const r = await addUser(usersFile, user, password, role);
+    const r = await addUser(usersFile, user, password, role, { scrypt: GENERATED_PASSWORD_SCRYPT });
     if (!r.ok) throw new Error(r.reason.message);
     credentials[user] = password;
     changed = true;
