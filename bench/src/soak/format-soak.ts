@@ -10,7 +10,7 @@ export function formatSoak(r: SoakReport): string {
     c.growth ? `${c.growth.slope_mb_per_h}` : '-',
     `${c.rss_peak_mb}`,
     c.loop_lag_max_ms === null ? '-' : `${c.loop_lag_max_ms}`,
-    c.growth_ok && c.lag_ok !== false ? 'ok' : 'FAILED',
+    !c.judged ? 'reported' : c.growth_ok && c.lag_ok !== false ? 'ok' : 'FAILED',
   ]);
   const head = [
     'component',
