@@ -54,6 +54,13 @@ describe('broker config', () => {
     expect(!keepalive.ok && keepalive.reason.message).toContain(
       'keepaliveMinSeconds = 60 is above keepaliveMaxSeconds = 30',
     );
+    const sessions = resolveBrokerConfig({
+      env: { KPP_BROKER_SESSION_FILE: 'sessions.json', KPP_BROKER_REDIS_URL: 'redis://127.0.0.1:6379' },
+    });
+    expect(!sessions.ok && sessions.reason.message).toBe(
+      'broker config: sessionFile is for a single broker; with redisUrl the sessions are kept in Redis',
+    );
+    expect(resolveBrokerConfig({ env: { KPP_BROKER_SESSION_FILE: 'sessions.json' } }).ok).toBe(true);
   });
 
   it('makes a valid default id, distinct per process in cluster mode', () => {
