@@ -15,6 +15,22 @@ export interface ScenarioContext {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Sleeps, or rejects at once when `signal` aborts (an interrupted chaos or soak run). */
+export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(new Error('interrupted'));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('interrupted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Window length: `--duration` if given, else the quick or full default. */
 export function windowS(ctx: ScenarioContext, quick: number, full: number): number {
   return ctx.durationS ?? (ctx.quick ? quick : full);

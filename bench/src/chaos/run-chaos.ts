@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPublishLog } from '@kpp/simulator';
+import { pause, sleep } from '../scenario.js';
+import { round1 } from '../stats.js';
 import { loadMeter, machineInfo, type LoadNote, type MachineInfo } from '../machine.js';
 import { resultsDir } from '../paths.js';
 import type { UnexpectedExit } from './component.js';
@@ -10,7 +12,7 @@ import { FreshnessProbe } from './freshness-probe.js';
 import { compareLedger, countStored, readStoredPoints, type LedgerResult } from './ledger.js';
 import { RssTracker } from './rss-tracker.js';
 import { planFaults, FAULT_TARGETS, type FaultTarget, type PlannedFault } from './schedule.js';
-import { COMPONENTS, Stack, type ComponentName } from './stack.js';
+import { COMPONENTS, startWatchedStack, type ComponentName, type Stack } from './stack.js';
 
 export interface ChaosOptions {
   /** Seconds of load with faults (default 600). */
@@ -87,23 +89,6 @@ export interface ChaosReport {
   load: LoadNote;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** Sleeps, or throws at once when the run is interrupted. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new Error('interrupted'));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('interrupted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-const round1 = (x: number) => Math.round(x * 10) / 10;
 /** A fault not recovered from within this long is reported as such (recover_s null). */
 const RECOVERY_LIMIT_MS = 120_000;
 
@@ -120,25 +105,12 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   const say = options.onProgress ?? (() => undefined);
   const startedAt = new Date();
   const dir = await mkdtemp(join(tmpdir(), 'kpp-chaos-'));
-  const unexpected: UnexpectedExit[] = [];
   const inFault = new Set<ComponentName>();
-  const stack = await Stack.create({
-    dir,
-    units,
-    rateHz,
-    redis: (options.brokerMode ?? 'redis') === 'redis',
-    onUnexpectedExit: (exit) => {
-      unexpected.push(exit);
-      say(
-        `!! ${exit.component} (pid ${exit.pid}) ${exit.during === 'run' ? 'exited by itself' : 'did not stop cleanly'}: exit code ${exit.code}`,
-      );
-    },
-  });
-  const onAbort = () => {
-    say('interrupted: stopping every process');
-    void stack.stop();
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const { stack, unexpected, release } = await startWatchedStack(
+    { dir, units, rateHz, redis: (options.brokerMode ?? 'redis') === 'redis' },
+    say,
+    options.signal,
+  );
   const meter = loadMeter();
   let rss: RssTracker | undefined;
   const probe = new FreshnessProbe(stack.influxUrl, 'u1');
@@ -299,7 +271,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     }
     return report;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    release();
     if (supervisor) clearInterval(supervisor);
     probe.stop();
     rss?.stop();

@@ -265,6 +265,33 @@ export class Stack {
   }
 }
 
+/**
+ * A stack whose processes' exits on their own are collected (and said), and which is stopped
+ * when `signal` aborts; `release()` drops that listener once the run is over.
+ */
+export async function startWatchedStack(
+  options: Omit<StackOptions, 'onUnexpectedExit'>,
+  say: (line: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<{ stack: Stack; unexpected: UnexpectedExit[]; release(): void }> {
+  const unexpected: UnexpectedExit[] = [];
+  const stack = await Stack.create({
+    ...options,
+    onUnexpectedExit: (exit) => {
+      unexpected.push(exit);
+      say(
+        `!! ${exit.component} (pid ${exit.pid}) ${exit.during === 'run' ? 'exited by itself' : 'did not stop cleanly'}: exit code ${exit.code}`,
+      );
+    },
+  });
+  const onAbort = () => {
+    say('interrupted: stopping every process');
+    void stack.stop();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return { stack, unexpected, release: () => signal?.removeEventListener('abort', onAbort) };
+}
+
 export async function waitUntil(
   check: () => boolean,
   timeoutMs: number,

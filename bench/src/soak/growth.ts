@@ -1,3 +1,5 @@
+import { round1 } from '../stats.js';
+
 /** How a series of RSS samples moved after warm-up. */
 export interface Growth {
   /** Median of the first `window` samples after warm-up, MB. */
@@ -56,4 +58,3 @@ function slope(xs: readonly number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
-const round1 = (x: number) => Math.round(x * 10) / 10;

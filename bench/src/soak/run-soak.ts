@@ -8,8 +8,10 @@ import {
   readStoredPoints,
   type LedgerResult,
 } from '../chaos/ledger.js';
-import { COMPONENTS, Stack } from '../chaos/stack.js';
+import { COMPONENTS, startWatchedStack } from '../chaos/stack.js';
 import type { UnexpectedExit } from '../chaos/component.js';
+import { pause, sleep } from '../scenario.js';
+import { round1 } from '../stats.js';
 import { loadMeter, machineInfo, type LoadNote, type MachineInfo } from '../machine.js';
 import { resultsDir } from '../paths.js';
 import { readProc } from '../proc-stats.js';
@@ -94,23 +96,6 @@ export interface SoakReport {
 const LIMITS = { rss_growth_pct: 10, loop_lag_ms: 100 };
 /** The stack's own processes; the rest (influxd, redis) are reported beside them. */
 const OURS = new Set(['simulator', 'broker', 'writer']);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** Sleeps, or throws at once when the run is interrupted. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new Error('interrupted'));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('interrupted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /**
  * `kpp soak`: the pipeline as separate processes at a steady load with no faults; RSS (from
@@ -126,24 +111,11 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const say = options.onProgress ?? (() => undefined);
   const startedAt = new Date();
   const dir = await mkdtemp(join(tmpdir(), 'kpp-soak-'));
-  const unexpected: UnexpectedExit[] = [];
-  const stack = await Stack.create({
-    dir,
-    units,
-    rateHz,
-    redis: options.redis ?? false,
-    onUnexpectedExit: (exit) => {
-      unexpected.push(exit);
-      say(
-        `!! ${exit.component} (pid ${exit.pid}) ${exit.during === 'run' ? 'exited by itself' : 'did not stop cleanly'}: exit code ${exit.code}`,
-      );
-    },
-  });
-  const onAbort = () => {
-    say('interrupted: stopping every process');
-    void stack.stop();
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const { stack, unexpected, release } = await startWatchedStack(
+    { dir, units, rateHz, redis: options.redis ?? false },
+    say,
+    options.signal,
+  );
   const meter = loadMeter();
   const lag = new HealthLag();
   let passed = false;
@@ -275,7 +247,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     }
     return report;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    release();
     await lag.stop().catch(() => undefined);
     await stack.stop();
     if (passed && !options.keep) await rm(dir, { recursive: true, force: true });
