@@ -1,20 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { OutgoingQueue, type QueuedPacket } from '../src/persistence/outgoing-queue.js';
+import { rng } from './integration/support/rng.js';
 
 const message = (n: number): QueuedPacket => ({ cmd: 'publish', brokerId: 'b1', brokerCounter: n });
 /** What Aedes writes: a copy of the queued message carrying the packet id it picked. */
 const sent = (n: number, messageId: number): QueuedPacket => ({ ...message(n), messageId });
-
-/** Deterministic PRNG (mulberry32) so a failure names its case. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('OutgoingQueue (a persistent session’s unacknowledged messages)', () => {
   it('never lets a PUBACK remove a message other than the one sent with that id', () => {
@@ -61,7 +51,7 @@ describe('OutgoingQueue (a persistent session’s unacknowledged messages)', () 
   });
 
   it('keeps every message of a 100 000-message backlog across reconnects until its own PUBACK', () => {
-    const rnd = random(42);
+    const rnd = rng(42).next;
     const q = new OutgoingQueue();
     const total = 100_000;
     for (let n = 1; n <= total; n++) q.enqueue(message(n));

@@ -48,12 +48,11 @@ import {
   commandPayload,
   connectPacket,
   packetBytes,
-  rng,
   validFrame,
   validHealth,
   validPacket,
-  type Rng,
 } from './generate.js';
+import { rng, type Rng } from '../support/rng.js';
 
 const SEED = Number(process.env.KPP_FUZZ_SEED ?? 20261125);
 const SCALE = Number(process.env.KPP_FUZZ_SCALE ?? 1);
