@@ -17,3 +17,10 @@ export function formatSummary(r: BenchReport): string {
   }
   return out.join('\n') + '\n';
 }
+
+/** Rows of cells as text lines, each column padded to its widest cell, two spaces apart. */
+export function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+}

@@ -1,3 +1,4 @@
+import { alignColumns } from '../format.js';
 import type { ChaosReport } from './run-chaos.js';
 
 /** The chaos report for people: the fault schedule, then the counts and the verdict. */
@@ -12,21 +13,12 @@ export function formatChaos(r: ChaosReport): string {
     f.error ?? '',
   ]);
   const head = ['#', 'at s', 'target', 'fault', 'hold s', 'recover s', ''];
-  const widths = head.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)),
-  );
-  const line = (row: string[]) =>
-    row
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
   const ok = (b: boolean) => (b ? 'ok' : 'FAILED');
   const v = r.verdict;
   const out = [
     `kpp chaos: seed ${r.seed}, ${r.duration_s} s, ${r.units} units at ${r.rate_hz} Hz, broker in ${r.broker_mode} mode`,
     '',
-    line(head),
-    ...rows.map(line),
+        ...alignColumns([head, ...rows]),
     '',
     `faults: ${r.faults_total} (${Object.entries(r.faults_by_target)
       .map(([t, n]) => `${t} ${n}`)

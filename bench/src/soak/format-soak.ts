@@ -1,3 +1,4 @@
+import { alignColumns } from '../format.js';
 import type { SoakReport } from './run-soak.js';
 
 /** The soak report for people: one line per component, then the verdict. */
@@ -22,22 +23,13 @@ export function formatSoak(r: SoakReport): string {
     'lag max ms',
     '',
   ];
-  const widths = head.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)),
-  );
-  const line = (row: string[]) =>
-    row
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd();
   const ok = (b: boolean) => (b ? 'ok' : 'FAILED');
   const v = r.verdict;
   return (
     [
       `kpp soak: ${r.duration_s} s, ${r.units} units at ${r.rate_hz} Hz, broker ${r.broker_mode}; samples every ${r.interval_s} s, growth after ${r.warmup_s} s of warm-up`,
       '',
-      line(head),
-      ...rows.map(line),
+            ...alignColumns([head, ...rows]),
       '',
       `published ${r.published}, stored ${r.stored}, lost ${r.lost}, duplicated ${r.duplicated}; crashes ${r.unexpected_exits.length}`,
       `load avg ${r.load.loadavg_start} → ${r.load.loadavg_end}, machine CPU busy ${r.load.machine_cpu_busy_pct} % (${r.machine.cores} cores)`,
