@@ -49,7 +49,13 @@ describe('commands over MQTT against a real (Aedes) broker', () => {
 
   it('publishes valid frames every tick with consecutive seq', async () => {
     const got = await framesAfter(10);
-    for (let i = 1; i < got.length; i++) expect(got[i]!.seq).toBe(got[i - 1]!.seq + 1);
+    // A seq is missing only where the clock skipped ticks (a stalled process, counted), never in transport.
+    let missing = 0;
+    for (let i = 1; i < got.length; i++) {
+      expect(got[i]!.seq).toBeGreaterThan(got[i - 1]!.seq);
+      missing += got[i]!.seq - got[i - 1]!.seq - 1;
+    }
+    expect(missing).toBeLessThanOrEqual(sim.stats().clock.skipped);
   });
 
   it('sets a parameter and acknowledges it', async () => {
