@@ -40,7 +40,7 @@ describe('NetworkGate', () => {
   it('cuts every connection and refuses new ones while closed, then relays again', async () => {
     const s = await dial(gate.port);
     const closed = new Promise<void>((r) => s.once('close', () => r()));
-    const cut = gate.close(300);
+    const cut = gate.close(3000); // long enough that no stall here reaches the reopening
     await closed;
     await expect(dial(gate.port)).rejects.toThrow();
     await cut;

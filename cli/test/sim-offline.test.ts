@@ -36,10 +36,12 @@ describe('kpp sim --offline', () => {
 
   it('with --realtime reports the master clock keeping time', async () => {
     const r = await kpp('sim', '--offline', '--realtime', '--rate', '50', '--ticks', '250', '--units', '1', '--json');
-    const clock = r.clock as { drift_ms: number; jitter_p99_ms: number; overruns: number };
-    // Loose bounds here (shared CI machine); the strict ones are measured by `kpp bench clock`.
+    const clock = r.clock as { drift_ms: number; jitter_p50_ms: number; jitter_p99_ms: number; overruns: number };
+    // Loose bounds, and no tail percentile: one stall of this shared CI machine makes a few ticks
+    // late. A clock that slept a period after each tick would drift by its work every tick.
+    // The tail is measured by `kpp bench clock`.
     expect(Math.abs(clock.drift_ms)).toBeLessThan(20);
-    expect(clock.jitter_p99_ms).toBeLessThan(50);
+    expect(clock.jitter_p50_ms).toBeLessThan(10);
     expect(r.ticks).toBe(250);
   }, 60_000);
 

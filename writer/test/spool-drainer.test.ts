@@ -37,15 +37,16 @@ afterEach(async () => {
 
 describe('SpoolDrainer', () => {
   it('sends a full batch at once and the rest after flushIntervalMs, in order', async () => {
-    const sink = await setup();
+    // A long interval, so that a stall of this shared machine cannot pass for waiting on it.
+    const sink = await setup([], { flushIntervalMs: 1000 });
     drainer!.start();
     const t0 = Date.now();
     for (let i = 0; i < 250; i++) spool.append(line(i), Date.now());
     await waitFor(() => spool.stats().records === 0 && drainer!.stats().batches === 3, { what: 'spool drained' });
     expect(sink.writes.map((w) => w.lines.length)).toEqual([100, 100, 50]);
     expect(sink.writes.flatMap((w) => w.lines)).toEqual(Array.from({ length: 250 }, (_, i) => line(i)));
-    expect(sink.writes[0]!.at - t0).toBeLessThan(80); // full batch: no waiting
-    expect(sink.writes[2]!.at - t0).toBeGreaterThanOrEqual(90); // partial batch: after the interval
+    expect(sink.writes[1]!.at - t0).toBeLessThan(500); // full batches: no waiting
+    expect(sink.writes[2]!.at - t0).toBeGreaterThanOrEqual(990); // partial batch: after the interval
     expect(drainer!.stats()).toMatchObject({ batches: 3, pointsWritten: 250, retries: 0, influxUp: true });
   });
 
@@ -113,7 +114,7 @@ describe('SpoolDrainer', () => {
     spool.append(line(99), Date.now());
     const t = Date.now();
     await d2.stop(200);
-    expect(Date.now() - t).toBeLessThan(1000);
+    expect(Date.now() - t).toBeLessThan(3000); // not retrying for ever (a retry backs off ≤ 100 ms)
     expect(spool.stats().records).toBe(1);
   });
 

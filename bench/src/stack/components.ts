@@ -27,7 +27,7 @@ export async function startKppWriter(
       '--dead-letter-file', join(dir, 'dead-letter.jsonl'),
       '--client-id', opts.clientId ?? 'bench-writer',
     ],
-    { env, readyWhen: /"msg":"connected to MQTT broker"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
+    { env, readyWhen: /"msg":"writer started"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
   );
   cleanup.add(() => proc.stop(15_000));
   return proc;

@@ -67,6 +67,6 @@ function formatReport(r: OfflineReport): string {
     `efficiency ${(r.efficiency * 100).toFixed(1)} %, mean net power ${(r.p_net_w_mean / 1000).toFixed(1)} kW, max |residual|/E_in ${r.max_abs_residual_ratio.toExponential(2)}`,
     `frames sha256 ${r.frames_sha256}`,
   ];
-  if (r.clock) lines.push(`clock drift ${r.clock.drift_ms} ms, jitter p99 ${r.clock.jitter_p99_ms} ms, overruns ${r.clock.overruns}`);
+  if (r.clock) lines.push(`clock drift ${r.clock.drift_ms} ms, jitter p50 ${r.clock.jitter_p50_ms} ms, p99 ${r.clock.jitter_p99_ms} ms, overruns ${r.clock.overruns}`);
   return lines.join('\n') + '\n';
 }

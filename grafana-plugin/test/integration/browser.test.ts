@@ -145,9 +145,12 @@ describe('KPP Live data source in Chromium', () => {
     // noisy machine. Here: playout really waits the delay and emission really runs at 30 FPS.
     expect(s.latency.p50).toBeGreaterThanOrEqual(DELAY_MS);
     expect(s.latency.p99).toBeLessThanOrEqual(DELAY_MS + 200);
+    // Quantiles, not mean and std dev: one stall of Chromium here merges a few slots into one
+    // long interval, which moves those but is no fault of the emitter.
+    expect(s.fpsSeen).toEqual([30]);
     expect(s.interval.n).toBeGreaterThan(800);
-    expect(s.interval.mean).toBeCloseTo(1000 / 30, 0);
-    expect(s.interval.std).toBeLessThan(15);
+    expect(s.interval.p01).toBeGreaterThanOrEqual(25);
+    expect(s.interval.p99).toBeLessThanOrEqual(45);
   }, 90_000);
 
   it('backfill: with 60 s of frames in InfluxDB a new query yields one series, no duplicated ts, no gap at the seam', async () => {
@@ -180,6 +183,20 @@ describe('KPP Live data source in Chromium', () => {
     let maxStep = 0;
     for (const { i } of seamArea) if (i > 0) maxStep = Math.max(maxStep, ts[i]! - ts[i - 1]!);
     const nullsAtSeam = seamArea.filter(({ i }) => v[i] === null).length;
+    // What InfluxDB holds around the seam is the truth: a tick the simulator's clock skipped
+    // (a stalled CI machine) is in neither, and is the only gap the panel may show as a null.
+    await waitFor(
+      async () => (await stack.influxd.query(`SELECT count("p_net_w") FROM "kpp_unit" WHERE "unit" = 'u3' AND time > ${openedAt + 5000}ms`, 'kpp')).length > 0,
+      { timeoutMs: 30_000, what: 'the writer past the seam window' }
+    );
+    const stored = (
+      await stack.influxd.query(
+        `SELECT "p_net_w" FROM "kpp_unit" WHERE "unit" = 'u3' AND time >= ${openedAt - 5000}ms AND time <= ${openedAt + 5000}ms`,
+        'kpp'
+      )
+    )[0]?.values.map((row) => row[0] as number) ?? [];
+    let storedGaps = 0;
+    for (let i = 1; i < stored.length; i++) if (stored[i]! - stored[i - 1]! > 1.5 * TICK_MS) storedGaps++;
     record('backfill', {
       series: f.length,
       points: ts.length,
@@ -188,11 +205,12 @@ describe('KPP Live data source in Chromium', () => {
       duplicateTs: ts.length - new Set(ts).size,
       maxStepAtSeamMs: maxStep,
       nullsAtSeam,
+      storedGapsAtSeam: storedGaps,
       backfill: custom['backfill'],
     });
     expect(historyTicks).toBeGreaterThanOrEqual(590);
-    expect(maxStep).toBeLessThanOrEqual(TICK_MS);
-    expect(nullsAtSeam).toBe(0);
+    expect(seamArea.filter(({ i }) => v[i] !== null).map(({ t }) => t)).toEqual(stored);
+    expect(nullsAtSeam).toBe(storedGaps);
     expect(custom['backfill']).toBe('done');
   }, 150_000);
 

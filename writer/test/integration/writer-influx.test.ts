@@ -134,8 +134,12 @@ describe('writer → real influxd (v1 API)', () => {
       DB,
     );
     const rows = (h?.values ?? []) as [number, number, number][];
-    const during = rows.filter(([t]) => t > pausedAt + 2000 && t < resumedAt - 1000);
-    expect(during.length).toBeGreaterThan((OUTAGE_S - 3) * 0.8); // one health point a second
+    // From the writer's first failed write (its next flush after the stop, later if the machine
+    // stalls) until influxd is back, every health point says down.
+    const firstDown = rows.find(([t, up]) => t >= pausedAt && up === 0)?.[0] ?? Infinity;
+    expect(firstDown - pausedAt).toBeLessThan(7000);
+    const during = rows.filter(([t]) => t >= firstDown && t < resumedAt - 1000);
+    expect(during.length).toBeGreaterThan((OUTAGE_S - 8) * 0.8); // one health point a second
     expect(during.every(([, up]) => up === 0)).toBe(true);
     expect(rows.some(([t, up]) => t < pausedAt && up === 1)).toBe(true);
     expect(rows.some(([t, up]) => t > resumedAt && up === 1)).toBe(true);

@@ -48,7 +48,7 @@ afterAll(async () => {
   await dir?.remove();
 }, 60_000);
 
-function startWriter(name: string): Promise<ManagedProcess> {
+function startWriter(name: string, env: Record<string, string> = {}): Promise<ManagedProcess> {
   return startProcess('writer', process.execPath, {
     args: [KPP, 'writer'],
     env: {
@@ -61,8 +61,9 @@ function startWriter(name: string): Promise<ManagedProcess> {
       KPP_WRITER_DEAD_LETTER_FILE: join(dir.path, name, 'dead-letter.jsonl'),
       KPP_WRITER_INSTANCE: name,
       KPP_WRITER_MQTT_RECONNECT_MS: '250',
+      ...env,
     },
-    readyWhen: /"msg":"connected to MQTT broker"/,
+    readyWhen: /"msg":"writer started"/, // logged once its subscription is acknowledged
     timeoutMs: 20_000,
   }).then((p) => {
     procs.push(p);
@@ -75,7 +76,9 @@ describe('writer process', () => {
     const units = ['k1', 'k2', 'k3'];
     const ticks = 1500;
     const t0 = T0_MS + 10 * 86_400_000;
-    let writer = await startWriter('kill');
+    // Nothing confirmed by InfluxDB before the kill (~4 s in), so the spool certainly holds
+    // acknowledged frames whenever the kill lands.
+    let writer = await startWriter('kill', { KPP_WRITER_FLUSH_INTERVAL_MS: '10000', KPP_WRITER_BATCH_SIZE: '50000' });
     pub = await connectPublisher(broker.url);
     let killedAt = -1;
     let restarted: Promise<ManagedProcess> | undefined;

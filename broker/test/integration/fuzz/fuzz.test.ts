@@ -131,10 +131,9 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
         KPP_WRITER_MQTT_PASSWORD: passwordOf('writer'),
         KPP_LOG_LEVEL: 'info',
       },
-      readyWhen: /"msg":"connected to MQTT broker"/,
+      readyWhen: /"msg":"writer started"/, // logged once its subscription is acknowledged
       timeoutMs: 30_000,
     });
-    await new Promise((r) => setTimeout(r, 500)); // its SUBSCRIBE follows the CONNACK
     phase('started');
   }, 60_000);
 
