@@ -8,7 +8,7 @@ export interface ClockResult {
   rate_hz: number;
   units: number;
   ticks: number;
-  /** Elapsed wall time first→last tick minus the schedule (runOffline's report). */
+  /** Median lateness of the last tenth of the ticks minus that of the first tenth (runOffline's report; one late tick is jitter, not drift). */
   drift_ms: number;
   /** Mean lateness of the last tenth of the ticks minus that of the first tenth: a clock that drifts grows it. */
   drift_trend_ms: number;
