@@ -103,10 +103,12 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
 
   let state: BrokerState = 'created';
   let running: Running | undefined;
-  let gauges: BrokerGauges = { clients: 0, largestBacklogBytes: 0, slowClients: 0 };
+  let gauges = { largestBacklogBytes: 0, slowClients: 0 };
   const currentGauges = (): BrokerGauges => ({
     ...gauges,
     clients: running?.aedes.connectedClients ?? 0,
+    wsListening: running?.ws.server.listening ? 1 : 0,
+    wsClients: running?.ws.wss.clients.size ?? 0,
   });
 
   const metrics = new BrokerMetrics(id, currentGauges);
@@ -347,11 +349,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
             stuckMs: seen.overMs,
           });
       }
-      gauges = {
-        clients: running.aedes.connectedClients,
-        largestBacklogBytes: largest,
-        slowClients: slow,
-      };
+      gauges = { largestBacklogBytes: largest, slowClients: slow };
     } catch (err) {
       logger.error({ err }, 'slow-consumer sweep failed');
     }
