@@ -419,29 +419,22 @@ declare global {
 window.kpp = api;
 requestAnimationFrame(animate);
 
+/** The preview's panels: the main fields of the plant dashboard (KPP plant — live) for u1, and every unit's net power. */
+const PREVIEW_PANELS: Record<string, { title: string; targets: Array<Record<string, unknown>> }> = {
+  power: { title: 'u1: power (electrical, compressor, net)', targets: [{ unit: 'u1', fields: ['p_el_w', 'p_compressor_w', 'p_net_w'], interpolate: true }] },
+  speed: { title: 'u1: chain speed', targets: [{ unit: 'u1', fields: ['chain_speed_mps'], interpolate: true }] },
+  rpm: { title: 'u1: generator speed', targets: [{ unit: 'u1', fields: ['generator_rpm'], interpolate: true }] },
+  tension: { title: 'u1: chain tension', targets: [{ unit: 'u1', fields: ['chain_tension_n'], interpolate: true }] },
+  pressure: { title: 'u1: receiver and injection pressure', targets: [{ unit: 'u1', fields: ['receiver_pressure_pa', 'injection_pressure_pa'], interpolate: true }] },
+  all: { title: 'Every unit (+): net power', targets: [{ unit: '+', fields: ['p_net_w'], interpolate: true, alias: '{{unit}} {{field}}' }] },
+};
+
 /** Served by `kpp up --preview`: start by itself with the server's settings. The tests drive the page instead. */
 async function autostart(): Promise<void> {
   const res = await fetch('/preview-config.json').catch(() => undefined);
   if (!res || !res.ok) return;
   await init((await res.json()) as Parameters<typeof init>[0]);
-  openPanel('all', {
-    title: 'Every unit (+): net power, interpolated, 30 FPS',
-    targets: [{ unit: '+', fields: ['p_net_w'], interpolate: true, alias: '{{unit}} {{field}}' }],
-    rangeMs: 120_000,
-  });
-  openPanel('u1', {
-    title: 'u1: chain speed and generator torque, EMA α 0.3',
-    targets: [
-      {
-        unit: 'u1',
-        fields: ['chain_speed_mps', 'generator_torque_nm'],
-        smoothing: 'ema',
-        alpha: 0.3,
-        interpolate: true,
-      },
-    ],
-    rangeMs: 120_000,
-  });
+  for (const [id, panel] of Object.entries(PREVIEW_PANELS)) openPanel(id, { ...panel, rangeMs: 120_000 });
   renderEditors({ unit: '+', fields: ['p_net_w'], smoothing: 'none', interpolate: true, alias: '{{unit}} {{field}}' });
 }
 void autostart();
