@@ -2,7 +2,7 @@ import type { FieldSpec } from '@kpp/protocol';
 import { mergeHistoryAndLive, missingRange } from './backfill-merge';
 import type { Rows } from './decimate';
 import type { HistoryFetcher, HistorySeries } from './history';
-import type { Scheduler } from './scheduler';
+import { Timers, type Scheduler } from './scheduler';
 
 export interface BackfillOptions {
   fetch: HistoryFetcher;
@@ -50,13 +50,15 @@ export class HistoryJoin {
   private errorValue: string | undefined;
   private refetchCount = 0;
   private stopped = false;
-  private readonly timers = new Set<unknown>();
+  private readonly timers: Timers;
 
   constructor(
     private readonly opts: BackfillOptions,
     private readonly host: HistoryJoinHost,
-    private readonly scheduler: Scheduler
-  ) {}
+    scheduler: Scheduler
+  ) {
+    this.timers = new Timers(scheduler);
+  }
 
   get state(): BackfillState {
     return this.stateValue;
@@ -77,7 +79,6 @@ export class HistoryJoin {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) this.scheduler.clearTimeout(t);
     this.timers.clear();
   }
 
@@ -107,14 +108,6 @@ export class HistoryJoin {
       this.units.set(name, u);
     }
     return u;
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const t = this.scheduler.setTimeout(() => {
-      this.timers.delete(t);
-      if (!this.stopped) fn();
-    }, ms);
-    this.timers.add(t);
   }
 
   private fetch(fromMs: number, toMs: number, only: string | undefined): void {
@@ -172,7 +165,7 @@ export class HistoryJoin {
     u.seam = 'refetching';
     u.refetches++;
     this.refetchCount++;
-    this.later(u.refetches === 1 ? 0 : SEAM_RETRY_MS, () => this.fetch(gap.fromMs, gap.toMs, u.unit));
+    this.timers.later(u.refetches === 1 ? 0 : SEAM_RETRY_MS, () => this.fetch(gap.fromMs, gap.toMs, u.unit));
   }
 }
 

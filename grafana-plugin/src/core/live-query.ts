@@ -6,7 +6,7 @@ import { toColumnValue } from './history';
 import { HistoryJoin, type BackfillOptions } from './history-join';
 import { JitterBuffer } from './jitter-buffer';
 import { Playout, type PlayoutOptions, type Slot } from './playout';
-import type { Scheduler } from './scheduler';
+import { Timers, type Scheduler } from './scheduler';
 import { SeriesStore } from './series-store';
 import { createSmoother, interpolate, type Smoother, type SmoothingOptions } from './smoothing';
 
@@ -49,7 +49,7 @@ export class LiveQuery {
   private newTicks: number[] = [];
   private readonly history: HistoryJoin | undefined;
   private stopped = false;
-  private timers = new Set<unknown>();
+  private readonly timers: Timers;
   private lastConnectionState: string | undefined;
   private slotLateMs: number | undefined;
 
@@ -59,6 +59,7 @@ export class LiveQuery {
     private readonly scheduler: Scheduler,
     private readonly onEmit: (emission: Emission) => void
   ) {
+    this.timers = new Timers(scheduler);
     this.fieldNames = opts.fields.filter((f) => FIELD_BY_NAME.has(f));
     this.fields = this.fieldNames.map((f) => FIELD_BY_NAME.get(f) as FieldSpec);
     this.playout = new Playout(opts.playout, scheduler, source.clockSync, (slot) => this.onSlot(slot));
@@ -91,7 +92,7 @@ export class LiveQuery {
         if (s.state === this.lastConnectionState) return;
         this.lastConnectionState = s.state;
         // The panel shows the connection state at once, not at the next tick.
-        this.later(0, () => this.emit());
+        this.timers.later(0, () => this.emit());
       })
     );
     this.history?.start();
@@ -101,21 +102,12 @@ export class LiveQuery {
     this.stopped = true;
     this.playout.stop();
     this.history?.stop();
-    for (const t of this.timers) this.scheduler.clearTimeout(t);
     this.timers.clear();
     for (const release of this.releases.splice(0)) release();
   }
 
   get stats() {
     return this.playout.stats;
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const t = this.scheduler.setTimeout(() => {
-      this.timers.delete(t);
-      if (!this.stopped) fn();
-    }, ms);
-    this.timers.add(t);
   }
 
   private wants(unit: string): boolean {

@@ -53,6 +53,41 @@ function column(frame: FrameJson, name: string): Array<number | null> {
 
 const times = (frame: FrameJson) => column(frame, 'Time') as number[];
 
+/**
+ * SUBSCRIBE and UNSUBSCRIBE packets of the plugin's clients (not its probes) at the bare Aedes,
+ * and the subscriptions they hold per filter. `stop()` removes the listeners.
+ */
+function watchSubscriptions(aedes: Stack['aedes']) {
+  const live = new Map<string, number>();
+  const subscribePackets: string[] = [];
+  const unsubscribePackets: string[] = [];
+  const onSub = (subs: Array<{ topic: string }>, client: { id: string } | null) => {
+    if (!client?.id.startsWith('kpp-grafana-') || client.id.includes('probe')) return;
+    for (const s of subs) {
+      subscribePackets.push(s.topic);
+      live.set(s.topic, (live.get(s.topic) ?? 0) + 1);
+    }
+  };
+  const onUnsub = (topics: string[], client: { id: string } | null) => {
+    if (!client?.id.startsWith('kpp-grafana-')) return;
+    for (const t of topics) {
+      unsubscribePackets.push(t);
+      live.set(t, (live.get(t) ?? 1) - 1);
+    }
+  };
+  aedes.aedes.on('subscribe', onSub as never);
+  aedes.aedes.on('unsubscribe', onUnsub as never);
+  return {
+    live,
+    subscribePackets,
+    unsubscribePackets,
+    stop: () => {
+      aedes.aedes.removeListener('subscribe', onSub as never);
+      aedes.aedes.removeListener('unsubscribe', onUnsub as never);
+    },
+  };
+}
+
 function record(name: string, value: unknown): void {
   measurements[name] = value;
   console.log(`[kpp e2e] ${name}: ${JSON.stringify(value)}`);
@@ -240,25 +275,8 @@ describe('KPP Live data source in Chromium', () => {
 
   it('two panels on one unit make one MQTT subscription at the broker; closing both removes it', async () => {
     const { aedes } = stack;
-    const live = new Map<string, number>(); // filter → subscriptions held by plugin clients
-    const subscribePackets: string[] = [];
-    const unsubscribePackets: string[] = [];
-    const onSub = (subs: Array<{ topic: string }>, client: { id: string } | null) => {
-      if (!client?.id.startsWith('kpp-grafana-') || client.id.includes('probe')) return;
-      for (const s of subs) {
-        subscribePackets.push(s.topic);
-        live.set(s.topic, (live.get(s.topic) ?? 0) + 1);
-      }
-    };
-    const onUnsub = (topics: string[], client: { id: string } | null) => {
-      if (!client?.id.startsWith('kpp-grafana-')) return;
-      for (const t of topics) {
-        unsubscribePackets.push(t);
-        live.set(t, (live.get(t) ?? 1) - 1);
-      }
-    };
-    aedes.aedes.on('subscribe', onSub as never);
-    aedes.aedes.on('unsubscribe', onUnsub as never);
+    const watch = watchSubscriptions(aedes);
+    const { live, subscribePackets, unsubscribePackets } = watch; // live: filter → subscriptions held by plugin clients
     try {
       await page.evaluate(
         (url) => window.kpp.init({ name: 'aedes', jsonData: { brokerUrl: url } }),
@@ -300,8 +318,7 @@ describe('KPP Live data source in Chromium', () => {
       expect(afterOne).toBe(1);
       expect(unsubscribePackets.filter((t) => t === z)).toHaveLength(1);
     } finally {
-      aedes.aedes.removeListener('subscribe', onSub as never);
-      aedes.aedes.removeListener('unsubscribe', onUnsub as never);
+      watch.stop();
     }
   }, 30_000);
 
@@ -358,25 +375,12 @@ describe('KPP Live data source in Chromium', () => {
 
   it('time ranges: 2 h ago → 1 h ago is history only (Done, no SUBSCRIBE); zooming out to now streams; zooming back in stops streaming', async () => {
     const { aedes } = stack;
-    const subscribes: string[] = [];
-    const live = new Map<string, number>();
-    const onSub = (subs: Array<{ topic: string }>, client: { id: string } | null) => {
-      if (!client?.id.startsWith('kpp-grafana-') || client.id.includes('probe')) return;
-      for (const x of subs) {
-        subscribes.push(x.topic);
-        live.set(x.topic, (live.get(x.topic) ?? 0) + 1);
-      }
-    };
-    const onUnsub = (topics: string[], client: { id: string } | null) => {
-      if (!client?.id.startsWith('kpp-grafana-')) return;
-      for (const t of topics) live.set(t, (live.get(t) ?? 1) - 1);
-    };
     // An hour of u1 (one point a second), from 2 h to 1 h ago.
     const hourEnd = Math.floor(Date.now() / 1000) * 1000 - 3600_000;
     const lines = Array.from({ length: 3600 }, (_, i) => `kpp_unit,unit=u1 p_net_w=${1000 + i} ${hourEnd - (3599 - i) * 1000}`);
     await writeLines(stack.influxd.url, 'kpp', lines);
-    aedes.aedes.on('subscribe', onSub as never);
-    aedes.aedes.on('unsubscribe', onUnsub as never);
+    const watch = watchSubscriptions(aedes);
+    const { live, subscribePackets: subscribes } = watch;
     const z = 'kpp/v1/units/u1/z';
     const past = { ds: 'ranges', title: 'u1, 2 h ago → 1 h ago', targets: [{ unit: 'u1', fields: ['p_net_w'] }], rangeMs: 3600_000, toMs: hourEnd, maxDataPoints: 1000 };
     try {
@@ -425,8 +429,7 @@ describe('KPP Live data source in Chromium', () => {
       expect(backTs).toEqual(pastTs);
     } finally {
       await close('range');
-      aedes.aedes.removeListener('subscribe', onSub as never);
-      aedes.aedes.removeListener('unsubscribe', onUnsub as never);
+      watch.stop();
     }
   }, 90_000);
 
