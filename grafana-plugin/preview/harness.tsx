@@ -408,6 +408,8 @@ const api = {
   },
   renderEditors,
   connectionState: (name?: string) => instance(name).connection?.status().state,
+  /** The React the page hands the plugin (18 on the Grafana 11.6 line, 19 on 13.2). */
+  reactVersion: () => ReactAll.version,
   now,
 };
 
