@@ -11,7 +11,7 @@
  *     (dissipative forces at the predicted mid-step speed);
  *  2. the floaters are moved by ds and return the exact work W of buoyancy and weights;
  *  3. the new speed follows from kinetic energy: ½Mv₁² = ½Mv₀² + W − ΣF_k·ds, and every loss
- *     is booked as the same F_k·ds.
+ *     is booked as the same F_k·ds (at a stop, over the shorter distance the energy allowed).
  * So ΔE_kinetic equals the booked work exactly; the scheme is still second order in h.
  *
  * The chain has a backstop: it never runs backwards. At rest it stays put while the drive

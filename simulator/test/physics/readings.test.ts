@@ -101,7 +101,8 @@ describe('H1 drag reduction', () => {
     let booked = 0;
     run(unit, 1200, (f) => {
       const v = prev.chain_speed_mps as number;
-      const step = dr * p.floater_area_m2 * Math.max(0, v) * prev.floaters_falling * perSweptM3 * 0.1;
+      const step =
+        dr * p.floater_area_m2 * Math.max(0, v) * prev.floaters_falling * perSweptM3 * 0.1;
       const now = unit.ledger().in.h1_j;
       expect(now - prevIn).toBeCloseTo(step, 3);
       expected += step;
