@@ -72,7 +72,8 @@ export class LocalInfluxd implements Service {
 
   async stop(): Promise<void> {
     if (!this.proc) return;
-    await this.proc.stop();
+    const code = await this.proc.stop();
+    this.log.info({ pid: this.proc.pid, code }, 'local influxd stopped');
     const record = await this.readPidFile();
     if (record?.pid === this.proc.pid) await rm(this.pidFile, { force: true });
   }
