@@ -16,7 +16,8 @@ export interface StartOptions {
   ownProcessGroup?: boolean;
   /**
    * The kernel sends the child SIGTERM when we die, even of SIGKILL (Linux PR_SET_PDEATHSIG, set
-   * by util-linux `setpriv`, which then execs the command: the pid stays the command's). Without
+   * by util-linux `setpriv`, which then execs the command: the pid stays the command's). The
+   * kernel watches the spawning thread, so spawn from the main thread, not a Worker. Without
    * setpriv on PATH the child is started as is.
    */
   dieWithParent?: boolean;

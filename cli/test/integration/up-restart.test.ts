@@ -40,7 +40,7 @@ async function spooledFrames(dataDir: string): Promise<Set<string>> {
   const keys = new Set<string>();
   for (const name of (await readdir(dir)).filter((n) => n.endsWith('.log'))) {
     for (const line of (await readFile(join(dir, name), 'utf8')).split('\n')) {
-      const m = /^\d+ kpp_unit,unit=([^ ,]+) .* (\d+)$/.exec(line);
+      const m = /^\d+ kpp_unit,unit=([^ ,]+) .* (\d{13})$/.exec(line);
       if (m) keys.add(frameKey(m[1]!, Number(m[2])));
     }
   }
