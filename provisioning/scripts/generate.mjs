@@ -11,6 +11,13 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import {
+  HEALTH_MEASUREMENT,
+  quoteIdent,
+  ROLLUP_RETENTION_POLICY,
+  UNIT_MEASUREMENT,
+  UNIT_ROLLUP_MEASUREMENT,
+} from '@kpp/protocol';
 
 export const SCHEMA_VERSION = 41;
 export const LIVE_DS = { type: 'kpp-live-datasource', uid: 'kpp-live' };
@@ -33,6 +40,11 @@ export const ALERT_FOLDER = 'KPP Live';
  * provisioning/scripts/generate.mjs` for another address.
  */
 export const DEFAULT_GRAFANA_ROOT_URL = 'http://localhost:3000';
+
+// Where the writer stores frames and health, quoted for InfluxQL (the names live in @kpp/protocol).
+const UNIT = quoteIdent(UNIT_MEASUREMENT);
+const HEALTH = quoteIdent(HEALTH_MEASUREMENT);
+const UNIT_1M = `${quoteIdent(ROLLUP_RETENTION_POLICY)}.${quoteIdent(UNIT_ROLLUP_MEASUREMENT)}`;
 
 /** Generator rated speed of the reference plant (simulator/src/physics/params.ts, generator_rated_rpm). */
 export const GENERATOR_RATED_RPM = 375;
@@ -204,7 +216,7 @@ const unitVariable = (multi) => ({
   label: 'Unit',
   type: 'query',
   datasource: INFLUX_DS,
-  query: 'SHOW TAG VALUES FROM "kpp_unit" WITH KEY = "unit"',
+  query: `SHOW TAG VALUES FROM ${UNIT} WITH KEY = "unit"`,
   refresh: 1,
   regex: '',
   sort: 3,
@@ -423,7 +435,7 @@ export function plantDashboard() {
       unit: 'watt',
       timeFrom: '24h',
       targets: [
-        influx('A', `SELECT mean("p_el_w") AS "P_el", mean("p_compressor_w") AS "P_compressor", mean("p_net_w") AS "P_net" FROM "rollup"."kpp_unit_1m" WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
+        influx('A', `SELECT mean("p_el_w") AS "P_el", mean("p_compressor_w") AS "P_compressor", mean("p_net_w") AS "P_net" FROM ${UNIT_1M} WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
       ],
       interval: '1m',
     }),
@@ -435,8 +447,8 @@ export function plantDashboard() {
       unit: 'celsius',
       timeFrom: '24h',
       targets: [
-        influx('A', `SELECT max("bearing_temp_c") AS "bearing" FROM "rollup"."kpp_unit_1m" WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
-        influx('B', `SELECT mean("receiver_pressure_pa") - mean("injection_pressure_pa") AS "receiver margin" FROM "rollup"."kpp_unit_1m" WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
+        influx('A', `SELECT max("bearing_temp_c") AS "bearing" FROM ${UNIT_1M} WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
+        influx('B', `SELECT mean("receiver_pressure_pa") - mean("injection_pressure_pa") AS "receiver margin" FROM ${UNIT_1M} WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
       ],
       interval: '1m',
       overrides: [seriesOverride('receiver margin', { unit: 'pressurepa', 'custom.axisPlacement': 'right' })],
@@ -480,7 +492,7 @@ export function fleetDashboard() {
       targets: [
         influx(
           'A',
-          'SELECT last("state") AS "state", last("p_net_w") AS "P_net (W)", last("chain_speed_mps") AS "speed (m/s)", last("generator_rpm") AS "generator (rpm)", last("bearing_temp_c") AS "bearing (°C)", last("fault_mask") AS "faults", last("efficiency") AS "efficiency" FROM "kpp_unit" WHERE $timeFilter GROUP BY "unit"',
+          `SELECT last("state") AS "state", last("p_net_w") AS "P_net (W)", last("chain_speed_mps") AS "speed (m/s)", last("generator_rpm") AS "generator (rpm)", last("bearing_temp_c") AS "bearing (°C)", last("fault_mask") AS "faults", last("efficiency") AS "efficiency" FROM ${UNIT} WHERE $timeFilter GROUP BY "unit"`,
           { resultFormat: 'table' },
         ),
       ],
@@ -493,7 +505,7 @@ export function fleetDashboard() {
       pos: grid(0, 33, 24, 8),
       unit: 'watt',
       timeFrom: '7d',
-      targets: [influx('A', 'SELECT mean("p_net_w") FROM "rollup"."kpp_unit_1m" WHERE $timeFilter GROUP BY time($__interval), "unit" fill(null)', { alias: '$tag_unit' })],
+      targets: [influx('A', `SELECT mean("p_net_w") FROM ${UNIT_1M} WHERE $timeFilter GROUP BY time($__interval), "unit" fill(null)`, { alias: '$tag_unit' })],
       interval: '1m',
     }),
     alertList(13, 'KPP alerts', grid(0, 41, 24, 6)),
@@ -512,7 +524,7 @@ export function fleetDashboard() {
 export function pipelineDashboard() {
   const P = PIPELINE;
   const health = (component, select, by = '"instance"') =>
-    `SELECT ${select} FROM "kpp_health" WHERE "component" = '${component}' AND $timeFilter GROUP BY time($__interval), ${by} fill(null)`;
+    `SELECT ${select} FROM ${HEALTH} WHERE "component" = '${component}' AND $timeFilter GROUP BY time($__interval), ${by} fill(null)`;
   const ts = (o) => timeseries({ ds: INFLUX_DS, legend: 'list', ...o });
   const panels = [
     row(1, 'Simulator and end-to-end', 0),
@@ -525,7 +537,7 @@ export function pipelineDashboard() {
       unit: 'none',
       custom: { drawStyle: 'bars', fillOpacity: 60 },
       targets: [
-        influx('A', `SELECT non_negative_difference(max("overruns")) AS "overruns", non_negative_difference(max("skipped_ticks")) AS "skipped" FROM "kpp_health" WHERE "component" = 'simulator' AND $timeFilter GROUP BY time($__interval), "instance" fill(null)`, { alias: '$tag_instance $col' }),
+        influx('A', `SELECT non_negative_difference(max("overruns")) AS "overruns", non_negative_difference(max("skipped_ticks")) AS "skipped" FROM ${HEALTH} WHERE "component" = 'simulator' AND $timeFilter GROUP BY time($__interval), "instance" fill(null)`, { alias: '$tag_instance $col' }),
       ],
     }),
     ts({
@@ -545,7 +557,7 @@ export function pipelineDashboard() {
       targets: [
         influx('A', health('writer', 'mean("frames_in_per_s") AS "frames in", mean("points_written_per_s") AS "points written"'), { alias: 'writer $tag_instance $col' }),
         influx('B', health('simulator', 'mean("msgs_out_per_s") AS "msgs out"'), { alias: 'simulator $tag_instance $col' }),
-        influx('C', 'SELECT count("seq") / 10 AS "stored" FROM "kpp_unit" WHERE $timeFilter GROUP BY time(10s), "unit" fill(0)', { alias: 'stored $tag_unit (frames/s)' }),
+        influx('C', `SELECT count("seq") / 10 AS "stored" FROM ${UNIT} WHERE $timeFilter GROUP BY time(10s), "unit" fill(0)`, { alias: 'stored $tag_unit (frames/s)' }),
       ],
     }),
     ts({
@@ -554,7 +566,7 @@ export function pipelineDashboard() {
       description: 'Health messages stored per component and instance. A line falling to 0 is a component that stopped reporting (the writer-silent alert).',
       pos: grid(12, 9, 12, 8),
       unit: 'none',
-      targets: [influx('A', 'SELECT count("cpu_pct") FROM "kpp_health" WHERE $timeFilter GROUP BY time(1m), "component", "instance" fill(0)', { alias: '$tag_component $tag_instance' })],
+      targets: [influx('A', `SELECT count("cpu_pct") FROM ${HEALTH} WHERE $timeFilter GROUP BY time(1m), "component", "instance" fill(0)`, { alias: '$tag_component $tag_instance' })],
     }),
     row(6, 'Writer', 17),
     ts({ id: P.spoolDepth, title: 'Writer spool depth', pos: grid(0, 18, 8, 8), unit: 'none', targets: [influx('A', health('writer', 'max("spool_frames") AS "records"'), { alias: '$tag_instance $col' })] }),
@@ -575,7 +587,7 @@ export function pipelineDashboard() {
       unit: 'none',
       custom: { drawStyle: 'bars', fillOpacity: 60 },
       targets: [
-        influx('A', `SELECT non_negative_difference(max("retries_total")) AS "retries", non_negative_difference(max("rejects_total")) AS "rejects" FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY time($__interval), "instance" fill(null)`, { alias: '$tag_instance $col' }),
+        influx('A', `SELECT non_negative_difference(max("retries_total")) AS "retries", non_negative_difference(max("rejects_total")) AS "rejects" FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY time($__interval), "instance" fill(null)`, { alias: '$tag_instance $col' }),
       ],
     }),
     row(10, 'Broker', 26),
@@ -590,14 +602,14 @@ export function pipelineDashboard() {
       targets: [influx('A', health('broker', 'max("dropped_per_s") AS "dropped/s"'), { alias: '$tag_instance $col' })],
     }),
     row(13, 'Processes', 35),
-    ts({ id: P.cpu, title: 'CPU per component', pos: grid(0, 36, 12, 8), unit: 'percent', targets: [influx('A', 'SELECT mean("cpu_pct") FROM "kpp_health" WHERE $timeFilter GROUP BY time($__interval), "component", "instance" fill(null)', { alias: '$tag_component $tag_instance' })] }),
-    ts({ id: P.rss, title: 'RSS per component', pos: grid(12, 36, 12, 8), unit: 'bytes', targets: [influx('A', 'SELECT mean("rss_bytes") FROM "kpp_health" WHERE $timeFilter GROUP BY time($__interval), "component", "instance" fill(null)', { alias: '$tag_component $tag_instance' })] }),
+    ts({ id: P.cpu, title: 'CPU per component', pos: grid(0, 36, 12, 8), unit: 'percent', targets: [influx('A', `SELECT mean("cpu_pct") FROM ${HEALTH} WHERE $timeFilter GROUP BY time($__interval), "component", "instance" fill(null)`, { alias: '$tag_component $tag_instance' })] }),
+    ts({ id: P.rss, title: 'RSS per component', pos: grid(12, 36, 12, 8), unit: 'bytes', targets: [influx('A', `SELECT mean("rss_bytes") FROM ${HEALTH} WHERE $timeFilter GROUP BY time($__interval), "component", "instance" fill(null)`, { alias: '$tag_component $tag_instance' })] }),
     alertList(17, 'KPP alerts', grid(0, 44, 24, 6)),
   ];
   return dashboard({
     uid: P.uid,
     title: 'Pipeline health',
-    description: 'Simulator, broker and writer health as stored by the writer in kpp_health.',
+    description: `Simulator, broker and writer health as stored by the writer in ${HEALTH_MEASUREMENT}.`,
     tags: ['pipeline'],
     time: { from: 'now-30m', to: 'now' },
     refresh: '10s',
@@ -618,9 +630,9 @@ export function pipelineDashboard() {
 // the results; with every unit gone the rule has no data, which alerts too.
 const LIVENESS_WINDOW_S = 24 * 3600;
 const STALE_QUERY =
-  'SELECT moving_average(count("seq"), 4) * 4 AS "frames_30s" FROM "kpp_unit" WHERE $timeFilter GROUP BY time(10s), "unit" fill(0)';
+  `SELECT moving_average(count("seq"), 4) * 4 AS "frames_30s" FROM ${UNIT} WHERE $timeFilter GROUP BY time(10s), "unit" fill(0)`;
 const WRITER_SILENT_QUERY =
-  `SELECT moving_average(count("frames_in_total"), 4) * 4 AS "reports_30s" FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY time(10s), "instance" fill(0)`;
+  `SELECT moving_average(count("frames_in_total"), 4) * 4 AS "reports_30s" FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY time(10s), "instance" fill(0)`;
 
 /**
  * Each rule: query A on InfluxDB over [now − from, now], reduce B, threshold C. Rules that
@@ -648,7 +660,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-receiver-under-injection',
     title: 'Receiver pressure under injection requirement',
-    query: 'SELECT "receiver_pressure_pa" - "injection_pressure_pa" AS "margin_pa" FROM "kpp_unit" WHERE $timeFilter GROUP BY "unit"',
+    query: `SELECT "receiver_pressure_pa" - "injection_pressure_pa" AS "margin_pa" FROM ${UNIT} WHERE $timeFilter GROUP BY "unit"`,
     from: 10,
     reducer: 'max',
     evaluator: ['lt', [1000]],
@@ -663,7 +675,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-generator-overspeed',
     title: 'Generator overspeed over 110 % of rated',
-    query: 'SELECT max("generator_rpm") FROM "kpp_unit" WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)',
+    query: `SELECT max("generator_rpm") FROM ${UNIT} WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)`,
     from: 30,
     reducer: 'max',
     evaluator: ['gt', [GENERATOR_RATED_RPM * 1.1]],
@@ -677,7 +689,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-bearing-overheat',
     title: 'Main bearing over 85 °C',
-    query: 'SELECT mean("bearing_temp_c") FROM "kpp_unit" WHERE $timeFilter GROUP BY time(10s), "unit" fill(null)',
+    query: `SELECT mean("bearing_temp_c") FROM ${UNIT} WHERE $timeFilter GROUP BY time(10s), "unit" fill(null)`,
     from: 60,
     reducer: 'last',
     evaluator: ['gt', [85]],
@@ -691,7 +703,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-chain-tension',
     title: 'Chain tension held over rating',
-    query: 'SELECT min("chain_tension_n") FROM "kpp_unit" WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)',
+    query: `SELECT min("chain_tension_n") FROM ${UNIT} WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)`,
     from: 10,
     reducer: 'min',
     evaluator: ['gt', [CHAIN_RATED_TENSION_N]],
@@ -706,7 +718,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-chain-tension-peak',
     title: 'Chain tension peak over rating',
-    query: 'SELECT max("chain_tension_n") FROM "kpp_unit" WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)',
+    query: `SELECT max("chain_tension_n") FROM ${UNIT} WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)`,
     from: 30,
     reducer: 'max',
     evaluator: ['gt', [CHAIN_RATED_TENSION_N]],
@@ -720,7 +732,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-energy-residual',
     title: 'Energy-ledger residual over 1 %',
-    query: 'SELECT max("residual_ratio") FROM "kpp_unit" WHERE "e_in_j" > 1000000 AND $timeFilter GROUP BY time(10s), "unit" fill(null)',
+    query: `SELECT max("residual_ratio") FROM ${UNIT} WHERE "e_in_j" > 1000000 AND $timeFilter GROUP BY time(10s), "unit" fill(null)`,
     from: 60,
     reducer: 'max',
     evaluator: ['gt', [0.01]],
@@ -735,7 +747,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-tick-overruns',
     title: 'Simulator tick overruns',
-    query: `SELECT non_negative_difference("overruns") FROM "kpp_health" WHERE "component" = 'simulator' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT non_negative_difference("overruns") FROM ${HEALTH} WHERE "component" = 'simulator' AND $timeFilter GROUP BY "instance"`,
     from: 60,
     reducer: 'sum',
     evaluator: ['gt', [5]],
@@ -749,7 +761,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-e2e-latency',
     title: 'End-to-end latency p99 over 100 ms',
-    query: `SELECT mean("frame_latency_p99_ms") FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT mean("frame_latency_p99_ms") FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
     from: 60,
     reducer: 'last',
     evaluator: ['gt', [100]],
@@ -763,7 +775,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-writer-spool-age',
     title: 'Writer spool older than 60 s',
-    query: `SELECT max("spool_oldest_age_ms") FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT max("spool_oldest_age_ms") FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
     from: 120,
     reducer: 'max',
     evaluator: ['gt', [60_000]],
@@ -778,7 +790,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-writer-rejects',
     title: 'Writer rejected frames',
-    query: `SELECT non_negative_difference("rejects_total") FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT non_negative_difference("rejects_total") FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
     from: 300,
     reducer: 'sum',
     evaluator: ['gt', [WRITER_REJECTS_PER_5M]],
@@ -792,7 +804,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-broker-drops',
     title: 'Broker drops messages',
-    query: `SELECT mean("dropped_per_s") FROM "kpp_health" WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT mean("dropped_per_s") FROM ${HEALTH} WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance"`,
     from: 300,
     reducer: 'last',
     evaluator: ['gt', [BROKER_DROPS_PER_S]],
@@ -800,7 +812,7 @@ export const RULES = [
     severity: 'warning',
     link: [PIPELINE.uid, PIPELINE.brokerDrops],
     summary: 'Broker {{ $labels.instance }} dropped {{ $values.B }} messages/s on average over the last 5 minutes.',
-    description: `Messages accepted but not routed or not delivered, over ${BROKER_DROPS_PER_S}/s on average over 5 minutes (${BROKER_DROPS_PER_S * 300} in 5 minutes): forbidden by the ACL, too many topic levels, or a slow consumer’s backlog over its bound (see dropped_*_total in kpp_health). A stray drop does not alert.`,
+    description: `Messages accepted but not routed or not delivered, over ${BROKER_DROPS_PER_S}/s on average over 5 minutes (${BROKER_DROPS_PER_S * 300} in 5 minutes): forbidden by the ACL, too many topic levels, or a slow consumer’s backlog over its bound (see dropped_*_total in ${HEALTH_MEASUREMENT}). A stray drop does not alert.`,
   },
   {
     group: 'kpp-pipeline',
@@ -822,7 +834,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-live-path-down',
     title: 'Broker WebSocket listener down',
-    query: `SELECT min("ws_listening") AS "ws_listening" FROM "kpp_health" WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT min("ws_listening") AS "ws_listening" FROM ${HEALTH} WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance"`,
     from: 30,
     reducer: 'min',
     evaluator: ['lt', [1]],
@@ -929,7 +941,7 @@ const RUNBOOK_STEPS = {
   ],
   'kpp-tick-overruns': [
     'The master clock fired ticks more than one period late, persistently: the simulator process is starved (CPU, GC, event-loop blocking). `kpp up` runs broker, writer and simulator in one process, so any of them can cause it.',
-    'Check **CPU per component** and loop lag (`loop_lag_p99_ms` in kpp_health); reduce units or rate, or move the simulator to its own process/machine.',
+    `Check **CPU per component** and loop lag (\`loop_lag_p99_ms\` in ${HEALTH_MEASUREMENT}); reduce units or rate, or move the simulator to its own process/machine.`,
   ],
   'kpp-e2e-latency': [
     'Frames take over 100 ms (p99) from the tick to the writer. Look at broker CPU and drops, writer CPU and loop lag, and the network between them.',
@@ -944,7 +956,7 @@ const RUNBOOK_STEPS = {
     'A publisher with the wrong frame version or field types is the usual cause: check which topic the dead letters came from.',
   ],
   'kpp-broker-drops': [
-    'See `dropped_forbidden_total`, `dropped_topic_levels_total` and `dropped_slow_consumer_total` in kpp_health to tell the reasons apart.',
+    `See \`dropped_forbidden_total\`, \`dropped_topic_levels_total\` and \`dropped_slow_consumer_total\` in ${HEALTH_MEASUREMENT} to tell the reasons apart.`,
     'Forbidden: a client publishes where its role may not (users file, roles in broker/src/auth/roles.ts). Slow consumer: a subscriber cannot keep up (QoS 0 messages to it are dropped, it is disconnected after drainTimeoutMs).',
   ],
   'kpp-writer-silent': [
