@@ -28,7 +28,8 @@ beforeAll(async () => {
   stack = await startStack({ hostModules: HOST_MODULES });
   page = stack.chrome.page;
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(stack.server.url);
+  // The page bundle is several MB: on a loaded machine "load" takes longer than the 30 s default.
+  await page.goto(stack.server.url, { timeout: 120_000 });
   await page.waitForFunction(() => Boolean(window.kpp), undefined, { timeout: 30_000 });
   await page.evaluate(
     ([url, password]) =>

@@ -48,7 +48,7 @@ describe('kpp up --preview', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const openedAt = Date.now();
-    await page.goto(url);
+    await page.goto(url, { timeout: 120_000 });
     await page.waitForFunction(() => Boolean((globalThis as PreviewPage).kpp), undefined, { timeout: 30_000 });
     const ids = ['power', 'speed', 'rpm', 'tension', 'pressure', 'all'];
     // A panel streams when it shows ticks stamped after the page opened.
