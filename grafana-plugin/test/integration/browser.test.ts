@@ -296,7 +296,12 @@ describe('KPP Live data source in Chromium', () => {
         targets: [{ unit: 'u1', fields: ['p_net_w', 'chain_speed_mps'], smoothing: 'ema', alpha: 0.2 }],
         rangeMs: 60_000,
       });
-      await sleep(2500);
+      // Both streaming (a loaded machine may take longer than the usual 2.5 s to show 10 ticks).
+      await waitFor(async () => (await stats('a1')).ticks > 10 && (await stats('a2')).ticks > 10, {
+        timeoutMs: 15_000,
+        intervalMs: 250,
+        what: 'both panels streaming',
+      });
       const a1 = await stats('a1');
       const a2 = await stats('a2');
       expect(a1.ticks).toBeGreaterThan(10);
