@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addUser, brokerConfigSchema, createBroker, resolveBrokerConfig, ROLES } from '@kpp/broker';
-import { createLogger, runUntilSignal } from '@kpp/runtime';
+import { runUntilSignal } from '@kpp/runtime';
+import { commandLogger } from '../logging.js';
 import { loadConfig } from '../config-sources.js';
 import { addSchemaOptions, schemaFlags } from '../schema-options.js';
 
@@ -9,7 +10,7 @@ export function registerBroker(program: Command): void {
   addSchemaOptions(cmd, brokerConfigSchema);
   cmd.action(async (opts: Record<string, unknown>) => {
     const config = loadConfig(resolveBrokerConfig, schemaFlags(opts, brokerConfigSchema), opts.config as string | undefined);
-    const logger = createLogger();
+    const logger = await commandLogger(cmd);
     await runUntilSignal([createBroker(config, { logger })], logger);
   });
 
