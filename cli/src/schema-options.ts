@@ -38,9 +38,10 @@ export function addSchemaOptions(
  * not given to commander, so a flag left out never overrides the config file or environment.
  */
 function helpText(field: z.ZodType): string {
+  const text = field.description ?? '';
   const fallback = field.safeParse(undefined);
-  const shown = fallback.success && fallback.data !== undefined ? ` (default: ${JSON.stringify(fallback.data)})` : '';
-  return `${field.description ?? ''}${shown}`;
+  if (!fallback.success || text.includes('(default: ')) return text;
+  return `${text} (default: ${fallback.data === undefined ? 'none' : JSON.stringify(fallback.data)})`;
 }
 
 /** Picks the schema keys out of commander's parsed options, applying aliases. */
