@@ -28,10 +28,32 @@ export async function commandLogger(command: Command, out: NodeJS.WriteStream & 
       // Written before the call returns: a line logged just before exit is never lost.
       sync: true,
       colorize: out.isTTY === true,
-      singleLine: true,
       translateTime: 'SYS:HH:MM:ss',
-      ignore: 'pid,hostname,component',
-      messageFormat: '{if component}{component}: {end}{msg}',
+      // On a terminal each line (it starts with the time) first clears the line it lands on:
+      // `kpp up`'s status line, redrawn in place every second, never gets a log glued to its end.
+      customPrettifiers: { time: (time) => `${out.isTTY ? '\r\x1b[2K' : ''}[${String(time)}]` },
+      ignore: 'pid,hostname',
+      hideObject: true,
+      messageFormat: (record, messageKey) => shortLine(record, messageKey),
     }),
   );
+}
+
+/** Not worth a terminal's width: who logged is the prefix, and these are the same on every line. */
+const OMITTED = new Set(['level', 'time', 'pid', 'hostname', 'component', 'instance', 'msg']);
+
+/**
+ * `component: message key=value …`: the scalar fields after the message, an error's message;
+ * nested objects only in the JSON logs.
+ */
+export function shortLine(record: Record<string, unknown>, messageKey = 'msg'): string {
+  const parts: string[] = [];
+  if (typeof record.component === 'string') parts.push(`${record.component}:`);
+  parts.push(String(record[messageKey] ?? ''));
+  for (const [key, value] of Object.entries(record)) {
+    if (OMITTED.has(key) || key === messageKey) continue;
+    if (key === 'err' && value && typeof value === 'object') parts.push(`err=${String((value as { message?: unknown }).message)}`);
+    else if (value === null || typeof value !== 'object') parts.push(`${key}=${String(value)}`);
+  }
+  return parts.join(' ');
 }
