@@ -14,6 +14,7 @@ export function buildProgram(): Command {
   const program = new Command('kpp')
     .description('KPP Live: simulator, broker, writer and tools for the KPP telemetry stack')
     .addOption(logFormatOption())
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError();
   for (const register of [registerUp, registerSim, registerBroker, registerWriter, registerHistory, registerBench, registerChaos, registerSoak]) register(program);
   return program;
