@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPIC_ROOT, isValidComponentId } from '@kpp/protocol';
+import { ROLLUP_RETENTION_POLICY, TOPIC_ROOT, isValidComponentId } from '@kpp/protocol';
 
 /**
  * The writer's configuration: one flat schema, resolved by the CLI with
@@ -23,7 +23,7 @@ export const writerConfigSchema = z.object({
   token: z.string().optional().describe('v2: API token'),
   db: z.string().min(1).default('kpp').describe('v1: database'),
   rp: z.string().min(1).default('autogen').describe('v1: retention policy raw points go to'),
-  rollupRp: z.string().min(1).default('rollup').describe('v1: retention policy the 1-minute rollups go to'),
+  rollupRp: z.string().min(1).default(ROLLUP_RETENTION_POLICY).describe('v1: retention policy the 1-minute rollups go to'),
   rawRetention: z.string().regex(/^(INF|\d+[hdw])$/, 'expected INF or a duration like 30d').default('INF').describe('v1: how long raw points are kept (INF or an InfluxQL duration like 30d)'),
   rollupRetention: z.string().regex(/^(INF|\d+[hdw])$/, 'expected INF or a duration like 365d').default('INF').describe('v1: how long rollups are kept (INF or an InfluxQL duration like 365d)'),
   rollupResampleFor: z.string().regex(/^\d+[smhd]$/, 'expected a duration like 10m').default('15m').describe('v1: continuous queries recompute this far back, so late (spooled, replayed) points are rolled up too'),

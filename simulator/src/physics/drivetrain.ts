@@ -4,7 +4,7 @@
  * Equivalent mass referred to the chain:
  *   M = Σ(m_s + ½ρ_w V) + m_chain + (J_sprocket + G²(J_gen + J_fly·clutch)) / r²
  * (the added mass ½ρV stands for the water each floater drags along; the air's own mass is
- * under 1 % of it and is left out of the inertia, as in PHYSICS.md).
+ * under 1 % of it and is left out of the inertia, see docs/physics.md).
  *
  * Integration, per sub-step h:
  *  1. the distance ds comes from a second-order Taylor step with the forces of the moment

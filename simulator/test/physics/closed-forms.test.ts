@@ -58,7 +58,7 @@ describe('single floater terminal rise speed', () => {
 describe('compressor energy per fill', () => {
   const V = 0.4,
     H = 25;
-  const pB = P_ATM + RHO * G * H; // no valve margin: PHYSICS.md's 346.6 kPa
+  const pB = P_ATM + RHO * G * H; // no valve margin: the worked figure of docs/physics.md, 346.6 kPa
   const vAtm = (V * pB) / P_ATM;
   const wIso = P_ATM * vAtm * Math.log(pB / P_ATM);
 
