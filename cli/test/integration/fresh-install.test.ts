@@ -123,12 +123,13 @@ describe('a fresh copy of the repository', () => {
     if (!res.ok) throw new Error(`influx write: ${res.status} ${await res.text()}`);
     // The README's commands talk to the defaults; InfluxDB here is the test's own.
     env = { ...base, KPP_WRITER_INFLUX_URL: influxd.url };
-  }, 15 * 60_000);
+  }, 25 * 60_000);
 
+  // Removing a whole node_modules takes a while on a busy machine.
   afterAll(async () => {
     await influxd?.stop();
     await dir?.remove();
-  });
+  }, 5 * 60_000);
 
   it('npm ci links the kpp bin, and `npx kpp --help` works', async () => {
     expect(existsSync(join(dir.path, 'node_modules', '.bin', 'kpp'))).toBe(true);
