@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createBroker, resolveBrokerConfig, type BrokerPorts } from '@kpp/broker';
-import { createLogger, findBinary, runUntilSignal, type Service } from '@kpp/runtime';
+import { findBinary, runUntilSignal, type Service } from '@kpp/runtime';
 import { SimulatorService, simulatorConfigSchema } from '@kpp/simulator';
 import { createWriter, writerConfigSchema, type Writer } from '@kpp/writer';
 import { loadConfig, schemaResolver } from '../config-sources.js';
@@ -11,6 +11,7 @@ import { LocalGrafana } from '../local-grafana.js';
 import { LocalInfluxd } from '../local-influxd.js';
 import { LocalPreview } from '../local-preview.js';
 import { startLiveStatus } from '../live-status.js';
+import { commandLogger } from '../logging.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -48,8 +49,8 @@ export function registerUp(program: Command): void {
     .option('--grafana-home <dir>', "Grafana's install home", '/usr/share/grafana')
     .option('--preview', 'also serve the plugin with live panels in a page of its own (no Grafana needed)')
     .option('--preview-port <port>', 'HTTP port of the preview page', '3001')
-    .action(async (flags: UpFlags) => {
-      const logger = createLogger();
+    .action(async (flags: UpFlags, command: Command) => {
+      const logger = await commandLogger(command);
       const log = logger.child({ component: 'up' });
       const dataDir = resolve(flags.dataDir);
       const { usersFile, credentialsFile, credentials } = await ensureLocalCredentials(dataDir);
