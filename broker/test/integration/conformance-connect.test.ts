@@ -13,8 +13,13 @@ import { execFile } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
 import { requireBinary, sleep, startMosquitto, tempDir, waitFor } from '@kpp/testkit';
+import { brokerConfig, createBroker, type KppBroker } from '../../src/index.js';
+import { RawMqttClient } from './support/raw-mqtt.js';
 import { credentials, startTestBroker } from './support/test-broker.js';
 
 // ---- Hand-built packets -------------------------------------------------------------------
@@ -465,5 +470,87 @@ describe.each(TARGETS)('MQTT 3.1.1 CONNECT conformance: %s', (name, start) => {
     const outcome = await observe(target.port, first, row);
     const expected = name === 'mosquitto' && row.mosquitto ? row.mosquitto : row.expect;
     expect(outcome).toEqual(expected);
+  });
+
+  it('[MQTT-3.1.4-2] a second client with the same client id takes over: the first is closed', async () => {
+    const first = await RawMqttClient.open(target.port);
+    try {
+      first.sendConnect('kpp-takeover');
+      expect(await first.connack()).toBe(0);
+      expect(await observe(target.port, connectPacket({ clientId: 'kpp-takeover' }))).toEqual(
+        ACCEPTED,
+      );
+      await waitFor(() => first.closed, { timeoutMs: WAIT_MS, what: 'the first client closed' });
+    } finally {
+      first.destroy();
+    }
+  });
+});
+
+describe('our broker: CONNECT refusals are counted and logged', () => {
+  const lines: Record<string, unknown>[] = [];
+  let broker: KppBroker;
+  let port: number;
+  let wsUrl: string;
+  beforeAll(async () => {
+    const config = brokerConfig({
+      mqttPort: 0,
+      wsPort: 0,
+      httpPort: 0,
+      id: 'conformance-log',
+      allowAnonymousRead: true,
+      connectTimeoutMs: 500,
+    });
+    if (!config.ok) throw new Error(config.reason.message);
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    broker = createBroker(config.value, { logger: pino({ level: 'info' }, sink) });
+    const ports = await broker.start();
+    port = ports.mqttPort;
+    wsUrl = `ws://127.0.0.1:${ports.wsPort}/mqtt`;
+  });
+  afterAll(() => broker?.stop());
+
+  const counters = () => broker.stats().counters;
+  const logged = (rule: string) => lines.filter((l) => l.rule === rule).length;
+
+  it('an MQTT 5 client (mqtt.js over TCP and WebSocket) gets CONNACK 1: unsupported_protocol', async () => {
+    const before = counters().rejected.unsupported_protocol;
+    for (const url of [`mqtt://127.0.0.1:${port}`, wsUrl]) {
+      const err = await mqtt
+        .connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 10_000 })
+        .then(
+          (c) => c.endAsync().then(() => undefined),
+          (e: Error) => e,
+        );
+      expect(err?.message).toMatch(/unacceptable protocol version/i);
+    }
+    expect(counters().rejected.unsupported_protocol - before).toBe(2);
+    expect(logged('MQTT-3.1.2-2')).toBeGreaterThanOrEqual(2);
+    expect(lines.find((l) => l.rule === 'MQTT-3.1.2-2')).toMatchObject({
+      detail: 'MQTT 5 is not supported (MQTT 3.1.1 only)',
+      connack: 1,
+    });
+  });
+
+  it('an empty client id with CleanSession=0 is counted as identifier_rejected', async () => {
+    const before = counters().rejected.identifier_rejected;
+    const outcome = await observe(port, connectPacket({ clientId: '', cleanSession: false }));
+    expect(outcome).toEqual(refused(2));
+    expect(counters().rejected.identifier_rejected - before).toBe(1);
+    expect(logged('MQTT-3.1.3-8')).toBe(1);
+  });
+
+  it('a malformed CONNECT and a CONNECT that never comes count as protocol_error', async () => {
+    const before = counters().disconnects.protocol_error;
+    expect(await observe(port, connectPacket({ password: Buffer.from('x') }))).toEqual(CLOSED);
+    // Half a CONNECT, then silence: closed once connectTimeoutMs has passed.
+    expect(await observe(port, connectPacket({}).subarray(0, 6))).toEqual(CLOSED);
+    expect(counters().disconnects.protocol_error - before).toBe(2);
+    expect(logged('MQTT-3.1.2-22')).toBe(1);
   });
 });
