@@ -51,6 +51,8 @@ export function screenConnect(conn: Duplex, opts: ConnectScreenOptions): void {
 
   function onData(chunk: Buffer): void {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    // Not a CONNECT: Aedes closes it at once [MQTT-3.1.0-1], no need to wait for all of it.
+    if (buffered[0] !== 0x10) return handOn();
     const size = firstPacketSize(buffered);
     if (size.state === 'incomplete') return;
     if (size.bytes > opts.maxBytes) return handOn();

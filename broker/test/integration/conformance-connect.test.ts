@@ -518,7 +518,7 @@ describe('our broker: CONNECT refusals are counted and logged', () => {
   const counters = () => broker.stats().counters;
   const logged = (rule: string) => lines.filter((l) => l.rule === rule).length;
 
-  it('an MQTT 5 client (mqtt.js over TCP and WebSocket) gets CONNACK 1: unsupported_protocol', async () => {
+  it('an MQTT 5 client (mqtt.js over TCP and WebSocket, mosquitto_sub -V mqttv5) gets CONNACK 1: unsupported_protocol', async () => {
     const before = counters().rejected.unsupported_protocol;
     for (const url of [`mqtt://127.0.0.1:${port}`, wsUrl]) {
       const err = await mqtt
@@ -529,8 +529,14 @@ describe('our broker: CONNECT refusals are counted and logged', () => {
         );
       expect(err?.message).toMatch(/unacceptable protocol version/i);
     }
-    expect(counters().rejected.unsupported_protocol - before).toBe(2);
-    expect(logged('MQTT-3.1.2-2')).toBeGreaterThanOrEqual(2);
+    const v5 = ['-V', 'mqttv5', '-h', '127.0.0.1', '-p', String(port), '-t', 'kpp/v1/#', '-C', '1'];
+    const sub = await run(requireBinary('mosquitto_sub'), v5).then(
+      () => ({ stderr: 'exited 0' }),
+      (e: { stderr: string }) => e,
+    );
+    expect(sub.stderr).toMatch(/Unsupported Protocol Version/);
+    expect(counters().rejected.unsupported_protocol - before).toBe(3);
+    expect(logged('MQTT-3.1.2-2')).toBe(3);
     expect(lines.find((l) => l.rule === 'MQTT-3.1.2-2')).toMatchObject({
       detail: 'MQTT 5 is not supported (MQTT 3.1.1 only)',
       connack: 1,
