@@ -196,6 +196,7 @@ const ACCEPTED: Outcome = { connack: 0, open: true };
 const CLOSED: Outcome = { connack: null, open: false };
 const refused = (code: number): Outcome => ({ connack: code, open: false });
 
+const WILL = { topic: 'kpp/conformance/will', payload: Buffer.from('gone') };
 const ALNUM23 = 'aZ09bY18cX27dW36eV45fU5';
 const viewer = credentials('viewer');
 
@@ -298,10 +299,7 @@ const ROWS: Row[] = [
   {
     rule: 'MQTT-3.1.2-8',
     what: 'will flag with will topic and message: accepted',
-    connect: {
-      will: { topic: 'kpp/conformance/will', payload: Buffer.from('gone') },
-      extraFlags: FLAG.willQos1,
-    },
+    connect: { will: WILL, extraFlags: FLAG.willQos1 },
     expect: ACCEPTED,
   },
   {
@@ -319,10 +317,7 @@ const ROWS: Row[] = [
   {
     rule: 'MQTT-3.1.2-14',
     what: 'will QoS 3: closed',
-    connect: {
-      will: { topic: 'kpp/conformance/will', payload: Buffer.from('gone') },
-      extraFlags: FLAG.willQos1 | FLAG.willQos2,
-    },
+    connect: { will: WILL, extraFlags: FLAG.willQos1 | FLAG.willQos2 },
     expect: CLOSED,
   },
   {
