@@ -34,6 +34,7 @@ import {
 import { HealthReporter } from './metrics/health-reporter.js';
 import type { DisconnectReason } from './reasons.js';
 import { setConnectionMeta } from './transports/connection-meta.js';
+import { reportScreening, screenConnect } from './transports/connect-screen.js';
 import { listenTcp, type Listener, type TlsFiles } from './transports/tcp-listener.js';
 import { listenWs, type WsListener } from './transports/ws-listener.js';
 
@@ -218,6 +219,14 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
         metrics.connection(transport);
         connections.add(conn);
         conn.once('close', () => connections.delete(conn));
+        screenConnect(conn, {
+          timeoutMs: config.connectTimeoutMs,
+          maxBytes: highWaterMark,
+          pass: () => handOn(conn, req),
+          ...reportScreening(metrics, logger, { transport, address }),
+        });
+      };
+      const handOn = (conn: Duplex, req: IncomingMessage | undefined) => {
         const client = aedes.handle(conn, req);
         exactDedupe.adopt(client);
         // Added after Aedes's 'readable' listener, so it only observes what Aedes reads.
