@@ -35,6 +35,10 @@ export async function startKppWriter(
 
 export interface SimProcess {
   proc: ManagedProcess;
+  /** Its health instance id (kpp/v1/health/simulator/{instance}), unique to this start. */
+  instance: string;
+  /** Epoch ms of its clock's tick 0 (from its "simulator started" line). */
+  startedAtMs: number;
   /** SIGTERM, then the stats of its "simulator stopped" line. */
   stop(): Promise<SimStopStats | undefined>;
 }
@@ -52,6 +56,8 @@ export async function startKppSim(
   rateHz: number,
   opts: { nodeArgs?: string[]; extraArgs?: string[] } = {},
 ): Promise<SimProcess> {
+  // A fresh instance id per start, so its health topic holds no retained message of an earlier run.
+  const instance = `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const env: NodeJS.ProcessEnv = {};
   if (broker.users) {
     env.KPP_SIM_USERNAME = broker.users.sim.username;
@@ -59,9 +65,11 @@ export async function startKppSim(
   }
   const proc = await startKpp(
     'kpp sim',
-    ['sim', '--mqtt-url', broker.url, '--units', String(units), '--rate', String(rateHz), '--client-id', 'bench-sim', ...(opts.extraArgs ?? [])],
+    ['sim', '--mqtt-url', broker.url, '--units', String(units), '--rate', String(rateHz), '--client-id', 'bench-sim', '--instance', instance, ...(opts.extraArgs ?? [])],
     { env, readyWhen: /"msg":"connected to broker"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
   );
+  const started = logLine(proc.output, 'simulator started');
+  if (typeof started?.startedAt !== 'number') throw new Error('kpp sim did not log its clock start ("simulator started" with startedAt)');
   let stopped = false;
   const stop = async (): Promise<SimStopStats | undefined> => {
     if (stopped) return undefined;
@@ -71,5 +79,5 @@ export async function startKppSim(
     return logLine(proc.output, 'simulator stopped') as SimStopStats | undefined;
   };
   cleanup.add(stop);
-  return { proc, stop };
+  return { proc, instance, startedAtMs: started.startedAt, stop };
 }
