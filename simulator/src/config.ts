@@ -33,6 +33,36 @@ export const simulatorConfigSchema = z.object({
   publishLog: z.string().min(1).optional(),
   maxCatchUpTicks: z.number().int().min(1).max(100).default(5),
   healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+  /**
+   * "K/N": run only shard K of N — units whose index (0-based: u1 is 0) mod N is K−1. Every
+   * shard needs the same `units` and `clockEpochMs`, so their ticks carry equal seq and ts.
+   */
+  shard: z
+    .string()
+    .regex(/^[1-9][0-9]{0,2}\/[1-9][0-9]{0,2}$/, 'must be "K/N" with 1 ≤ K ≤ N ≤ 999')
+    .refine((v) => Number(v.split('/')[0]) <= Number(v.split('/')[1]), 'must be "K/N" with K ≤ N')
+    .optional(),
+  /** Epoch ms of tick 0; default the next whole second after start. Shards must share one. */
+  clockEpochMs: z.number().int().min(0).optional(),
 });
 
 export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+/**
+ * The shard a config runs (1/1 when unsharded). Several shards only agree on tick numbers
+ * when they share a clock epoch, so one without `clockEpochMs` is refused.
+ */
+export function shardOf(config: Pick<SimulatorConfig, 'shard' | 'clockEpochMs'>): Shard {
+  if (!config.shard) return { index: 1, count: 1 };
+  const [index, count] = config.shard.split('/').map(Number) as [number, number];
+  if (count > 1 && config.clockEpochMs === undefined) {
+    throw new Error(`shard ${config.shard}: clockEpochMs is required with shards, the same for every shard (e.g. --clock-epoch-ms ${Math.ceil(Date.now() / 1000) * 1000})`);
+  }
+  return { index, count };
+}
