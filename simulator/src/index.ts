@@ -16,3 +16,4 @@ export {
   type PublishedRun,
   type PublishLogContents,
 } from './mqtt/publish-log.js';
+export { SimulatorWorkers } from './shard-workers.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeFrame, parseTopic, topics, type Frame } from '@kpp/protocol';
 import { startAedes, waitFor, type InProcessBroker } from '@kpp/testkit';
-import { SimulatorService, simulatorConfigSchema } from '../../src/index.js';
+import { SimulatorService, SimulatorWorkers, simulatorConfigSchema } from '../../src/index.js';
 
 describe('two simulator shards against a real (Aedes) broker', () => {
   let broker: InProcessBroker;
@@ -64,5 +64,52 @@ describe('two simulator shards against a real (Aedes) broker', () => {
     const epoch = shards[0]!.config.clockEpochMs as number;
     for (const f of frames) expect(f.ts).toBe(Math.round(epoch + f.seq * 50));
     expect(shards[1]!.clock.startedAtMs).toBe(epoch);
+  });
+});
+
+describe('SimulatorWorkers: shards in worker threads (built dist) against a real (Aedes) broker', () => {
+  let broker: InProcessBroker;
+  let workers: SimulatorWorkers | undefined;
+  let sub: MqttClient;
+  const frames: Frame[] = [];
+
+  const logLevel = process.env.KPP_LOG_LEVEL;
+
+  beforeAll(async () => {
+    // The threads log through their own root logger, which reads this.
+    process.env.KPP_LOG_LEVEL = 'warn';
+    broker = await startAedes();
+    sub = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'test-workers-sub' });
+    sub.on('message', (_topic, payload) => {
+      const f = decodeFrame(payload);
+      if (f.ok) frames.push(f.value);
+    });
+    await sub.subscribeAsync(topics.allFrames(), { qos: 1 });
+  });
+
+  afterAll(async () => {
+    await workers?.stop();
+    await sub?.endAsync();
+    await broker?.stop();
+    if (logLevel === undefined) delete process.env.KPP_LOG_LEVEL;
+    else process.env.KPP_LOG_LEVEL = logLevel;
+  });
+
+  it('runs every unit once across the threads, all on one clock', async () => {
+    workers = new SimulatorWorkers(simulatorConfigSchema.parse({ mqttUrl: broker.url, units: 4, rateHz: 20 }), 2, new URL('../../dist/shard-worker.js', import.meta.url));
+    await workers.start();
+    await waitFor(() => new Set(frames.map((f) => f.unit)).size === 4 && frames.length >= 80, { what: 'frames of all 4 units', timeoutMs: 30_000 });
+    await workers.stop();
+    const units = [...new Set(frames.map((f) => f.unit))].sort();
+    expect(units).toEqual(['u1', 'u2', 'u3', 'u4']);
+    const tsBySeq = new Map<number, Set<number>>();
+    for (const f of frames) tsBySeq.set(f.seq, (tsBySeq.get(f.seq) ?? new Set()).add(f.ts));
+    for (const [seq, tss] of tsBySeq) expect({ seq, ts: tss.size }).toEqual({ seq, ts: 1 });
+    // No unit twice in a tick: each is run by one shard only.
+    const seen = new Set(frames.map((f) => `${f.unit}@${f.seq}`));
+    expect(seen.size).toBe(frames.length);
+    const stats = workers.shardStats();
+    expect(stats).toHaveLength(2);
+    expect(stats.every((s) => (s?.link.published ?? 0) > 0)).toBe(true);
   });
 });
