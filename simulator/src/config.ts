@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseUnitShard, type UnitShard } from '@kpp/protocol';
 
 /** The simulator's configuration; resolved with resolveConfig('sim', …) from file, KPP_SIM_* and flags. */
 export const simulatorConfigSchema = z.object({
@@ -39,8 +40,7 @@ export const simulatorConfigSchema = z.object({
    */
   shard: z
     .string()
-    .regex(/^[1-9][0-9]{0,2}\/[1-9][0-9]{0,2}$/, 'must be "K/N" with 1 ≤ K ≤ N ≤ 999')
-    .refine((v) => Number(v.split('/')[0]) <= Number(v.split('/')[1]), 'must be "K/N" with K ≤ N')
+    .refine((v) => parseUnitShard(v) !== undefined, 'must be "K/N" with 1 ≤ K ≤ N ≤ 999')
     .optional(),
   /** Epoch ms of tick 0; default the next whole second after start. Shards must share one. */
   clockEpochMs: z.number().int().min(0).optional(),
@@ -48,11 +48,7 @@ export const simulatorConfigSchema = z.object({
 
 export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;
 
-export interface Shard {
-  /** 1-based. */
-  index: number;
-  count: number;
-}
+export type Shard = UnitShard;
 
 /**
  * The shard a config runs (1/1 when unsharded). Several shards only agree on tick numbers
@@ -60,9 +56,10 @@ export interface Shard {
  */
 export function shardOf(config: Pick<SimulatorConfig, 'shard' | 'clockEpochMs'>): Shard {
   if (!config.shard) return { index: 1, count: 1 };
-  const [index, count] = config.shard.split('/').map(Number) as [number, number];
-  if (count > 1 && config.clockEpochMs === undefined) {
+  const shard = parseUnitShard(config.shard);
+  if (!shard) throw new Error(`shard: must be "K/N" with 1 ≤ K ≤ N ≤ 999, got "${config.shard}"`);
+  if (shard.count > 1 && config.clockEpochMs === undefined) {
     throw new Error(`shard ${config.shard}: clockEpochMs is required with shards, the same for every shard (e.g. --clock-epoch-ms ${Math.ceil(Date.now() / 1000) * 1000})`);
   }
-  return { index, count };
+  return shard;
 }

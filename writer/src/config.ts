@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPIC_ROOT, isValidComponentId } from '@kpp/protocol';
+import { TOPIC_ROOT, isValidComponentId, parseUnitShard } from '@kpp/protocol';
 
 /**
  * The writer's configuration: one flat schema, resolved by the CLI with
@@ -15,6 +15,18 @@ export const writerConfigSchema = z.object({
   topicRoot: z.string().min(1).default(TOPIC_ROOT),
   mqttKeepaliveS: z.number().int().min(1).max(3600).default(30),
   mqttReconnectMs: z.number().int().min(50).max(60_000).default(1000),
+  /**
+   * "K/N": store only the frames of units whose index (u1 is 0) mod N is K−1, subscribing to
+   * their topics alone, so N writers (each its own clientId and spool) split the fleet. Needs
+   * `fleetUnits`. Writer 1/N also stores health.
+   */
+  unitsShard: z
+    .string()
+    .refine((v) => parseUnitShard(v) !== undefined, 'must be "K/N" with 1 ≤ K ≤ N ≤ 999')
+    .optional(),
+  /** Units in the fleet (u1…uN with `unitPrefix`), for `unitsShard`. */
+  fleetUnits: z.number().int().min(1).max(100_000).optional(),
+  unitPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,15}$/).default('u'),
 
   // InfluxDB output
   influxApi: z.enum(['v1', 'v2']).default('v1'),
@@ -48,6 +60,8 @@ export const writerConfigSchema = z.object({
   retryMinDelayMs: z.number().int().min(1).default(250),
   retryMaxDelayMs: z.number().int().min(1).default(5000),
   retryJitterMs: z.number().int().min(0).default(250),
+  /** Batches written to InfluxDB at once; trimmed from the spool in order. */
+  batchesInFlight: z.number().int().min(1).max(64).default(2),
 
   // Durable spool
   spoolDir: z.string().min(1).default('data/writer/spool'),

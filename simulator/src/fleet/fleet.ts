@@ -1,4 +1,4 @@
-import type { Frame } from '@kpp/protocol';
+import { shardUnitIndices, type Frame, type UnitShard } from '@kpp/protocol';
 import type { TickStamp } from '../clock/index.js';
 import { paramsFor, type ParamsFile } from './params-file.js';
 import { SimUnit } from './sim-unit.js';
@@ -10,8 +10,8 @@ export interface FleetOptions {
   /** Relative spread of per-unit parameter noise (0 = identical units). */
   noise?: number;
   params?: ParamsFile;
-  /** Only the units of shard `index` (1-based) of `count`: unit index mod count = index − 1. */
-  shard?: { index: number; count: number };
+  /** Only the units of this shard (unit index mod count = index − 1). */
+  shard?: UnitShard;
 }
 
 /**
@@ -25,13 +25,12 @@ export class Fleet {
 
   constructor({ units, unitPrefix = 'u', seed, noise = 0, params, shard = { index: 1, count: 1 } }: FleetOptions) {
     this.allIds = new Set(Array.from({ length: units }, (_, i) => `${unitPrefix}${i + 1}`));
-    this.units = [];
-    for (let i = shard.index - 1; i < units; i += shard.count) {
+    this.units = shardUnitIndices(units, shard).map((i) => {
       const id = `${unitPrefix}${i + 1}`;
       // Each unit gets its own stream of the seed, so adding units does not change the others.
       const unitSeed = (seed * 1_000_003 + i * 7919) >>> 0;
-      this.units.push(new SimUnit(id, { ...paramsFor(params, id), noise }, unitSeed));
-    }
+      return new SimUnit(id, { ...paramsFor(params, id), noise }, unitSeed);
+    });
     this.byId = new Map(this.units.map((u) => [u.id, u]));
   }
 
