@@ -1,5 +1,5 @@
 import { sleep } from '../scenario.js';
-import { FrameWindow, tickWindow } from './frame-window.js';
+import { FrameWindow, tickWindow, type TickWindow } from './frame-window.js';
 import { nowMs, type LatencyProbe } from './latency-probe.js';
 
 /** How long after a window's last tick a frame of it may still arrive and count. */
@@ -16,7 +16,7 @@ export async function measureWindow(
   warmS: number,
   seconds: number,
   progress: (f: number) => void,
-): Promise<{ ticks: number; windows: (FrameWindow | undefined)[] }> {
+): Promise<TickWindow & { windows: (FrameWindow | undefined)[] }> {
   const tw = tickWindow(startedAtMs, rateHz, nowMs() + warmS * 1000, seconds);
   const windows = probes.map((p) => {
     if (!p) return undefined;
@@ -30,6 +30,6 @@ export async function measureWindow(
     progress(i / (steps + 1));
   }
   await sleep(LATE_GRACE_MS);
-  return { ticks: tw.ticks, windows };
+  return { ...tw, windows };
 }
 
