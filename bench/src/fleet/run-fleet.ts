@@ -63,6 +63,8 @@ async function startShards(cleanup: Cleanup, broker: BrokerUnderTest, units: num
   const sims = await Promise.all(
     Array.from({ length: shards }, (_, k) =>
       startKppSim(cleanup, broker, units, RATE_HZ, {
+        // A loaded shared machine starts node processes slowly.
+        timeoutMs: 90_000,
         extraArgs: ['--shard', `${k + 1}/${shards}`, '--clock-epoch-ms', String(epoch), ...(logs[k] ? ['--publish-log', logs[k]] : [])],
       }),
     ),

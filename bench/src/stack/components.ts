@@ -54,7 +54,7 @@ export async function startKppSim(
   broker: BrokerUnderTest,
   units: number,
   rateHz: number,
-  opts: { nodeArgs?: string[]; extraArgs?: string[] } = {},
+  opts: { nodeArgs?: string[]; extraArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<SimProcess> {
   // A fresh instance id per start, so its health topic holds no retained message of an earlier run.
   const instance = `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -66,7 +66,7 @@ export async function startKppSim(
   const proc = await startKpp(
     'kpp sim',
     ['sim', '--mqtt-url', broker.url, '--units', String(units), '--rate', String(rateHz), '--client-id', 'bench-sim', '--instance', instance, ...(opts.extraArgs ?? [])],
-    { env, readyWhen: /"msg":"connected to broker"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
+    { env, readyWhen: /"msg":"connected to broker"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
   );
   const started = logLine(proc.output, 'simulator started');
   if (typeof started?.startedAt !== 'number') throw new Error('kpp sim did not log its clock start ("simulator started" with startedAt)');

@@ -86,7 +86,9 @@ function registerBenchFleet(bench: Command): void {
     .option('--duration <s>', 'seconds of each measurement window', '60')
     .option('--json', 'print one JSON object on stdout')
     .option('--no-progress', 'no progress bar on stderr')
-    .action(async (flags: { units: string; duration: string; json?: boolean; progress: boolean }) => {
+    .action(async (_opts: unknown, cmd: Command) => {
+      // --duration, --json and --no-progress are also `kpp bench` options: commander gives them to the parent.
+      const flags = cmd.optsWithGlobals<{ units: string; duration: string; json?: boolean; progress: boolean }>();
       const units = Number(flags.units);
       if (!(Number.isInteger(units) && units >= 1 && units <= 10_000)) throw new Error(`--units must be an integer in [1, 10000], got "${flags.units}"`);
       const durationS = Number(flags.duration);
