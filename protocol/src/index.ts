@@ -29,3 +29,4 @@ export {
 export * from './compact/compact-encoder.js';
 export * from './compact/compact-decoder.js';
 export * from './unit-shard.js';
+export * from './storage.js';

@@ -8,8 +8,8 @@ export interface Service {
 }
 
 /**
- * Starts services in order, stops them in reverse on SIGINT/SIGTERM (flushing first), then
- * exits 0. A second signal exits at once with code 1.
+ * Starts services in order, stops them in reverse on SIGINT/SIGTERM/SIGHUP (flushing first), then
+ * exits 0 (SIGHUP: a closed terminal gets the same graceful stop as Ctrl-C). A second signal exits at once with code 1.
  */
 export async function runUntilSignal(services: Service[], logger: Logger): Promise<void> {
   const started: Service[] = [];
@@ -33,6 +33,7 @@ export async function runUntilSignal(services: Service[], logger: Logger): Promi
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     for (const s of services) {
       await s.start();
