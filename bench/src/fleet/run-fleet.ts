@@ -96,8 +96,9 @@ async function storagePart(kind: BrokerKind, influx: BenchInfluxd, units: number
     const dir = await cleanup.tempDir('kpp-bench-fleet-');
     const { epoch, sims, logs } = await startShards(cleanup, broker, units, shards, dir);
     const m = await measureWindow([], epoch, RATE_HZ, WARM_S, seconds, progress);
-    // Stopped shards drain what they still hold (their logs then list every acknowledged frame).
-    await Promise.all(sims.map((s) => s.stop()));
+    // Stopped shards drain what they still hold (up to their stopDrainMs of 10 s), so their logs
+    // list every acknowledged frame; a KILL would lose the last acknowledgements unlogged.
+    await Promise.all(sims.map((s) => s.stop(15_000)));
     const period = 1000 / RATE_HZ;
     const fromSeq = Math.round((m.fromMs - epoch) / period + 0.5);
     const published = publishedInSeqs(logs.map(readPublishLog), fromSeq, fromSeq + m.ticks);
@@ -108,18 +109,23 @@ async function storagePart(kind: BrokerKind, influx: BenchInfluxd, units: number
   }
 }
 
-/** Points of kpp_unit in [fromMs, toMs) once the count reaches `expected` or stops growing for 10 s. */
+/**
+ * Points of kpp_unit in [fromMs, toMs) once the count reaches `expected`, or has not grown for
+ * 10 s since the first point arrived (a writer far behind may take minutes to reach the window;
+ * at most 3 min).
+ */
 async function settledCount(influx: BenchInfluxd, fromMs: number, toMs: number, expected: number): Promise<number> {
-  let last = -1;
+  const started = Date.now();
+  let last = 0;
   let changed = Date.now();
   for (;;) {
-    const n = await influx.countPoints('kpp', 'kpp_unit', 'seq', fromMs, toMs - 1).catch(() => last);
+    const n = await influx.countPoints('kpp', fromMs, toMs - 1).catch(() => last);
     if (n >= expected) return n;
     if (n !== last) {
       last = n;
       changed = Date.now();
     }
-    if (Date.now() - changed > 10_000) return Math.max(0, n);
+    if ((last > 0 && Date.now() - changed > 10_000) || Date.now() - started > 180_000) return last;
     await sleep(500);
   }
 }

@@ -39,8 +39,8 @@ export interface SimProcess {
   instance: string;
   /** Epoch ms of its clock's tick 0 (from its "simulator started" line). */
   startedAtMs: number;
-  /** SIGTERM, then the stats of its "simulator stopped" line. */
-  stop(): Promise<SimStopStats | undefined>;
+  /** SIGTERM (SIGKILL after `graceMs`, default 3 s), then the stats of its "simulator stopped" line. */
+  stop(graceMs?: number): Promise<SimStopStats | undefined>;
 }
 
 export interface SimStopStats {
@@ -71,13 +71,13 @@ export async function startKppSim(
   const started = logLine(proc.output, 'simulator started');
   if (typeof started?.startedAt !== 'number') throw new Error('kpp sim did not log its clock start ("simulator started" with startedAt)');
   let stopped = false;
-  const stop = async (): Promise<SimStopStats | undefined> => {
+  const stop = async (graceMs = 3000): Promise<SimStopStats | undefined> => {
     if (stopped) return undefined;
     stopped = true;
     // A simulator far behind (1000 units) waits on in-flight QoS 1 publishes for minutes: 3 s, then KILL.
-    await proc.stop(3000);
+    await proc.stop(graceMs);
     return logLine(proc.output, 'simulator stopped') as SimStopStats | undefined;
   };
-  cleanup.add(stop);
+  cleanup.add(() => stop());
   return { proc, instance, startedAtMs: started.startedAt, stop };
 }
