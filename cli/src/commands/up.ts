@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createBroker, resolveBrokerConfig, type BrokerPorts } from '@kpp/broker';
-import { createLogger, findBinary, runUntilSignal, type Service } from '@kpp/runtime';
+import { findBinary, runUntilSignal, type Service } from '@kpp/runtime';
 import { SimulatorService, SimulatorWorkers, simulatorConfigSchema } from '@kpp/simulator';
 import { createWriter, writerConfigSchema, type Writer } from '@kpp/writer';
 import { loadConfig, schemaResolver } from '../config-sources.js';
@@ -10,6 +10,7 @@ import { ensureLocalCredentials } from '../local-credentials.js';
 import { LocalGrafana } from '../local-grafana.js';
 import { LocalInfluxd } from '../local-influxd.js';
 import { startLiveStatus } from '../live-status.js';
+import { commandLogger } from '../logging.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -45,8 +46,8 @@ export function registerUp(program: Command): void {
     .option('--grafana', "also run Grafana (a `grafana` or `grafana-server` on PATH) with this repository's provisioning and plugin")
     .option('--grafana-port <port>', 'HTTP port for Grafana', '3000')
     .option('--grafana-home <dir>', "Grafana's install home", '/usr/share/grafana')
-    .action(async (flags: UpFlags) => {
-      const logger = createLogger();
+    .action(async (flags: UpFlags, command: Command) => {
+      const logger = await commandLogger(command);
       const log = logger.child({ component: 'up' });
       const dataDir = resolve(flags.dataDir);
       const { usersFile, credentialsFile, credentials } = await ensureLocalCredentials(dataDir);
