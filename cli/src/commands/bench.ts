@@ -83,12 +83,10 @@ function registerBenchFleet(bench: Command): void {
     .command('fleet')
     .description('1000-unit fleet at 10 Hz: delivery and storage, Aedes then Mosquitto, simulator shards')
     .option('--units <n>', 'units in the fleet', '1000')
-    .option('--duration <s>', 'seconds of each measurement window', '60')
-    .option('--json', 'print one JSON object on stdout')
-    .option('--no-progress', 'no progress bar on stderr')
     .action(async (_opts: unknown, cmd: Command) => {
-      // --duration, --json and --no-progress are also `kpp bench` options: commander gives them to the parent.
-      const flags = cmd.optsWithGlobals<{ units: string; duration: string; json?: boolean; progress: boolean }>();
+      // --duration (default 60 here), --json and --no-progress are the `kpp bench` options.
+      const flags = cmd.optsWithGlobals<{ units: string; duration?: string; json?: boolean; progress: boolean }>();
+      flags.duration ??= '60';
       const units = Number(flags.units);
       if (!(Number.isInteger(units) && units >= 1 && units <= 10_000)) throw new Error(`--units must be an integer in [1, 10000], got "${flags.units}"`);
       const durationS = Number(flags.duration);
