@@ -15,3 +15,5 @@ export { NetworkGate } from './chaos/network-gate.js';
 export { runSoak, type SoakOptions, type SoakReport, type SoakSample } from './soak/run-soak.js';
 export { formatSoak } from './soak/format-soak.js';
 export { rssGrowth, type Growth } from './soak/growth.js';
+export { runFleet, writeFleetResult, type FleetOptions } from './fleet/run-fleet.js';
+export type { FleetReport } from './fleet/fleet-report.js';

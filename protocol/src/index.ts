@@ -28,4 +28,5 @@ export {
 } from './compact/compact-format.js';
 export * from './compact/compact-encoder.js';
 export * from './compact/compact-decoder.js';
+export * from './unit-shard.js';
 export * from './storage.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseUnitShard, type UnitShard } from '@kpp/protocol';
 
 /** The simulator's configuration; resolved with resolveConfig('sim', …) from file, KPP_SIM_* and flags. */
 export const simulatorConfigSchema = z.object({
@@ -25,6 +26,28 @@ export const simulatorConfigSchema = z.object({
     .describe('append the seq ranges the broker acknowledged to this file, so loss checks (`kpp chaos`) can compare them with InfluxDB'),
   maxCatchUpTicks: z.number().int().min(1).max(100).default(5).describe('ticks run at once to catch up after the process stalled; older ones are skipped'),
   healthIntervalMs: z.number().int().min(100).max(60_000).default(1000).describe('ms between health messages'),
+  shard: z
+    .string()
+    .refine((v) => parseUnitShard(v) !== undefined, 'must be "K/N" with 1 ≤ K ≤ N ≤ 999')
+    .optional()
+    .describe('"K/N": run only shard K of N, the units whose index (u1 is 0) mod N is K-1; every shard needs the same units and clockEpochMs'),
+  clockEpochMs: z.number().int().min(0).optional().describe('epoch ms of tick 0 (default: the next whole second after start); shards must share one'),
 });
 
 export type SimulatorConfig = z.infer<typeof simulatorConfigSchema>;
+
+export type Shard = UnitShard;
+
+/**
+ * The shard a config runs (1/1 when unsharded). Several shards only agree on tick numbers
+ * when they share a clock epoch, so one without `clockEpochMs` is refused.
+ */
+export function shardOf(config: Pick<SimulatorConfig, 'shard' | 'clockEpochMs'>): Shard {
+  if (!config.shard) return { index: 1, count: 1 };
+  const shard = parseUnitShard(config.shard);
+  if (!shard) throw new Error(`shard: must be "K/N" with 1 ≤ K ≤ N ≤ 999, got "${config.shard}"`);
+  if (shard.count > 1 && config.clockEpochMs === undefined) {
+    throw new Error(`shard ${config.shard}: clockEpochMs is required with shards, the same for every shard (e.g. --clock-epoch-ms ${Math.ceil(Date.now() / 1000) * 1000})`);
+  }
+  return shard;
+}

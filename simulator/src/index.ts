@@ -3,7 +3,7 @@ export * from './fleet/index.js';
 export * from './physics/index.js';
 export { CommandDispatcher, type DispatchStats } from './commands/dispatcher.js';
 export type { CommandTarget } from './commands/command-target.js';
-export { simulatorConfigSchema, type SimulatorConfig } from './config.js';
+export { shardOf, simulatorConfigSchema, type Shard, type SimulatorConfig } from './config.js';
 export { SimulatorService, type SimulatorDeps, type SimulatorStats } from './simulator-service.js';
 export { runOffline, OFFLINE_EPOCH_MS, type OfflineRunOptions, type OfflineReport } from './offline-run.js';
 export { OfflineBuffer } from './mqtt/offline-buffer.js';
@@ -16,3 +16,4 @@ export {
   type PublishedRun,
   type PublishLogContents,
 } from './mqtt/publish-log.js';
+export { SimulatorWorkers } from './shard-workers.js';

@@ -11,7 +11,7 @@ import {
 import { ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
 import { MasterClock, type TickInfo } from './clock/index.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
-import type { SimulatorConfig } from './config.js';
+import { shardOf, type Shard, type SimulatorConfig } from './config.js';
 import { Fleet, type ParamsFile } from './fleet/index.js';
 import { MqttLink } from './mqtt/mqtt-link.js';
 import { PublishLog } from './mqtt/publish-log.js';
@@ -38,6 +38,9 @@ export class SimulatorService {
   readonly name = 'simulator';
   readonly fleet: Fleet;
   readonly clock: MasterClock;
+  readonly shard: Shard;
+  /** The health instance and client id suffix: `instance`, or `instance-K` for shard K. */
+  readonly instance: string;
   private client: MqttClient | undefined;
   private link: MqttLink | undefined;
   private publishLog: PublishLog | undefined;
@@ -55,9 +58,12 @@ export class SimulatorService {
     readonly config: SimulatorConfig,
     deps: SimulatorDeps = {},
   ) {
-    this.log = (deps.logger ?? silentLogger).child({ component: 'simulator', instance: config.instance });
+    this.shard = shardOf(config);
+    this.instance = this.shard.count > 1 ? `${config.instance}-${this.shard.index}` : config.instance;
+    this.log = (deps.logger ?? silentLogger).child({ component: 'simulator', instance: this.instance });
     this.time = deps.time ?? systemClock;
     this.fleet = new Fleet({
+      shard: this.shard,
       units: config.units,
       unitPrefix: config.unitPrefix,
       seed: config.seed,
@@ -68,15 +74,18 @@ export class SimulatorService {
       rateHz: config.rateHz,
       maxCatchUpTicks: config.maxCatchUpTicks,
       time: this.time,
+      ...(config.clockEpochMs !== undefined ? { startedAtMs: config.clockEpochMs } : {}),
     });
-    this.dispatcher = new CommandDispatcher((id) => this.fleet.unit(id), () => this.time.now());
+    // A shard answers for its own units; a unit no shard has is refused by shard 1 only.
+    const answers = (id: string) => this.fleet.unit(id) !== undefined || (!this.fleet.inWholeFleet(id) && this.shard.index === 1);
+    this.dispatcher = new CommandDispatcher((id) => this.fleet.unit(id), () => this.time.now(), answers);
   }
 
   async start(): Promise<void> {
     const { config } = this;
     const client = mqtt.connect(config.mqttUrl, {
       protocolVersion: 4,
-      clientId: `${config.clientId}-${config.instance}`,
+      clientId: `${config.clientId}-${this.instance}`,
       username: config.username,
       password: config.password,
       reconnectPeriod: 1000,
@@ -85,7 +94,7 @@ export class SimulatorService {
       queueQoSZero: false,
     });
     this.client = client;
-    const capacity = Math.ceil(config.offlineBufferSeconds * config.rateHz * config.units);
+    const capacity = Math.ceil(config.offlineBufferSeconds * config.rateHz * this.fleet.units.length);
     this.link = new MqttLink(client, capacity, (err) => this.log.warn({ err }, 'publish failed'), config.maxInflight);
     client.on('connect', () => {
       this.log.info({ url: config.mqttUrl }, 'connected to broker');
@@ -104,7 +113,7 @@ export class SimulatorService {
     }
     this.lastHealth = { at: this.time.now(), ticks: 0, published: 0 };
     this.healthTimer = setInterval(() => this.publishHealth(), config.healthIntervalMs);
-    this.log.info({ units: config.units, rateHz: config.rateHz, startedAt: this.clock.startedAtMs }, 'simulator started');
+    this.log.info({ units: this.fleet.units.length, shard: `${this.shard.index}/${this.shard.count}`, rateHz: config.rateHz, startedAt: this.clock.startedAtMs }, 'simulator started');
   }
 
   async stop(): Promise<void> {
@@ -137,7 +146,8 @@ export class SimulatorService {
     this.lastSeq = tick.seq;
     const link = this.link;
     if (link) {
-      link.publish({ topic: topics.clock(), payload: encodeClock({ seq: tick.seq, ts: tick.ts, rate_hz: this.config.rateHz, started_at: this.clock.startedAtMs }), qos: 0, retain: true });
+      // Shards stamp ticks alike; one clock message per tick is enough.
+      if (this.shard.index === 1) link.publish({ topic: topics.clock(), payload: encodeClock({ seq: tick.seq, ts: tick.ts, rate_hz: this.config.rateHz, started_at: this.clock.startedAtMs }), qos: 0, retain: true });
       const stateTick = tick.seq % Math.max(1, Math.round(this.config.rateHz)) === 0;
       for (const frame of frames) this.publishFrame(link, frame, stateTick);
     }
@@ -188,7 +198,7 @@ export class SimulatorService {
     const dt = Math.max(0.001, (now - this.lastHealth.at) / 1000);
     const m = this.metrics.sample();
     const metrics = {
-      units: this.config.units,
+      units: this.fleet.units.length,
       rate_hz: this.config.rateHz,
       seq: s.lastSeq,
       ticks_per_s: (s.clock.ticks - this.lastHealth.ticks) / dt,
@@ -210,8 +220,8 @@ export class SimulatorService {
     };
     this.lastHealth = { at: now, ticks: s.clock.ticks, published: s.link.published };
     this.link?.publish({
-      topic: topics.health('simulator', this.config.instance),
-      payload: encodeHealth({ component: 'simulator', instance: this.config.instance, ts: Math.round(now), metrics }),
+      topic: topics.health('simulator', this.instance),
+      payload: encodeHealth({ component: 'simulator', instance: this.instance, ts: Math.round(now), metrics }),
       qos: 0,
       retain: true,
     });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLLUP_RETENTION_POLICY, TOPIC_ROOT, isValidComponentId } from '@kpp/protocol';
+import { ROLLUP_RETENTION_POLICY, TOPIC_ROOT, isValidComponentId, parseUnitShard } from '@kpp/protocol';
 
 /**
  * The writer's configuration: one flat schema, resolved by the CLI with
@@ -14,6 +14,13 @@ export const writerConfigSchema = z.object({
   topicRoot: z.string().min(1).default(TOPIC_ROOT).describe('topic root subscribed to'),
   mqttKeepaliveS: z.number().int().min(1).max(3600).default(30).describe('MQTT keepalive, seconds'),
   mqttReconnectMs: z.number().int().min(50).max(60_000).default(1000).describe('ms between MQTT reconnect attempts'),
+  unitsShard: z
+    .string()
+    .refine((v) => parseUnitShard(v) !== undefined, 'must be "K/N" with 1 ≤ K ≤ N ≤ 999')
+    .optional()
+    .describe('"K/N": store only the units whose index (u1 is 0) mod N is K-1, subscribing to their frame topics alone (needs fleetUnits; writer 1/N also stores health); each writer its own clientId and spoolDir'),
+  fleetUnits: z.number().int().min(1).max(100_000).optional().describe('units in the fleet (u1…uN), for unitsShard'),
+  unitPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,15}$/).default('u').describe('unit ids are this prefix and a number, for unitsShard'),
 
   // InfluxDB output
   influxApi: z.enum(['v1', 'v2']).default('v1').describe('InfluxDB write API: v1 (1.x, /write) or v2 (2.x, /api/v2/write)'),
@@ -39,6 +46,7 @@ export const writerConfigSchema = z.object({
   retryMinDelayMs: z.number().int().min(1).default(250).describe('first retry delay, ms (doubles per failure)'),
   retryMaxDelayMs: z.number().int().min(1).default(5000).describe('longest retry delay, ms'),
   retryJitterMs: z.number().int().min(0).default(250).describe('random ms added to each retry delay'),
+  batchesInFlight: z.number().int().min(1).max(64).default(2).describe('batches written to InfluxDB at once; trimmed from the spool in order'),
 
   // Durable spool
   spoolDir: z.string().min(1).default('data/writer/spool').describe('durable spool: frames are written here before they are acknowledged to the broker'),

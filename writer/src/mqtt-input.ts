@@ -1,6 +1,7 @@
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { topics } from '@kpp/protocol';
+import type { Subscriptions } from './unit-split.js';
 
 export interface MqttInputOptions {
   url: string;
@@ -8,6 +9,8 @@ export interface MqttInputOptions {
   username?: string;
   password?: string;
   topicRoot: string;
+  /** Frame topics to subscribe to (QoS 1); health (QoS 1) too when `health`. */
+  subscriptions: Subscriptions;
   keepaliveS: number;
   reconnectMs: number;
   logger: Logger;
@@ -83,8 +86,9 @@ export class MqttInput {
   }
 
   private subscribe(client: MqttClient): void {
-    const root = this.opts.topicRoot;
-    client.subscribe({ [topics.allFrames(root)]: { qos: 1 }, [topics.allHealth(root)]: { qos: 1 } }, (err, granted) => {
+    const { frameTopics, health } = this.opts.subscriptions;
+    const wanted = [...frameTopics, ...(health ? [topics.allHealth(this.opts.topicRoot)] : [])];
+    client.subscribe(Object.fromEntries(wanted.map((t) => [t, { qos: 1 as const }])), (err, granted) => {
       if (err) this.opts.logger.error({ err: err.message }, 'MQTT subscribe failed');
       else {
         this.opts.logger.debug({ granted }, 'subscribed');

@@ -10,6 +10,15 @@ export interface DrainerOptions extends BackoffOptions {
   flushIntervalMs: number;
   /** Retriable failures of one batch before it is dead-lettered; 0 = never give up. */
   maxRetries: number;
+  /** Batches written to InfluxDB at once (default 1); they are trimmed from the spool in order. */
+  batchesInFlight?: number;
+}
+
+interface InFlight {
+  batch: SpoolBatch;
+  /** true once confirmed or dead-lettered (may be trimmed); false if stop() cut it short. */
+  settled: boolean | undefined;
+  done: Promise<void>;
 }
 
 export interface DrainerStats {
@@ -25,9 +34,11 @@ export interface DrainerStats {
 }
 
 /**
- * Moves records from the spool to InfluxDB: one batch in flight at a time, in spool order.
- * A batch leaves when it is full (`batchSize`) or its oldest record has waited
- * `flushIntervalMs`; it is committed (trimmed from the spool) only after the sink confirmed it.
+ * Moves records from the spool to InfluxDB: up to `batchesInFlight` batches at a time, read in
+ * spool order. A batch leaves when it is full (`batchSize`) or its oldest record has waited
+ * `flushIntervalMs`. Batches are committed (trimmed from the spool) strictly in order, each only
+ * once it and every batch before it was confirmed: a later batch's success never trims an
+ * earlier one still unconfirmed, so a crash or stop leaves every unconfirmed record spooled.
  * Retriable failures back off exponentially with jitter (honouring Retry-After) while the
  * spool keeps growing; a refused batch (4xx) is dead-lettered with the server's message.
  */
@@ -37,6 +48,11 @@ export class SpoolDrainer {
   private deadline = Infinity;
   private loop: Promise<void> | undefined;
   private idleWake: (() => void) | undefined;
+  /** Wakes the loop when a batch in flight settles. */
+  private settleWake: (() => void) | undefined;
+  private readonly inflight: InFlight[] = [];
+  private inflightRecords = 0;
+  private lastReadMs = 0;
   private unlisten: (() => void) | undefined;
   private readonly stopListeners = new Set<() => void>();
   private readonly stopRequested: Promise<void>;
@@ -94,11 +110,13 @@ export class SpoolDrainer {
       const done = () => {
         this.clock.clearTimeout(timer);
         if (this.idleWake === done) this.idleWake = undefined;
+        if (this.settleWake === done) this.settleWake = undefined;
         this.stopListeners.delete(done);
         resolve();
       };
       const timer = this.clock.setTimeout(done, Math.max(0, ms));
       if (wakeOnData) this.idleWake = done;
+      this.settleWake = done;
       if (this.stopping) done();
       else this.stopListeners.add(done);
     });
@@ -112,20 +130,21 @@ export class SpoolDrainer {
     let isReady = false;
     await Promise.race([ready.then(() => (isReady = true)), this.stopRequested]);
     if (!isReady) return; // stopped before the schema was in place: leave everything spooled
+    const maxInFlight = Math.max(1, this.opts.batchesInFlight ?? 1);
     while (!this.overDeadline) {
-      const { records, oldestRecvMs } = this.spool.stats();
-      if (records === 0) {
-        if (this.stopping) return;
-        await this.wait(this.opts.flushIntervalMs, true);
-        continue;
-      }
-      const dueAt = (oldestRecvMs ?? 0) + this.opts.flushIntervalMs;
-      if (!this.stopping && records < this.opts.batchSize && this.clock.now() < dueAt) {
-        await this.wait(dueAt - this.clock.now(), true);
-        continue;
-      }
       try {
-        const batch = await this.spool.readBatch(this.opts.batchSize);
+        if (!(await this.commitSettled())) break; // stopping: the rest stays in the spool
+        const unread = this.spool.stats().records - this.inflightRecords;
+        if (unread === 0 && this.inflight.length === 0 && this.stopping) break;
+        const wait = this.inflight.length < maxInFlight && unread > 0 ? this.untilDue(unread) : Infinity;
+        if (wait > 0) {
+          // wait() returns at once while stopping: then wait for a batch to settle, never spin.
+          if (this.stopping) await Promise.race(this.inflight.filter((f) => f.settled === undefined).map((f) => f.done));
+          else await this.wait(Number.isFinite(wait) ? wait : this.opts.flushIntervalMs, true);
+          continue;
+        }
+        const last = this.inflight[this.inflight.length - 1];
+        const batch = await this.spool.readBatch(this.opts.batchSize, last?.batch.end);
         if (!batch) {
           // Nothing readable although records are counted: never spin on it (a loop of
           // already-resolved promises starves the event loop: no MQTT, no health, no stop).
@@ -133,19 +152,59 @@ export class SpoolDrainer {
           await this.wait(this.opts.flushIntervalMs, true);
           continue;
         }
-        const done = await this.deliver(batch);
-        if (!done) return; // stopping: leave the batch in the spool
+        this.send(batch);
       } catch (err) {
         // A spool read or commit failed (disk trouble): keep the data, try again shortly.
         this.counters.lastError = err instanceof Error ? err.message : String(err);
         this.log.error({ err }, 'spool drainer error; retrying');
-        if (this.stopping) return;
+        if (this.stopping) break;
         await this.wait(1000, false);
       }
     }
+    // Batches still in flight finish (or give up at the deadline) before the spool may close.
+    await Promise.all(this.inflight.map((f) => f.done));
+    await this.commitSettled().catch((err: unknown) => this.log.error({ err }, 'cannot trim confirmed batches; they will be sent again'));
   }
 
-  /** Sends one batch until it is confirmed or dead-lettered; false if stop() cut it short. */
+  /** ms until the next batch of `unread` records is due (0: now). */
+  private untilDue(unread: number): number {
+    if (this.stopping || unread >= this.opts.batchSize) return 0;
+    // The oldest unread record: the spool's oldest when nothing is in flight; otherwise at most
+    // as old as the last read, so a partial batch follows one flush interval after it.
+    const oldest = this.inflight.length === 0 ? (this.spool.stats().oldestRecvMs ?? 0) : this.lastReadMs;
+    return Math.max(0, oldest + this.opts.flushIntervalMs - this.clock.now());
+  }
+
+  private send(batch: SpoolBatch): void {
+    const entry: InFlight = { batch, settled: undefined, done: Promise.resolve() };
+    entry.done = this.deliver(batch).then(
+      (ok) => {
+        entry.settled = ok;
+        this.settleWake?.();
+      },
+      (err: unknown) => {
+        this.log.error({ err }, 'batch delivery failed unexpectedly; it stays spooled');
+        entry.settled = false;
+        this.settleWake?.();
+      },
+    );
+    this.inflight.push(entry);
+    this.inflightRecords += batch.records.length;
+    this.lastReadMs = this.clock.now();
+  }
+
+  /** Trims the settled batches at the head, in order; false once one was cut short by stop(). */
+  private async commitSettled(): Promise<boolean> {
+    for (let head = this.inflight[0]; head && head.settled !== undefined; head = this.inflight[0]) {
+      if (!head.settled) return false;
+      await this.spool.commit(head.batch);
+      this.inflight.shift();
+      this.inflightRecords -= head.batch.records.length;
+    }
+    return true;
+  }
+
+  /** Sends one batch until it is confirmed or dead-lettered (then it may be trimmed); false if stop() cut it short. */
   private async deliver(batch: SpoolBatch): Promise<boolean> {
     const lines = batch.records.map((r) => r.line);
     let failures = 0;
@@ -153,7 +212,6 @@ export class SpoolDrainer {
       const started = this.clock.now();
       const outcome = await this.sink.write(lines);
       if (outcome.ok) {
-        await this.spool.commit(batch);
         this.counters.batches += 1;
         this.counters.pointsWritten += lines.length;
         this.counters.lastBatchLatencyMs = this.clock.now() - started;
@@ -165,7 +223,6 @@ export class SpoolDrainer {
       if (!outcome.retriable) {
         this.counters.influxUp = true; // it answered
         this.deadLetterBatch(lines, outcome, 'INFLUX_REJECTED');
-        await this.spool.commit(batch);
         return true;
       }
       failures += 1;
@@ -175,7 +232,6 @@ export class SpoolDrainer {
       this.counters.influxUp = false;
       if (this.opts.maxRetries > 0 && failures > this.opts.maxRetries) {
         this.deadLetterBatch(lines, outcome, 'RETRIES_EXHAUSTED');
-        await this.spool.commit(batch);
         return true;
       }
       this.counters.retries += 1;

@@ -262,11 +262,15 @@ export class Spool {
     this.openSegment(this.active.id + 1);
   }
 
-  /** Up to `maxRecords` records from the committed position on, in order. */
-  async readBatch(maxRecords: number): Promise<SpoolBatch | undefined> {
+  /**
+   * Up to `maxRecords` records from the committed position on (or from `after`, the end of a
+   * batch read earlier and still in flight), in order.
+   */
+  async readBatch(maxRecords: number, after?: SpoolPosition): Promise<SpoolBatch | undefined> {
     if (this.pendingRecords === 0) return undefined;
     const records: SpoolRecord[] = [];
-    let pos = { ...this.commitPos };
+    const fromCommit = after === undefined;
+    let pos = { ...(after ?? this.commitPos) };
     let bytes = 0;
     for (const seg of this.segments) {
       if (seg.id < pos.segment) continue;
@@ -302,7 +306,7 @@ export class Spool {
       if (pos.offset < seg.size) break;
     }
     if (records.length === 0) return undefined;
-    if (records[0]) this.oldestRecvMs = records[0].recvMs;
+    if (fromCommit && records[0]) this.oldestRecvMs = records[0].recvMs;
     return { records, end: pos, bytes };
   }
 

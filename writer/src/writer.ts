@@ -12,6 +12,7 @@ import { createSink } from './sinks/create-sink.js';
 import type { InfluxSink } from './sinks/sink.js';
 import { Spool } from './spool.js';
 import { SpoolDrainer } from './spool-drainer.js';
+import { subscriptionsFor } from './unit-split.js';
 
 export interface WriterDeps {
   logger?: Logger;
@@ -42,6 +43,7 @@ const SUBSCRIBE_WAIT_MS = 5000;
 export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Writer {
   const log = (deps.logger ?? silentLogger).child({ component: 'writer', instance: config.instance });
   const clock = deps.clock ?? systemClock;
+  const subscriptions = subscriptionsFor(config);
   const sink = deps.sink ?? createSink(config, log);
   const dispatch = createDispatcher({
     topicRoot: config.topicRoot,
@@ -233,6 +235,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
         username: config.mqttUsername,
         password: config.mqttPassword,
         topicRoot: config.topicRoot,
+        subscriptions,
         keepaliveS: config.mqttKeepaliveS,
         reconnectMs: config.mqttReconnectMs,
         logger: log,

@@ -1,7 +1,21 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeHealth, topics } from '@kpp/protocol';
 
-/** Keeps the latest health metrics a component publishes (kpp/v1/health/{component}/+). */
+/**
+ * The metrics of a health message if it is one `instance` published at or after `sinceMs`;
+ * undefined for a retained message left by an earlier run (same or other instance).
+ */
+export function freshHealth(payload: Uint8Array | string, instance: string, sinceMs: number): Record<string, number> | undefined {
+  const r = decodeHealth(payload);
+  if (!r.ok || r.value.instance !== instance || r.value.ts < sinceMs) return undefined;
+  return { ...r.value.metrics };
+}
+
+/**
+ * Keeps the latest health metrics of one instance of a component
+ * (kpp/v1/health/{component}/{instance}) published since `sinceMs`: the instance a scenario
+ * started itself, never the retained health of an earlier run.
+ */
 export class HealthWatch {
   private client: MqttClient | undefined;
   latest: Record<string, number> | undefined;
@@ -9,6 +23,8 @@ export class HealthWatch {
   constructor(
     readonly url: string,
     readonly component: string,
+    readonly instance: string,
+    readonly sinceMs: number,
     private readonly credentials?: { username: string; password: string },
   ) {}
 
@@ -16,14 +32,14 @@ export class HealthWatch {
     const client = mqtt.connect(this.url, { protocolVersion: 4, clientId: `bench-health-${Math.random().toString(36).slice(2, 10)}`, reconnectPeriod: 0, ...this.credentials });
     this.client = client;
     client.on('message', (_t, payload) => {
-      const r = decodeHealth(payload);
-      if (r.ok) this.latest = { ...r.value.metrics };
+      const metrics = freshHealth(payload, this.instance, this.sinceMs);
+      if (metrics) this.latest = metrics;
     });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    await client.subscribeAsync(topics.health(this.component, '+'), { qos: 0 });
+    await client.subscribeAsync(topics.health(this.component, this.instance), { qos: 0 });
   }
 
   async stop(): Promise<void> {

@@ -1,19 +1,18 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeFrame } from '@kpp/protocol';
-import { Sample } from '../stats.js';
+import type { FrameWindow } from './frame-window.js';
 
 /** Epoch ms on the same time base as the simulator's clock (performance.timeOrigin + now()). */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
 
 /**
  * A subscriber that decodes every frame it receives (strict JSON decode, as a third-party
- * consumer would) and, while measuring, records tick `ts` → decoded, in ms.
+ * consumer would) and records tick `ts` → decoded, in ms, for frames whose tick falls in the
+ * window set with `measure`.
  */
 export class LatencyProbe {
   private client: MqttClient | undefined;
-  private measuring = false;
-  readonly sample = new Sample();
-  received = 0;
+  private window: FrameWindow | undefined;
   decodeErrors = 0;
 
   constructor(
@@ -33,9 +32,7 @@ export class LatencyProbe {
         this.decodeErrors++;
         return;
       }
-      if (!this.measuring) return;
-      this.received++;
-      this.sample.push(at - r.value.ts);
+      this.window?.add(r.value.ts, at);
     });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
@@ -44,8 +41,9 @@ export class LatencyProbe {
     await client.subscribeAsync(this.filter, { qos: this.qos });
   }
 
-  measure(on: boolean): void {
-    this.measuring = on;
+  /** Counts frames of `window` from now on (frames already decoded are not counted). */
+  measure(window: FrameWindow): void {
+    this.window = window;
   }
 
   async stop(): Promise<void> {

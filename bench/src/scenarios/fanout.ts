@@ -1,11 +1,12 @@
 import { topics } from '@kpp/protocol';
 import { LatencyProbe } from '../probes/latency-probe.js';
+import { measureWindow } from '../probes/measure-window.js';
 import { ProcWatcher } from '../proc-stats.js';
 import { startKppBroker } from '../stack/brokers.js';
 import { startKppSim } from '../stack/components.js';
 import { Cleanup } from '../stack/temp.js';
 import { summarize, type LatencySummary } from '../stats.js';
-import { sleep, windowS, type ScenarioContext } from '../scenario.js';
+import { windowS, type ScenarioContext } from '../scenario.js';
 
 export interface FanoutResult {
   subscribers: number;
@@ -47,23 +48,17 @@ export async function fanoutScenario(ctx: ScenarioContext): Promise<FanoutResult
       if (i % 10 === 9) ctx.progress((0.2 * (i + 1)) / SUBSCRIBERS, `${i + 1} subscribers connected`);
     }
     const sim = await startKppSim(cleanup, broker, UNITS, RATE_HZ);
-    await sleep(ctx.quick ? 1500 : 5000);
     const watch = new ProcWatcher({ broker: broker.pid, subscribers: process.pid }, 500);
-    for (const p of probes) p.measure(true);
-    const steps = Math.max(1, Math.round(window));
-    for (let i = 0; i < steps; i++) {
-      await sleep((window * 1000) / steps);
-      ctx.progress(0.2 + (0.75 * (i + 1)) / steps, 'measuring');
-    }
-    for (const p of probes) p.measure(false);
+    const frames = await measureWindow(probes, sim.startedAtMs, RATE_HZ, ctx.quick ? 1.5 : 5, window, (f) => ctx.progress(0.2 + 0.75 * f, 'measuring'));
     const usages = watch.stop();
     const usage = usages.broker;
     await sim.stop();
     const all: number[] = [];
     let received = 0;
-    for (const p of probes) {
-      received += p.received;
-      for (const v of p.sample.values()) all.push(v);
+    for (const w of frames.windows) {
+      if (!w) continue;
+      received += w.received;
+      for (const v of w.sample.values()) all.push(v);
     }
     const published = UNITS * RATE_HZ;
     return {
@@ -74,7 +69,7 @@ export async function fanoutScenario(ctx: ScenarioContext): Promise<FanoutResult
       window_s: window,
       published_per_s: published,
       delivered_per_s: Math.round(received / window),
-      delivered_pct: Math.round((received / (published * SUBSCRIBERS * window)) * 1000) / 10,
+      delivered_pct: Math.round((received / (UNITS * frames.ticks * SUBSCRIBERS)) * 1000) / 10,
       latency: summarize(all),
       broker_cpu_pct: usage?.cpu_pct ?? 0,
       broker_rss_mb: usage?.rss_mb ?? 0,

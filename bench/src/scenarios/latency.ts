@@ -1,14 +1,16 @@
 import { topics } from '@kpp/protocol';
 import { HealthWatch } from '../probes/health-watch.js';
-import { LatencyProbe } from '../probes/latency-probe.js';
+import type { FrameWindow } from '../probes/frame-window.js';
+import { LatencyProbe, nowMs } from '../probes/latency-probe.js';
+import { measureWindow } from '../probes/measure-window.js';
 import { startKppBroker, startMosquitto, type BrokerUnderTest } from '../stack/brokers.js';
 import { startKppSim } from '../stack/components.js';
 import { Cleanup } from '../stack/temp.js';
 import type { LatencySummary } from '../stats.js';
-import { sleep, windowS, type ScenarioContext } from '../scenario.js';
+import { windowS, type ScenarioContext } from '../scenario.js';
 
 export interface TransportLatency extends LatencySummary {
-  /** Frames decoded in the window against units × rate × window. */
+  /** Frames stamped in the window (whenever decoded) against units × ticks in the window. */
   delivered_pct: number;
   decode_errors: number;
 }
@@ -83,34 +85,26 @@ async function measure(
       await p.start();
       cleanup.add(() => p.stop());
     }
-    const health = new HealthWatch(broker.url, 'simulator');
+    const startedAt = nowMs();
+    const sim = await startKppSim(cleanup, broker, units, RATE_HZ);
+    const health = new HealthWatch(broker.url, 'simulator', sim.instance, startedAt);
     await health.start();
     cleanup.add(() => health.stop());
-    const sim = await startKppSim(cleanup, broker, units, RATE_HZ);
-    await sleep(warmS * 1000);
-    tcp.measure(true);
-    ws?.measure(true);
-    const steps = Math.max(1, Math.round(window));
-    for (let i = 0; i < steps; i++) {
-      await sleep((window * 1000) / steps);
-      progress((i + 1) / (steps + 1));
-    }
-    tcp.measure(false);
-    ws?.measure(false);
+    const frames = await measureWindow([tcp, ws], sim.startedAtMs, RATE_HZ, warmS, window, progress);
     const h = health.latest;
     await sim.stop();
-    const expected = units * RATE_HZ * window;
-    const summary = (p: LatencyProbe): TransportLatency => ({
-      ...p.sample.summary(),
-      delivered_pct: Math.round((p.received / expected) * 1000) / 10,
+    const expected = units * frames.ticks;
+    const summary = (p: LatencyProbe, w: FrameWindow): TransportLatency => ({
+      ...w.sample.summary(),
+      delivered_pct: w.deliveredPct(expected),
       decode_errors: p.decodeErrors,
     });
     return {
       units,
       rate_hz: RATE_HZ,
       window_s: window,
-      tcp: summary(tcp),
-      ws: ws ? summary(ws) : undefined,
+      tcp: summary(tcp, frames.windows[0] as FrameWindow),
+      ws: ws ? summary(ws, frames.windows[1] as FrameWindow) : undefined,
       sim: h ? pick(h, ['ticks_per_s', 'overruns', 'skipped_ticks', 'max_late_ms', 'tick_cost_ms', 'msgs_out_per_s', 'offline_buffered', 'cpu_pct', 'loop_lag_p99_ms']) : undefined,
     };
   } finally {

@@ -35,8 +35,12 @@ export async function startKppWriter(
 
 export interface SimProcess {
   proc: ManagedProcess;
-  /** SIGTERM, then the stats of its "simulator stopped" line. */
-  stop(): Promise<SimStopStats | undefined>;
+  /** Its health instance id (kpp/v1/health/simulator/{instance}), unique to this start. */
+  instance: string;
+  /** Epoch ms of its clock's tick 0 (from its "simulator started" line). */
+  startedAtMs: number;
+  /** SIGTERM (SIGKILL after `graceMs`, default 3 s), then the stats of its "simulator stopped" line. */
+  stop(graceMs?: number): Promise<SimStopStats | undefined>;
 }
 
 export interface SimStopStats {
@@ -50,8 +54,10 @@ export async function startKppSim(
   broker: BrokerUnderTest,
   units: number,
   rateHz: number,
-  opts: { nodeArgs?: string[]; extraArgs?: string[] } = {},
+  opts: { nodeArgs?: string[]; extraArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<SimProcess> {
+  // A fresh instance id per start, so its health topic holds no retained message of an earlier run.
+  const instance = `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const env: NodeJS.ProcessEnv = {};
   if (broker.users) {
     env.KPP_SIM_USERNAME = broker.users.sim.username;
@@ -59,17 +65,19 @@ export async function startKppSim(
   }
   const proc = await startKpp(
     'kpp sim',
-    ['sim', '--mqtt-url', broker.url, '--units', String(units), '--rate', String(rateHz), '--client-id', 'bench-sim', ...(opts.extraArgs ?? [])],
-    { env, readyWhen: /"msg":"connected to broker"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
+    ['sim', '--mqtt-url', broker.url, '--units', String(units), '--rate', String(rateHz), '--client-id', 'bench-sim', '--instance', instance, ...(opts.extraArgs ?? [])],
+    { env, readyWhen: /"msg":"connected to broker"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
   );
+  const started = logLine(proc.output, 'simulator started');
+  if (typeof started?.startedAt !== 'number') throw new Error('kpp sim did not log its clock start ("simulator started" with startedAt)');
   let stopped = false;
-  const stop = async (): Promise<SimStopStats | undefined> => {
+  const stop = async (graceMs = 3000): Promise<SimStopStats | undefined> => {
     if (stopped) return undefined;
     stopped = true;
     // A simulator far behind (1000 units) waits on in-flight QoS 1 publishes for minutes: 3 s, then KILL.
-    await proc.stop(3000);
+    await proc.stop(graceMs);
     return logLine(proc.output, 'simulator stopped') as SimStopStats | undefined;
   };
-  cleanup.add(stop);
-  return { proc, stop };
+  cleanup.add(() => stop());
+  return { proc, instance, startedAtMs: started.startedAt, stop };
 }

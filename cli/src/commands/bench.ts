@@ -18,8 +18,9 @@ interface BenchFlags {
  * JSON object (keys latency, throughput, fanout, bytes, resources, clock, browser, peers, targets, meta).
  */
 export function registerBench(program: Command): void {
-  program
-    .command('bench')
+  const bench = program.command('bench');
+  registerBenchFleet(bench);
+  bench
     .description(`run end-to-end benchmarks (scenarios: ${SCENARIOS.join(', ')}; default all) and write bench/results/`)
     .argument('[scenario...]', 'scenarios to run, in order')
     .option('--quick', 'short windows: the whole run in under 3 minutes')
@@ -37,18 +38,7 @@ export function registerBench(program: Command): void {
       }
       // Loaded on demand, so the other commands' processes (measured by the bench) don't carry it.
       const { formatSummary, runBench } = await import('@kpp/bench');
-      const bar = flags.progress
-        ? new cliProgress.SingleBar(
-            {
-              stream: process.stderr,
-              format: 'bench [{bar}] {percentage}% | {scenario}: {label} | {duration_formatted}',
-              hideCursor: true,
-              noTTYOutput: true,
-              notTTYSchedule: 10_000,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
+      const bar = progressBar(flags.progress);
       bar?.start(1000, 0, { scenario: '', label: 'starting' });
       try {
         const report = await runBench({
@@ -60,6 +50,55 @@ export function registerBench(program: Command): void {
         bar?.update(1000, { scenario: 'all', label: 'done' });
         bar?.stop();
         process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : formatSummary(report));
+      } catch (err) {
+        bar?.stop();
+        throw err;
+      }
+    });
+}
+
+/** A progress bar on stderr (none with --no-progress). */
+function progressBar(on: boolean): cliProgress.SingleBar | undefined {
+  return on
+    ? new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format: 'bench [{bar}] {percentage}% | {scenario}: {label} | {duration_formatted}',
+          hideCursor: true,
+          noTTYOutput: true,
+          notTTYSchedule: 10_000,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+}
+
+/**
+ * `kpp bench fleet [--units N] [--duration S] [--json]`: the fleet at 10 Hz through Aedes and
+ * then Mosquitto (delivery to a subscriber of every unit; storage through writer and influxd).
+ * Writes bench/results/fleet-<date>.json; stdout gets one JSON object with --json.
+ */
+function registerBenchFleet(bench: Command): void {
+  bench
+    .command('fleet')
+    .description('1000-unit fleet at 10 Hz: delivery and storage, Aedes then Mosquitto, simulator shards')
+    .option('--units <n>', 'units in the fleet', '1000')
+    .action(async (_opts: unknown, cmd: Command) => {
+      // --duration (default 60 here), --json and --no-progress are the `kpp bench` options.
+      const flags = cmd.optsWithGlobals<{ units: string; duration?: string; json?: boolean; progress: boolean }>();
+      flags.duration ??= '60';
+      const units = Number(flags.units);
+      if (!(Number.isInteger(units) && units >= 1 && units <= 10_000)) throw new Error(`--units must be an integer in [1, 10000], got "${flags.units}"`);
+      const durationS = Number(flags.duration);
+      if (!(durationS > 0 && durationS <= 3600)) throw new Error(`--duration must be seconds in (0, 3600], got "${flags.duration}"`);
+      const { runFleet, writeFleetResult } = await import('@kpp/bench');
+      const bar = progressBar(flags.progress);
+      bar?.start(1000, 0, { scenario: 'fleet', label: 'starting' });
+      try {
+        const report = await runFleet({ units, durationS, progress: (f, label) => bar?.update(Math.round(f * 1000), { scenario: 'fleet', label }) });
+        bar?.stop();
+        await writeFleetResult(report);
+        process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : JSON.stringify(report, null, 2) + '\n');
       } catch (err) {
         bar?.stop();
         throw err;

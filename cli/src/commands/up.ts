@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createBroker, resolveBrokerConfig, type BrokerPorts } from '@kpp/broker';
 import { findBinary, runUntilSignal, type Service } from '@kpp/runtime';
-import { SimulatorService, simulatorConfigSchema } from '@kpp/simulator';
+import { SimulatorService, SimulatorWorkers, simulatorConfigSchema } from '@kpp/simulator';
 import { createWriter, writerConfigSchema, type Writer } from '@kpp/writer';
 import { loadConfig, schemaResolver } from '../config-sources.js';
 import { ensureLocalCredentials } from '../local-credentials.js';
@@ -18,6 +18,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 interface UpFlags {
   units: string;
   rate: string;
+  simWorkers: string;
   dataDir: string;
   influxUrl?: string;
   localInflux: boolean;
@@ -40,6 +41,7 @@ export function registerUp(program: Command): void {
     .description('run the whole stack: broker, simulator and writer (and a local influxd when installed)')
     .option('--units <n>', 'simulated units', '3')
     .option('--rate <hz>', 'ticks per second', '10')
+    .option('--sim-workers <n>', 'run the simulator as n shards in worker threads (units split by index mod n, one clock)', '1')
     .option('--data-dir <dir>', 'where credentials, spool and local InfluxDB data live', 'data')
     .option('--influx-url <url>', 'InfluxDB to write to (default: KPP_WRITER_INFLUX_URL, else a local influxd)')
     .option('--no-local-influx', 'never start a local influxd')
@@ -66,7 +68,7 @@ export function registerUp(program: Command): void {
       ];
 
       let writer: Writer | undefined;
-      let sim: SimulatorService | undefined;
+      let sim: SimulatorService | SimulatorWorkers | undefined;
       let grafanaUrl: string | undefined;
       let preview: LocalPreview | undefined;
       // Parts made once the broker has bound its ports.
@@ -158,7 +160,8 @@ export function registerUp(program: Command): void {
             units: flags.units,
             rateHz: flags.rate,
           });
-          sim = new SimulatorService(config, { logger });
+          const workers = Number(flags.simWorkers);
+          sim = workers === 1 ? new SimulatorService(config, { logger }) : new SimulatorWorkers(config, workers);
           return sim;
         }),
       );

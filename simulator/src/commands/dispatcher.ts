@@ -25,17 +25,20 @@ export class CommandDispatcher {
   constructor(
     private readonly lookup: (unit: string) => CommandTarget | undefined,
     private readonly now: () => number,
+    /** Whether this simulator answers commands to `unit` (another shard answers for its own units). */
+    private readonly answers: (unit: string) => boolean = () => true,
   ) {}
 
   stats(): DispatchStats {
     return { ...this.counters };
   }
 
-  /** Returns the ack to publish (on the unit's cmd/ack topic), or undefined if the topic isn't a cmd topic. */
+  /** Returns the ack to publish (on the unit's cmd/ack topic), or undefined if the topic isn't a cmd topic or another shard answers it. */
   handle(topic: string, payload: Uint8Array | string): { unit: string; ack: CommandAck; payload: string } | undefined {
     const parsed = parseTopic(topic);
     if (!parsed.ok || parsed.value.kind !== 'unit' || parsed.value.sub !== 'cmd') return undefined;
     const unit = parsed.value.unit;
+    if (!this.answers(unit)) return undefined;
     this.counters.received++;
     const ack = this.apply(unit, payload);
     if (ack.ok) this.counters.applied++;

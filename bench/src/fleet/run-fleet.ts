@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { topics } from '@kpp/protocol';
+import { readPublishLog } from '@kpp/simulator';
+import { loadMeter } from '../machine.js';
+import { kppBin, resultsDir } from '../paths.js';
+import { LatencyProbe } from '../probes/latency-probe.js';
+import { measureWindow } from '../probes/measure-window.js';
+import { sleep } from '../scenario.js';
+import { startKppBroker, startMosquitto, type BrokerKind, type BrokerUnderTest } from '../stack/brokers.js';
+import { startKppSim, startKppWriter, type SimProcess } from '../stack/components.js';
+import { startBenchInfluxd, type BenchInfluxd } from '../stack/influxd.js';
+import { Cleanup } from '../stack/temp.js';
+import { deliveryOf, fleetReport, publishedInSeqs, storageOf, type FleetDelivery, type FleetReport, type FleetStorage } from './fleet-report.js';
+
+export interface FleetOptions {
+  units: number;
+  durationS: number;
+  /** Simulator shards (processes) feeding the broker. */
+  shards?: number;
+  progress?(fraction: number, label: string): void;
+}
+
+const RATE_HZ = 10;
+const WARM_S = 5;
+
+/**
+ * `kpp bench fleet`: the delivery part (simulator shards → broker → one TCP subscriber of every
+ * unit's frames) and the storage part (shards → broker → writer → influxd), each with Aedes and
+ * then with Mosquitto in its place, in one run; plus the shards' capacity against one process.
+ */
+export async function runFleet(opts: FleetOptions): Promise<FleetReport> {
+  const shards = opts.shards ?? 2;
+  const progress = opts.progress ?? (() => undefined);
+  const load = loadMeter();
+  const delivery = {} as Record<BrokerKind, FleetDelivery>;
+  const storage = {} as Record<BrokerKind, FleetStorage>;
+  const cleanup = new Cleanup();
+  try {
+    const influx = await startBenchInfluxd(cleanup);
+    const kinds: BrokerKind[] = ['aedes', 'mosquitto'];
+    for (const [i, kind] of kinds.entries()) {
+      const part = (j: number) => (f: number) => progress((i * 2 + j + f) / 5, `${kind}: ${j === 0 ? 'delivery' : 'storage'}`);
+      delivery[kind] = await deliveryPart(kind, opts.units, shards, opts.durationS, part(0));
+      storage[kind] = await storagePart(kind, influx, opts.units, shards, opts.durationS, part(1));
+    }
+    progress(0.8, 'shard capacity');
+    const shardsSpeedup = await shardSpeedup(opts.units, shards);
+    progress(1, 'done');
+    return fleetReport({ units: opts.units, durationS: opts.durationS, delivery, storage, shardsSpeedup, load: load.stop() });
+  } finally {
+    await cleanup.run();
+  }
+}
+
+const startBroker = (kind: BrokerKind, cleanup: Cleanup): Promise<BrokerUnderTest> => (kind === 'aedes' ? startKppBroker(cleanup) : startMosquitto(cleanup));
+
+/** `shards` kpp sim processes of one fleet on one clock epoch (each its own publish log when `logDir`). */
+async function startShards(cleanup: Cleanup, broker: BrokerUnderTest, units: number, shards: number, logDir?: string): Promise<{ epoch: number; sims: SimProcess[]; logs: string[] }> {
+  const epoch = Math.ceil(Date.now() / 1000) * 1000;
+  const logs = logDir ? Array.from({ length: shards }, (_, k) => join(logDir, `published-${k + 1}.log`)) : [];
+  const sims = await Promise.all(
+    Array.from({ length: shards }, (_, k) =>
+      startKppSim(cleanup, broker, units, RATE_HZ, {
+        // A loaded shared machine starts node processes slowly.
+        timeoutMs: 90_000,
+        extraArgs: ['--shard', `${k + 1}/${shards}`, '--clock-epoch-ms', String(epoch), ...(logs[k] ? ['--publish-log', logs[k]] : [])],
+      }),
+    ),
+  );
+  return { epoch, sims, logs };
+}
+
+async function deliveryPart(kind: BrokerKind, units: number, shards: number, seconds: number, progress: (f: number) => void): Promise<FleetDelivery> {
+  const cleanup = new Cleanup();
+  try {
+    const broker = await startBroker(kind, cleanup);
+    const probe = new LatencyProbe(broker.url, topics.allFrames());
+    await probe.start();
+    cleanup.add(() => probe.stop());
+    const { epoch, sims } = await startShards(cleanup, broker, units, shards);
+    const m = await measureWindow([probe], epoch, RATE_HZ, WARM_S, seconds, progress);
+    await Promise.all(sims.map((s) => s.stop()));
+    return deliveryOf(m.windows[0]!, units * m.ticks);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+async function storagePart(kind: BrokerKind, influx: BenchInfluxd, units: number, shards: number, seconds: number, progress: (f: number) => void): Promise<FleetStorage> {
+  const cleanup = new Cleanup();
+  try {
+    const broker = await startBroker(kind, cleanup);
+    await startKppWriter(cleanup, broker, influx.url, { clientId: `bench-fleet-writer-${kind}` });
+    const dir = await cleanup.tempDir('kpp-bench-fleet-');
+    const { epoch, sims, logs } = await startShards(cleanup, broker, units, shards, dir);
+    const m = await measureWindow([], epoch, RATE_HZ, WARM_S, seconds, progress);
+    // Stopped shards drain what they still hold (up to their stopDrainMs of 10 s), so their logs
+    // list every acknowledged frame; a KILL would lose the last acknowledgements unlogged.
+    await Promise.all(sims.map((s) => s.stop(15_000)));
+    const period = 1000 / RATE_HZ;
+    const fromSeq = Math.round((m.fromMs - epoch) / period + 0.5);
+    const published = publishedInSeqs(logs.map(readPublishLog), fromSeq, fromSeq + m.ticks);
+    const stored = await settledCount(influx, m.fromMs, m.toMs, published);
+    return storageOf(published, stored);
+  } finally {
+    await cleanup.run();
+  }
+}
+
+/**
+ * Points of kpp_unit in [fromMs, toMs) once the count reaches `expected`, or has not grown for
+ * 10 s since the first point arrived (a writer far behind may take minutes to reach the window;
+ * at most 3 min).
+ */
+async function settledCount(influx: BenchInfluxd, fromMs: number, toMs: number, expected: number): Promise<number> {
+  const started = Date.now();
+  let last = 0;
+  let changed = Date.now();
+  for (;;) {
+    const n = await influx.countPoints('kpp', fromMs, toMs - 1).catch(() => last);
+    if (n >= expected) return n;
+    if (n !== last) {
+      last = n;
+      changed = Date.now();
+    }
+    if ((last > 0 && Date.now() - changed > 10_000) || Date.now() - started > 180_000) return last;
+    await sleep(500);
+  }
+}
+
+/** Wall time of `kpp sim --offline` for every unit in one process, over the slowest of `shards` processes running a shard each. */
+async function shardSpeedup(units: number, shards: number): Promise<number> {
+  const ticks = 100;
+  const one = await offlineWallS([units], ticks);
+  const per = Array.from({ length: shards }, (_, k) => Math.ceil((units - k) / shards));
+  const split = await offlineWallS(per, ticks);
+  return split > 0 ? Math.round((one / split) * 100) / 100 : 0;
+}
+
+/** Runs one `kpp sim --offline` process per entry at once; the slowest one's simulated wall time. */
+async function offlineWallS(unitsPerProcess: number[], ticks: number): Promise<number> {
+  const walls = await Promise.all(
+    unitsPerProcess.map(
+      (units) =>
+        new Promise<number>((resolve, reject) => {
+          const child = spawn(process.execPath, [kppBin(), 'sim', '--offline', '--json', '--units', String(units), '--ticks', String(ticks)], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.once('error', reject);
+          child.once('exit', (code) => {
+            if (code !== 0) return reject(new Error(`kpp sim --offline exited ${code}`));
+            try {
+              resolve((JSON.parse(out) as { wall_time_s: number }).wall_time_s);
+            } catch (err) {
+              reject(err as Error);
+            }
+          });
+        }),
+    ),
+  );
+  return Math.max(...walls);
+}
+
+/** bench/results/fleet-<date>.json. */
+export async function writeFleetResult(report: FleetReport, dir = resultsDir()): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `fleet-${new Date().toISOString().slice(0, 10)}.json`);
+  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  return file;
+}
