@@ -1,4 +1,6 @@
 export * from './result.js';
+export * from './prng.js';
+export * from './backoff.js';
 export * from './rejections.js';
 export * from './rejections-doc.js';
 export * from './topics.js';
