@@ -1,3 +1,5 @@
+// Over 300 lines: playout, smoothing, emission and the history join share one per-query state
+// and timer; the history join is the part to move out first.
 import { FIELD_BY_NAME, type FieldSpec, type Frame, type UnitMeta } from '@kpp/protocol';
 import { mergeHistoryAndLive, missingRange } from './backfill-merge';
 import type { ConnectionStatus } from './connection';
