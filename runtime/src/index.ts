@@ -8,3 +8,4 @@ export { influxdConfig, launchInfluxd, type InfluxdLaunch } from './influxd.js';
 export { findBinary } from './find-binary.js';
 export { systemClock, delay, type Clock } from './clock.js';
 export { freePort } from './free-port.js';
+export { perSecond, roundTo } from './health-rates.js';

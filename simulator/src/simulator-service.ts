@@ -8,7 +8,7 @@ import {
   topics,
   type Frame,
 } from '@kpp/protocol';
-import { ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
+import { perSecond, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
 import { MasterClock, type TickInfo } from './clock/index.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
 import type { SimulatorConfig } from './config.js';
@@ -185,18 +185,18 @@ export class SimulatorService {
   private publishHealth(): void {
     const now = this.time.now();
     const s = this.stats();
-    const dt = Math.max(0.001, (now - this.lastHealth.at) / 1000);
+    const elapsedMs = Math.max(1, now - this.lastHealth.at);
     const m = this.metrics.sample();
     const metrics = {
       units: this.config.units,
       rate_hz: this.config.rateHz,
       seq: s.lastSeq,
-      ticks_per_s: (s.clock.ticks - this.lastHealth.ticks) / dt,
+      ticks_per_s: perSecond(s.clock.ticks - this.lastHealth.ticks, elapsedMs),
       overruns: s.clock.overruns,
       skipped_ticks: s.clock.skipped,
       max_late_ms: s.clock.maxLateMs,
       tick_cost_ms: this.tickCostMs,
-      msgs_out_per_s: (s.link.published - this.lastHealth.published) / dt,
+      msgs_out_per_s: perSecond(s.link.published - this.lastHealth.published, elapsedMs),
       msgs_acked: s.link.acked,
       offline_buffered: s.link.buffered,
       offline_dropped: s.link.droppedOffline,
