@@ -9,3 +9,4 @@ export { findBinary } from './find-binary.js';
 export { systemClock, delay, type Clock } from './clock.js';
 export { freePort } from './free-port.js';
 export { perSecond, roundTo } from './health-rates.js';
+export { mqttClientOptions, uniqueClientId, type MqttClientChoices, type MqttClientOptions } from './mqtt-options.js';

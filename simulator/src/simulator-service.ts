@@ -8,7 +8,7 @@ import {
   topics,
   type Frame,
 } from '@kpp/protocol';
-import { perSecond, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
+import { mqttClientOptions, perSecond, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
 import { MasterClock, type TickInfo } from './clock/index.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
 import type { SimulatorConfig } from './config.js';
@@ -74,16 +74,18 @@ export class SimulatorService {
 
   async start(): Promise<void> {
     const { config } = this;
-    const client = mqtt.connect(config.mqttUrl, {
-      protocolVersion: 4,
-      clientId: `${config.clientId}-${config.instance}`,
-      username: config.username,
-      password: config.password,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-      // QoS 0 (clock, compact stream) is not worth replaying; frames go through our own bounded buffer.
-      queueQoSZero: false,
-    });
+    const client = mqtt.connect(
+      config.mqttUrl,
+      mqttClientOptions({
+        clientId: `${config.clientId}-${config.instance}`,
+        username: config.username,
+        password: config.password,
+        reconnectMs: 1000,
+        connectTimeoutMs: 5000,
+        // QoS 0 (clock, compact stream) is not worth replaying; frames go through our own bounded buffer.
+        queueQoSZero: false,
+      }),
+    );
     this.client = client;
     const capacity = Math.ceil(config.offlineBufferSeconds * config.rateHz * config.units);
     this.link = new MqttLink(client, capacity, (err) => this.log.warn({ err }, 'publish failed'), config.maxInflight);
