@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { HealthMessage } from '@kpp/protocol';
-import { silentLogger } from '@kpp/runtime';
+import { silentLogger, type Clock, type Service } from '@kpp/runtime';
 import { FileUserStore, type UserStore } from './auth/user-store.js';
 import { ClientTracker } from './clients.js';
 import { defaultBrokerId, type BrokerConfig } from './config.js';
@@ -16,8 +15,8 @@ export interface BrokerDeps {
   logger?: Logger;
   /** Where users come from; defaults to the users file of the config (if any). */
   users?: UserStore;
-  /** Wall clock, epoch milliseconds (health timestamps, rate limits, stuck clients). */
-  now?: () => number;
+  /** Time for health timestamps, rate limits and stuck clients; by default Date.now (whole ms). */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export interface BrokerPorts {
@@ -34,7 +33,7 @@ export interface BrokerStats extends BrokerGauges {
   counters: BrokerCounters;
 }
 
-export interface KppBroker {
+export interface KppBroker extends Service {
   readonly name: 'broker';
   readonly id: string;
   /** Binds every listener (port 0 = any free port) and reports the ports bound. */
@@ -42,8 +41,6 @@ export interface KppBroker {
   /** Graceful: stop accepting, close clients (wills published), flush persistence, close emitters. */
   stop(): Promise<void>;
   stats(): BrokerStats;
-  /** The last health message published (undefined before the first). */
-  lastHealth(): HealthMessage | undefined;
   /** Prometheus text exposition of this broker's registry (what GET /metrics returns). */
   metricsText(): Promise<string>;
 }
@@ -58,7 +55,8 @@ export interface KppBroker {
 export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBroker {
   const id = config.id ?? defaultBrokerId(config.redisUrl !== undefined);
   const logger = (deps.logger ?? silentLogger).child({ component: 'broker', instance: id });
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock;
+  const now = clock ? () => clock.now() : Date.now;
   const users =
     deps.users ?? (config.usersFile ? new FileUserStore(config.usersFile, logger, now) : undefined);
 
@@ -142,7 +140,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     start,
     stop,
     stats: () => ({ id, state, ...gauges(), counters: metrics.snapshot() }),
-    lastHealth: () => running?.health.last,
+    health: () => running?.health.last,
     metricsText: () => metrics.render(),
   };
 }

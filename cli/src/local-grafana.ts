@@ -1,6 +1,6 @@
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startProcess, type Logger, type ManagedProcess, type Service } from '@kpp/runtime';
+import { startProcess, type Logger, type ManagedProcess, type Runnable } from '@kpp/runtime';
 
 /** The plugin id Grafana loads unsigned (grafana-plugin/src/plugin.json). */
 export const PLUGIN_ID = 'kpp-live-datasource';
@@ -30,7 +30,7 @@ export interface LocalGrafanaOptions {
  * repo's datasources/ and alerting/, and a dashboard provider pointing at the repo's
  * dashboards (the committed provider names the Docker image's path).
  */
-export class LocalGrafana implements Service {
+export class LocalGrafana implements Runnable {
   readonly name = 'grafana';
   private proc: ManagedProcess | undefined;
 

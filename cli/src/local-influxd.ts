@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { launchInfluxd, type Logger, type ManagedProcess, type Service } from '@kpp/runtime';
+import { launchInfluxd, type Logger, type ManagedProcess, type Runnable } from '@kpp/runtime';
 
 /** influxd 1.x run by `kpp up` with its data under `<dataDir>/influxdb`, on loopback only. */
-export class LocalInfluxd implements Service {
+export class LocalInfluxd implements Runnable {
   readonly name = 'influxd';
   private proc: ManagedProcess | undefined;
 

@@ -1,5 +1,5 @@
 import { encodeHealth, topics, type HealthMessage } from '@kpp/protocol';
-import { delay, LatencyWindow, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
+import { delay, LatencyWindow, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger, type Service } from '@kpp/runtime';
 import type { WriterConfig } from './config.js';
 import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
 import { createDispatcher, isFrameTopic } from './handlers/dispatcher.js';
@@ -28,7 +28,8 @@ export interface WriterStats extends WriterCounters {
   lastHealth: HealthMessage | undefined;
 }
 
-export interface Writer {
+export interface Writer extends Service {
+  readonly name: 'writer';
   /** Opens the spool (replaying what InfluxDB never confirmed), bootstraps the schema, connects. */
   start(): Promise<void>;
   /** Stops taking messages, flushes the spool to InfluxDB (up to `stopTimeoutMs`), fsyncs, closes. */
@@ -195,6 +196,8 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   }
 
   return {
+    name: 'writer',
+    health: () => lastHealth,
     async start() {
       if (state !== 'new') throw new Error(`writer cannot start: it is ${state}`);
       state = 'starting';
