@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { KppError } from '@kpp/protocol';
 import { silentLogger, type Clock, type Service } from '@kpp/runtime';
 import { FileUserStore, type UserStore } from './auth/user-store.js';
 import { ClientTracker } from './clients.js';
@@ -92,7 +93,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
   };
 
   async function start(): Promise<BrokerPorts> {
-    if (state !== 'created') throw new Error(`broker ${id} cannot start: it is ${state}`);
+    if (state !== 'created')
+      throw new KppError('NOT_STARTABLE', `broker ${id} cannot start: it is ${state}`);
     state = 'starting';
     try {
       running = await startRunning(parts);

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { Aedes } from 'aedes';
 import { prometheusContentType } from 'prom-client';
+import { KppError } from '@kpp/protocol';
 import { ProcessMetricsSampler } from '@kpp/runtime';
 import { AckAfterPublish } from './aedes-patches/ack-after-publish.js';
 import { ExactDedupe } from './aedes-patches/exact-dedupe.js';
@@ -65,7 +66,7 @@ export async function startRunning(deps: LifecycleDeps): Promise<Running> {
   try {
     if (users) {
       const loaded = await users.load();
-      if (!loaded.ok) throw new Error(loaded.reason.message);
+      if (!loaded.ok) throw new KppError('USERS_UNUSABLE', loaded.reason.message);
     } else if (!config.allowAnonymousRead) {
       logger.warn('no usersFile and allowAnonymousRead is off: every connection will be refused');
     }
@@ -232,8 +233,10 @@ async function readTls(config: BrokerConfig): Promise<TlsFiles | undefined> {
     try {
       return await readFile(path);
     } catch (err) {
-      throw new Error(
+      throw new KppError(
+        'CONFIG_UNREADABLE',
         `broker config: ${key} = ${JSON.stringify(path)} cannot be read: ${(err as Error).message}`,
+        err,
       );
     }
   };
@@ -252,7 +255,7 @@ function closeServer(server: Server | NetServer): Promise<void> {
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new KppError('START_TIMEOUT', `${what} within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

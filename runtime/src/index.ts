@@ -2,6 +2,14 @@ export { ProcessMetricsSampler, type ProcessMetrics } from './process-metrics.js
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { runUntilSignal, type Runnable, type Service } from './lifecycle.js';
 export { readConfigFile } from './config-file.js';
+export {
+  envName,
+  parseConfigText,
+  resolveConfig,
+  schemaFieldType,
+  type ConfigResult,
+  type ConfigSources,
+} from './config.js';
 export { LatencyWindow } from './latency-window.js';
 export { ManagedProcess, startProcess, type StartOptions } from './managed-process.js';
 export { influxdConfig, launchInfluxd, type InfluxdLaunch } from './influxd.js';

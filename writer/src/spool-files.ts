@@ -1,6 +1,7 @@
 import { fsync } from 'node:fs';
 import { open, readdir, readFile, rename, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { KppError } from '@kpp/protocol';
 
 /**
  * The spool's files, one function each: segment names, the directory lock, the commit file,
@@ -39,9 +40,9 @@ const READ_CHUNK = 4 * 1024 * 1024;
 
 export const segmentName = (id: number) => `seg-${String(id).padStart(12, '0')}.log`;
 
-export class SpoolLockedError extends Error {
+export class SpoolLockedError extends KppError {
   constructor(dir: string, pid: number) {
-    super(`spool ${dir} is in use by process ${pid}`);
+    super('SPOOL_LOCKED', `spool ${dir} is in use by process ${pid}`);
     this.name = 'SpoolLockedError';
   }
 }
@@ -63,7 +64,7 @@ export async function lockDir(dir: string): Promise<void> {
       await unlink(path).catch(() => undefined);
     }
   }
-  throw new Error(`could not lock spool ${dir}`);
+  throw new KppError('SPOOL_LOCKED', `could not lock spool ${dir}`);
 }
 
 /** Releases the lock taken by lockDir. */

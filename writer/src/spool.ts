@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync, constants as fsConstants } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KppError } from '@kpp/protocol';
 import { systemClock, type Clock } from '@kpp/runtime';
 import {
   countLines,
@@ -143,7 +144,7 @@ export class Spool {
    * (the page cache) and survives the process being killed. Throws on I/O errors.
    */
   append(line: string, recvMs: number): void {
-    if (this.closed) throw new Error('spool is closed');
+    if (this.closed) throw new KppError('CLOSED', 'spool is closed');
     if (line.includes('\n')) throw new Error('a spool record must be one line');
     const record = Buffer.from(`${Math.floor(recvMs)} ${line}\n`);
     if (this.active.size > 0 && this.active.size + record.length > this.opts.segmentBytes) this.rotate();

@@ -1,4 +1,4 @@
-import { encodeHealth, topics, type HealthMessage } from '@kpp/protocol';
+import { encodeHealth, KppError, topics, type HealthMessage } from '@kpp/protocol';
 import { delay, LatencyWindow, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger, type Service } from '@kpp/runtime';
 import type { WriterConfig } from './config.js';
 import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
@@ -199,7 +199,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
     name: 'writer',
     health: () => lastHealth,
     async start() {
-      if (state !== 'new') throw new Error(`writer cannot start: it is ${state}`);
+      if (state !== 'new') throw new KppError('NOT_STARTABLE', `writer cannot start: it is ${state}`);
       state = 'starting';
       spool = await Spool.open({
         dir: config.spoolDir,
@@ -220,7 +220,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
           await spool.close();
           deadLetter.close();
           state = 'stopped';
-          throw new Error(`InfluxDB schema bootstrap failed: ${first.message}`);
+          throw new KppError('SCHEMA_BOOTSTRAP_FAILED', `InfluxDB schema bootstrap failed: ${first.message}`);
         }
         if (first.ok) {
           bootstrapped = true;
