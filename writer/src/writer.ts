@@ -10,6 +10,7 @@ import { healthPoint, toLine } from './points.js';
 import { retryDelay } from './retry-policy.js';
 import { createSink } from './sinks/create-sink.js';
 import type { InfluxSink } from './sinks/sink.js';
+import { AckGate } from './ack-gate.js';
 import { Spool } from './spool.js';
 import { SpoolDrainer } from './spool-drainer.js';
 
@@ -50,6 +51,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   });
 
   let spool: Spool | undefined;
+  let gate: AckGate | undefined;
   let deadLetter: DeadLetterFile | undefined;
   let drainer: SpoolDrainer | undefined;
   let input: MqttInput | undefined;
@@ -62,7 +64,6 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let bootstrapped = false;
   let bootstrapCancelled = false;
-  let spoolFullSince: number | undefined;
   const counts = { framesIn: 0, healthIn: 0, rejected: 0, inputDeadLetters: 0, healthDropped: 0 };
 
   function counters(): WriterCounters {
@@ -84,35 +85,6 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
       lastBatchLatencyMs: d?.lastBatchLatencyMs,
       mqttConnected: input?.connected ?? false,
     };
-  }
-
-  /** Writes one line to the spool, then acks; when the spool is full, acks only once it has room. */
-  function spoolThenAck(line: string, ack: () => void): void {
-    const sp = spool as Spool;
-    const recv = clock.now();
-    const bytes = Spool.recordBytes(line, recv);
-    const attempt = () => {
-      if (state !== 'running' && state !== 'starting') return; // never acked: the broker redelivers
-      try {
-        sp.append(line, recv);
-        ack();
-      } catch (err) {
-        log.error({ err }, 'spool write failed; holding the message unacknowledged');
-        clock.setTimeout(attempt, 1000);
-      }
-    };
-    if (sp.hasRoom(bytes)) return attempt();
-    if (spoolFullSince === undefined) {
-      spoolFullSince = clock.now();
-      log.warn({ spool: sp.stats() }, 'spool full: no longer acknowledging MQTT messages (the broker holds them)');
-    }
-    void sp.waitForRoom(bytes).then(() => {
-      if (spoolFullSince !== undefined) {
-        log.info({ heldMs: clock.now() - spoolFullSince }, 'spool has room again; acknowledging');
-        spoolFullSince = undefined;
-      }
-      attempt();
-    });
   }
 
   function rejectInput(topic: string, payload: Buffer, code: string, message: string): void {
@@ -140,7 +112,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
     }
     if (result.kind === 'point') {
       if (result.ts !== undefined) latency.record(clock.now() - result.ts);
-      return spoolThenAck(result.line, ack);
+      return (gate as AckGate).offer(result.line, ack);
     }
     if (result.kind === 'reject') rejectInput(topic, payload, result.code, result.message);
     ack();
@@ -209,6 +181,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
         clock,
         onError: (err) => log.error({ err }, 'spool fsync failed'),
       });
+      gate = new AckGate(spool, { clock, logger: log, open: () => state === 'running' || state === 'starting' });
       deadLetter = new DeadLetterFile(config.deadLetterFile);
       const replay = spool.stats();
       if (replay.records > 0) log.info({ records: replay.records, bytes: replay.bytes }, 'replaying unconfirmed spool');
