@@ -30,3 +30,4 @@ export {
 } from './compact/compact-format.js';
 export * from './compact/compact-encoder.js';
 export * from './compact/compact-decoder.js';
+export * from './storage.js';

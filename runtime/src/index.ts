@@ -12,7 +12,8 @@ export {
 } from './config.js';
 export { LatencyWindow } from './latency-window.js';
 export { ManagedProcess, startProcess, type StartOptions } from './managed-process.js';
-export { influxdConfig, launchInfluxd, type InfluxdLaunch } from './influxd.js';
+export { influxdConfig, influxdConfigPath, launchInfluxd, type InfluxdLaunch } from './influxd.js';
+export { processInfo, type ProcessInfo } from './process-info.js';
 export { findBinary } from './find-binary.js';
 export { systemClock, delay, type Clock } from './clock.js';
 export { freePort } from './free-port.js';

@@ -36,12 +36,17 @@ export interface InfluxdLaunch {
   rpcPort: number;
   timeoutMs?: number;
   ownProcessGroup?: boolean;
+  /** influxd is told to stop when the launching process dies (see StartOptions.dieWithParent). */
+  dieWithParent?: boolean;
 }
 
+/** Where `launchInfluxd` writes the config for a server in `dir`. */
+export const influxdConfigPath = (dir: string): string => join(dir, 'influxdb.conf');
+
 /** Writes the config and starts influxd; resolves once /ping answers. */
-export async function launchInfluxd({ bin, dir, httpPort, rpcPort, timeoutMs = 30_000, ownProcessGroup }: InfluxdLaunch): Promise<ManagedProcess> {
+export async function launchInfluxd({ bin, dir, httpPort, rpcPort, timeoutMs = 30_000, ownProcessGroup, dieWithParent }: InfluxdLaunch): Promise<ManagedProcess> {
   await mkdir(dir, { recursive: true });
-  const configPath = join(dir, 'influxdb.conf');
+  const configPath = influxdConfigPath(dir);
   await writeFile(configPath, influxdConfig(dir, httpPort, rpcPort));
   const url = `http://127.0.0.1:${httpPort}`;
   return startProcess('influxd', bin, {
@@ -49,5 +54,6 @@ export async function launchInfluxd({ bin, dir, httpPort, rpcPort, timeoutMs = 3
     readyWhen: async () => (await fetch(`${url}/ping`)).status === 204,
     timeoutMs,
     ownProcessGroup,
+    dieWithParent,
   });
 }

@@ -15,8 +15,8 @@ export interface Service extends Runnable {
 }
 
 /**
- * Starts services in order, stops them in reverse on SIGINT/SIGTERM (flushing first), then
- * exits 0. A second signal exits at once with code 1.
+ * Starts services in order, stops them in reverse on SIGINT/SIGTERM/SIGHUP (flushing first), then
+ * exits 0 (SIGHUP: a closed terminal gets the same graceful stop as Ctrl-C). A second signal exits at once with code 1.
  */
 export async function runUntilSignal(services: Runnable[], logger: Logger): Promise<void> {
   const started: Runnable[] = [];
@@ -40,6 +40,7 @@ export async function runUntilSignal(services: Runnable[], logger: Logger): Prom
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     for (const s of services) {
       await s.start();

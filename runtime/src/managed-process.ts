@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { KppError } from '@kpp/protocol';
+import { findBinary } from './find-binary.js';
 
 export interface StartOptions {
   args?: string[];
@@ -14,6 +15,13 @@ export interface StartOptions {
    * child in order (e.g. influxd after the writer has flushed to it).
    */
   ownProcessGroup?: boolean;
+  /**
+   * The kernel sends the child SIGTERM when we die, even of SIGKILL (Linux PR_SET_PDEATHSIG, set
+   * by util-linux `setpriv`, which then execs the command: the pid stays the command's). The
+   * kernel watches the spawning thread, so spawn from the main thread, not a Worker. Without
+   * setpriv on PATH the child is started as is.
+   */
+  dieWithParent?: boolean;
 }
 
 /** A child process we own (tests, `kpp up`): its output is kept, and `stop()` always leaves nothing behind. */
@@ -79,16 +87,10 @@ export class ManagedProcess {
 export async function startProcess(
   name: string,
   command: string,
-  {
-    args = [],
-    env,
-    cwd,
-    readyWhen,
-    timeoutMs = 15_000,
-    ownProcessGroup = false,
-  }: StartOptions = {},
+  { args = [], env, cwd, readyWhen, timeoutMs = 15_000, ownProcessGroup = false, dieWithParent = false }: StartOptions = {},
 ): Promise<ManagedProcess> {
-  const child = spawn(command, args, {
+  const setpriv = dieWithParent ? findBinary('setpriv') : undefined;
+  const child = spawn(setpriv ?? command, setpriv ? ['--pdeathsig', 'SIGTERM', '--', command, ...args] : args, {
     env: { ...process.env, ...env },
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

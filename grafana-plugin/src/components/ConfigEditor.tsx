@@ -1,6 +1,7 @@
 import React, { type ChangeEvent } from 'react';
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { DataSourcePicker } from '@grafana/runtime';
+import { UNIT_MEASUREMENT } from '@kpp/protocol';
 import { Alert, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
 import { DEFAULTS, type KppOptions } from '../types';
 
@@ -98,7 +99,7 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
       <FieldSet label="History">
         <Field
           label="History data source"
-          description="InfluxDB data source that holds the writer's kpp_unit measurement: panels whose range ends now open with its data"
+          description={`InfluxDB data source that holds the writer's ${UNIT_MEASUREMENT} measurement: panels whose range ends now open with its data`}
         >
           <DataSourcePicker
             pluginId="influxdb"
