@@ -20,7 +20,7 @@ const RULES: { what: string; home: string; patterns: RegExp[] }[] = [
   },
 ];
 
-const THIS_FILE = 'runtime/test/one-definition.test.ts';
+const THIS_FILE = 'scripts/test/one-definition.test.ts';
 const dirs = [...workspaces().flatMap((w) => [`${w}/src`, `${w}/test`, `${w}/scripts`]), 'scripts'];
 const files = sourceFiles(dirs).filter((f) => f.path !== THIS_FILE);
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (runtime/test/support → three levels up). */
+/** The repository root (scripts/test/support → three levels up). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 const SOURCE = /\.(ts|tsx|mts|js|mjs|cjs)$/;
