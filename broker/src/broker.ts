@@ -66,6 +66,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
   const gauges = (): BrokerGauges => ({
     ...sweep.backlog,
     clients: running?.aedes.connectedClients ?? 0,
+    wsListening: running?.ws.server.listening ? 1 : 0,
+    wsClients: running?.ws.wss.clients.size ?? 0,
   });
 
   const metrics = new BrokerMetrics(id, gauges);

@@ -3,16 +3,20 @@ import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { ExactDedupe } from './aedes-patches/exact-dedupe.js';
-import type { ClientTracker } from './clients.js';
+import { writeHighWaterMark, type ClientTracker } from './clients.js';
 import type { BrokerConfig } from './config.js';
 import { PacketSizeGuard } from './limits/packet-size-guard.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { BrokerMetrics, Transport } from './metrics/broker-metrics.js';
 import type { DisconnectReason } from './reasons.js';
 import { setConnectionMeta } from './transports/connection-meta.js';
+import { reportScreening, screenConnect } from './transports/connect-screen.js';
 
 export interface ConnectionsDeps {
-  config: Pick<BrokerConfig, 'maxPayloadBytes'>;
+  config: Pick<
+    BrokerConfig,
+    'maxPayloadBytes' | 'connectTimeoutMs' | 'slowConsumerBacklogBytes'
+  >;
   metrics: BrokerMetrics;
   clients: ClientTracker;
   limiter: RateLimiter;
@@ -29,12 +33,18 @@ export interface ConnectionsDeps {
  */
 export class Connections {
   private readonly open = new Set<Duplex>();
+  /** The listeners' write buffer: room for a slow consumer's backlog bound and one packet. */
+  readonly highWaterMark: number;
 
   constructor(
     private readonly deps: ConnectionsDeps,
     private readonly aedes: Aedes,
     private readonly exactDedupe: ExactDedupe,
   ) {
+    this.highWaterMark = writeHighWaterMark(
+      deps.config.slowConsumerBacklogBytes,
+      deps.config.maxPayloadBytes,
+    );
     aedes.on('clientError', (client: Client, err: Error) => this.onClientError(client, err));
     aedes.on('connectionError', (client: Client, err: Error) => this.onClientError(client, err));
   }
@@ -50,7 +60,7 @@ export class Connections {
   };
 
   accept(conn: Duplex, transport: Transport, address: string, req?: IncomingMessage): void {
-    const { running, metrics, clients, config, now } = this.deps;
+    const { running, metrics, logger, config, now } = this.deps;
     if (!running()) {
       conn.destroy();
       return;
@@ -59,6 +69,17 @@ export class Connections {
     metrics.connection(transport);
     this.open.add(conn);
     conn.once('close', () => this.open.delete(conn));
+    screenConnect(conn, {
+      timeoutMs: config.connectTimeoutMs,
+      maxBytes: this.highWaterMark,
+      pass: () => this.handOn(conn, req),
+      ...reportScreening(metrics, logger, { transport, address }),
+    });
+  }
+
+  /** A connection past the CONNECT screen goes to Aedes, watched for oversize packets. */
+  private handOn(conn: Duplex, req: IncomingMessage | undefined): void {
+    const { clients, config } = this.deps;
     const client = this.aedes.handle(conn, req);
     this.exactDedupe.adopt(client);
     // Added after Aedes's 'readable' listener, so it only observes what Aedes reads.

@@ -12,7 +12,6 @@ import type { UserStore } from './auth/user-store.js';
 import type { ClusterBackends } from './cluster/redis-backends.js';
 import type { BrokerConfig } from './config.js';
 import { Connections, type ConnectionsDeps } from './connections.js';
-import { writeHighWaterMark } from './clients.js';
 import { authenticateHook } from './hooks/authenticate.js';
 import { authorizeForwardHook } from './hooks/authorize-forward.js';
 import { authorizePublishHook } from './hooks/authorize-publish.js';
@@ -122,10 +121,7 @@ export async function startRunning(deps: LifecycleDeps): Promise<Running> {
     );
     const connections = new Connections(deps, aedes, exactDedupe);
 
-    const highWaterMark = writeHighWaterMark(
-      config.slowConsumerBacklogBytes,
-      config.maxPayloadBytes,
-    );
+    const { highWaterMark } = connections;
     const tcp = await listenTcp({
       host: config.host,
       port: config.mqttPort,

@@ -16,7 +16,7 @@ export function aedesClients(aedes: Aedes): Client[] {
  */
 export class SlowConsumerSweep {
   private timer: NodeJS.Timeout | undefined;
-  private gauges: Omit<BrokerGauges, 'clients'> = { largestBacklogBytes: 0, slowClients: 0 };
+  private gauges: Pick<BrokerGauges, 'largestBacklogBytes' | 'slowClients'> = { largestBacklogBytes: 0, slowClients: 0 };
 
   constructor(
     private readonly config: Pick<BrokerConfig, 'slowConsumerBacklogBytes' | 'drainTimeoutMs'>,
@@ -26,7 +26,7 @@ export class SlowConsumerSweep {
   ) {}
 
   /** The backlog gauges of the last sweep (zero before the first). */
-  get backlog(): Omit<BrokerGauges, 'clients'> {
+  get backlog(): Pick<BrokerGauges, 'largestBacklogBytes' | 'slowClients'> {
     return this.gauges;
   }
 
