@@ -1,12 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import {
-  isValidComponentId,
-  reject,
-  resolveConfig,
-  type ConfigSources,
-  type Result,
-} from '@kpp/protocol';
+import { failure, isValidComponentId } from '@kpp/protocol';
+import { resolveConfig, type ConfigResult, type ConfigSources } from '@kpp/runtime';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -87,7 +82,7 @@ export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
 export type BrokerConfigInput = z.input<typeof brokerConfigSchema>;
 
 /** Resolves the broker config (schema checks, then the checks that span several keys). */
-export function resolveBrokerConfig(sources: ConfigSources = {}): Result<BrokerConfig> {
+export function resolveBrokerConfig(sources: ConfigSources = {}): ConfigResult<BrokerConfig> {
   const resolved = resolveConfig('broker', brokerConfigSchema, sources);
   if (!resolved.ok) return resolved;
   const problem = crossCheck(resolved.value);
@@ -95,30 +90,30 @@ export function resolveBrokerConfig(sources: ConfigSources = {}): Result<BrokerC
 }
 
 /** Parses an in-process config object (for `kpp up` and tests): same checks as resolveBrokerConfig. */
-export function brokerConfig(input: BrokerConfigInput = {}): Result<BrokerConfig> {
+export function brokerConfig(input: BrokerConfigInput = {}): ConfigResult<BrokerConfig> {
   return resolveBrokerConfig({
     file: input as Record<string, unknown>,
     fileName: 'broker options',
   });
 }
 
-function crossCheck(config: BrokerConfig): Result<BrokerConfig> | undefined {
+function crossCheck(config: BrokerConfig): ConfigResult<BrokerConfig> | undefined {
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     const missing = config.tlsCert === undefined ? 'tlsCert' : 'tlsKey';
-    return reject(
-      'MISSING_FIELD',
+    return failure(
+      'CONFIG_CONFLICT',
       `broker config: ${missing} is required when the other TLS file is set`,
     );
   }
   if (config.keepaliveMinSeconds > config.keepaliveMaxSeconds) {
-    return reject(
-      'OUT_OF_RANGE',
+    return failure(
+      'CONFIG_CONFLICT',
       `broker config: keepaliveMinSeconds = ${config.keepaliveMinSeconds} is above keepaliveMaxSeconds = ${config.keepaliveMaxSeconds}`,
     );
   }
   if (config.sessionFile !== undefined && config.redisUrl !== undefined) {
-    return reject(
-      'OUT_OF_RANGE',
+    return failure(
+      'CONFIG_CONFLICT',
       'broker config: sessionFile is for a single broker; with redisUrl the sessions are kept in Redis',
     );
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { OutgoingQueue, type QueuedPacket } from '../src/persistence/outgoing-queue.js';
-import { rng } from './integration/support/rng.js';
+import { seededRandom } from '@kpp/protocol';
 
 const message = (n: number): QueuedPacket => ({ cmd: 'publish', brokerId: 'b1', brokerCounter: n });
 /** What Aedes writes: a copy of the queued message carrying the packet id it picked. */
@@ -51,7 +51,7 @@ describe('OutgoingQueue (a persistent session’s unacknowledged messages)', () 
   });
 
   it('keeps every message of a 100 000-message backlog across reconnects until its own PUBACK', () => {
-    const rnd = rng(42).next;
+    const rnd = seededRandom(42).next;
     const q = new OutgoingQueue();
     const total = 100_000;
     for (let n = 1; n <= total; n++) q.enqueue(message(n));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { fastQueueRemoval, type QueueCommands } from '../src/cluster/queue-removal.js';
+import { fastQueueRemoval, type QueueCommands } from '../src/aedes-patches/queue-removal.js';
 
 /** A Redis list in memory, recording every LREM as Redis would get it. */
 class FakeRedis implements QueueCommands {

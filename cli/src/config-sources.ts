@@ -1,9 +1,9 @@
-import { resolveConfig, type ConfigSources, type Result } from '@kpp/protocol';
-import { readConfigFile } from '@kpp/runtime';
+import { KppError } from '@kpp/protocol';
+import { readConfigFile, resolveConfig, type ConfigResult, type ConfigSources } from '@kpp/runtime';
 import type { z } from 'zod';
 
 /** Resolves one component's config from its sources (defaults, file, environment, flags). */
-export type ConfigResolver<T> = (sources: ConfigSources) => Result<T>;
+export type ConfigResolver<T> = (sources: ConfigSources) => ConfigResult<T>;
 
 /** The resolver for a plain schema: resolveConfig with the component's env prefix. */
 export const schemaResolver =
@@ -17,13 +17,13 @@ export const schemaResolver =
  */
 export function loadConfig<T>(resolve: ConfigResolver<T>, flags: Record<string, unknown>, configFile?: string): T {
   const file = readConfigFile(configFile);
-  if (!file.ok) throw new Error(file.reason.message);
+  if (!file.ok) throw KppError.from(file.reason);
   const sources: ConfigSources = { env: process.env, flags };
   if (file.value) {
     sources.file = file.value;
     sources.fileName = configFile;
   }
   const config = resolve(sources);
-  if (!config.ok) throw new Error(config.reason.message);
+  if (!config.ok) throw KppError.from(config.reason);
   return config.value;
 }

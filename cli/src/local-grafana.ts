@@ -1,6 +1,6 @@
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startProcess, type Logger, type ManagedProcess, type Service } from '@kpp/runtime';
+import { startProcess, type Logger, type ManagedProcess, type Runnable } from '@kpp/runtime';
 
 /** The plugin id Grafana loads unsigned (grafana-plugin/src/plugin.json). */
 export const PLUGIN_ID = 'kpp-live-datasource';
@@ -31,7 +31,7 @@ export interface LocalGrafanaOptions {
  * dashboards (the committed provider names the Docker image's path). Like the committed one it
  * names the folder by title only, so dashboards and alert rules share one folder.
  */
-export class LocalGrafana implements Service {
+export class LocalGrafana implements Runnable {
   readonly name = 'grafana';
   private proc: ManagedProcess | undefined;
 

@@ -2,7 +2,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { delay, systemClock, influxdConfigPath, launchInfluxd, processInfo, type Logger, type ManagedProcess, type ProcessInfo, type Service } from '@kpp/runtime';
+import { delay, systemClock, influxdConfigPath, launchInfluxd, processInfo, type Logger, type ManagedProcess, type ProcessInfo, type Runnable } from '@kpp/runtime';
 
 /** `<dataDir>/influxdb/influxd.pid`: which influxd a `kpp up` started, and which `kpp up` owns it. */
 const pidFileSchema = z.object({
@@ -27,7 +27,7 @@ type PidFile = z.infer<typeof pidFileSchema>;
  * a server that is not our child (no exit status, no owner-death signal) on a config we did not
  * write. A clean stop flushes it, and the restart replays its WAL.
  */
-export class LocalInfluxd implements Service {
+export class LocalInfluxd implements Runnable {
   readonly name = 'influxd';
   private proc: ManagedProcess | undefined;
   private readonly dir: string;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Logger, Service } from '@kpp/runtime';
+import type { Logger, Runnable } from '@kpp/runtime';
 
 export interface LocalPreviewOptions {
   repoRoot: string;
@@ -23,7 +23,7 @@ interface HarnessServer {
  * way Grafana loads it, with live panels of the plant's main fields, for people without Grafana.
  * The page server lives with the plugin (grafana-plugin/preview/preview.mjs).
  */
-export class LocalPreview implements Service {
+export class LocalPreview implements Runnable {
   readonly name = 'preview';
   private server: HarnessServer | undefined;
 

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { schemaFieldType } from '@kpp/protocol';
+import { schemaFieldType } from '@kpp/runtime';
 import type { z } from 'zod';
 
 const kebab = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();

@@ -1,11 +1,13 @@
 export * from './result.js';
+export * from './prng.js';
+export * from './backoff.js';
 export * from './rejections.js';
+export * from './operational-errors.js';
 export * from './rejections-doc.js';
 export * from './topics.js';
 export * from './catalogue.js';
 export * from './frame.js';
 export * from './command.js';
-export * from './config.js';
 export { TS_MIN_MS, TS_MAX_MS } from './checks.js';
 export { utf8ByteLength, type Payload } from './json-payload.js';
 export {

@@ -13,7 +13,7 @@ import {
   type Result,
 } from '../src/index.js';
 import { crc16 } from '../src/compact/crc16.js';
-import { prng } from './support/prng.js';
+import { seededRandom } from '../src/prng.js';
 import { syntheticFrames } from './support/synthetic-frames.js';
 
 const TEN_MINUTES_AT_10_HZ = 6000;
@@ -64,7 +64,7 @@ const CANONICAL_ORDER = [
  * dropouts, every enum member and huge values that take the codec's float escape.
  */
 function roughFrames(count: number, seed: number, unit = 'u9'): Frame[] {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const current = new Map<string, number | null>();
   const frames: Frame[] = [];
   for (let seq = 0; seq < count; seq++) {

@@ -15,7 +15,7 @@ import {
   type RejectionCode,
   type Result,
 } from '../src/index.js';
-import { prng, type Prng } from './support/prng.js';
+import { seededRandom, type SeededRandom } from '../src/prng.js';
 import { syntheticFrames } from './support/synthetic-frames.js';
 
 /**
@@ -39,7 +39,7 @@ const CLOCK = ['v', 'unit', 'seq', 't', 'ts'];
 const NUMBER_FIELDS = FIELD_CATALOGUE.filter((f) => f.kind === 'number');
 const utf8 = new TextEncoder();
 
-function randomBytes(r: Prng, n: number): Uint8Array {
+function randomBytes(r: SeededRandom, n: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = r.int(256);
   return out;
@@ -95,7 +95,7 @@ const PROTO_KEYS = [
   '__defineGetter__',
 ];
 
-function frameMutants(r: Prng, base: Frame): Mutant {
+function frameMutants(r: SeededRandom, base: Frame): Mutant {
   const obj = { ...base } as unknown as Json;
   const text = encodeFrame(base);
   const field = r.pick(FIELD_CATALOGUE);
@@ -286,7 +286,7 @@ const BASE_COMMANDS: Command[] = [
   { id: 'c-4', cmd: 'clear_fault', fault: 'sensor_dropout' },
 ];
 
-function commandMutants(r: Prng): Mutant {
+function commandMutants(r: SeededRandom): Mutant {
   const base = r.pick(BASE_COMMANDS);
   const obj = JSON.parse(encodeCommand(base)) as Json;
   const text = encodeCommand(base);
@@ -444,7 +444,7 @@ describe('generated malformed payloads', () => {
   const frames = syntheticFrames({ count: 200, seed: 11 });
 
   it('decodeFrame rejects 1500 mutated frames with a reason, never throwing or polluting prototypes', () => {
-    const r = prng(0x5eed_f4a3);
+    const r = seededRandom(0x5eed_f4a3);
     const seen = new Map<string, number>();
     for (let i = 0; i < 1500; i++) {
       const m = frameMutants(r, r.pick(frames));
@@ -462,7 +462,7 @@ describe('generated malformed payloads', () => {
   });
 
   it('decodeCommand rejects 1400 mutated commands with a reason, never throwing', () => {
-    const r = prng(0xc0ffee);
+    const r = seededRandom(0xc0ffee);
     const seen = new Map<string, number>();
     for (let i = 0; i < 1400; i++) {
       const m = commandMutants(r);
@@ -476,7 +476,7 @@ describe('generated malformed payloads', () => {
   });
 
   it('the compact decoder rejects 2000 corrupted payloads and stays in step with the stream', () => {
-    const r = prng(0xb1a5);
+    const r = seededRandom(0xb1a5);
     const encoder = createCompactEncoder({ rateHz: 10 });
     const stream = frames.map((f) => encoder.encode(f));
     const reference = createCompactDecoder();

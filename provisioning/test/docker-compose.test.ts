@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { brokerConfigSchema } from '@kpp/broker';
-import { envName } from '@kpp/protocol';
+import { envName } from '@kpp/runtime';
 import { simulatorConfigSchema } from '@kpp/simulator';
 import { writerConfigSchema } from '@kpp/writer';
 import { filesUnder, PROVISIONING_DIR, readYaml, REPO_ROOT } from './support/provisioning.js';

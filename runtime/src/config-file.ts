@@ -1,22 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { ok, reject, type Result } from '@kpp/protocol';
+import { failure, ok } from '@kpp/protocol';
+import type { ConfigResult } from './config.js';
 
 /** Reads an optional JSON config file into a plain object for resolveConfig. */
-export function readConfigFile(path: string | undefined): Result<Record<string, unknown> | undefined> {
+export function readConfigFile(path: string | undefined): ConfigResult<Record<string, unknown> | undefined> {
   if (!path) return ok(undefined);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    return reject('MISSING_FIELD', `config file ${path} cannot be read: ${(err as Error).message}`);
+    return failure('CONFIG_UNREADABLE', `config file ${path} cannot be read: ${(err as Error).message}`, err);
   }
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return reject('NOT_OBJECT', `config file ${path} must hold a JSON object`);
+      return failure('CONFIG_NOT_OBJECT', `config file ${path} must hold a JSON object`);
     }
     return ok(parsed as Record<string, unknown>);
   } catch (err) {
-    return reject('NOT_JSON', `config file ${path} is not valid JSON: ${(err as Error).message}`);
+    return failure('CONFIG_NOT_JSON', `config file ${path} is not valid JSON: ${(err as Error).message}`, err);
   }
 }

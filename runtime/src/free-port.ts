@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { KppError } from '@kpp/protocol';
 
 /**
  * A TCP port that was free a moment ago on 127.0.0.1, chosen below the kernel's ephemeral range.
@@ -17,7 +18,7 @@ export async function freePort(): Promise<number> {
     if ((await tryListen(candidate)) !== undefined) return candidate;
   }
   const port = await tryListen(0);
-  if (port === undefined) throw new Error('no free TCP port on 127.0.0.1');
+  if (port === undefined) throw new KppError('NO_FREE_PORT', 'no free TCP port on 127.0.0.1');
   return port;
 }
 
@@ -38,7 +39,9 @@ function tryListen(port: number): Promise<number | undefined> {
 function portsBelowEphemeralRange(): [number, number] {
   let ephemeralLow = 49_152;
   try {
-    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    const first = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
     if (Number.isInteger(first) && first > 12_000) ephemeralLow = first;
   } catch {
     // not Linux: keep IANA's default

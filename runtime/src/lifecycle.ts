@@ -1,18 +1,25 @@
 import type { Logger } from 'pino';
+import type { HealthMessage } from '@kpp/protocol';
 
-/** Every long-running part exposes this (Telegraf-style init/start/stop). */
-export interface Service {
+/** What runUntilSignal starts and stops: a KPP component or a process it manages. */
+export interface Runnable {
   readonly name: string;
   start(): Promise<unknown>;
   stop(): Promise<void>;
+}
+
+/** A KPP component (broker, writer, simulator): runnable, and it reports its own health. */
+export interface Service extends Runnable {
+  /** The last health message the component published (undefined before the first). */
+  health(): HealthMessage | undefined;
 }
 
 /**
  * Starts services in order, stops them in reverse on SIGINT/SIGTERM/SIGHUP (flushing first), then
  * exits 0 (SIGHUP: a closed terminal gets the same graceful stop as Ctrl-C). A second signal exits at once with code 1.
  */
-export async function runUntilSignal(services: Service[], logger: Logger): Promise<void> {
-  const started: Service[] = [];
+export async function runUntilSignal(services: Runnable[], logger: Logger): Promise<void> {
+  const started: Runnable[] = [];
   let stopping = false;
   const stopAll = async (reason: string) => {
     if (stopping) return;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { KppError } from '@kpp/protocol';
 import { findBinary } from './find-binary.js';
 
 export interface StartOptions {
@@ -102,13 +103,21 @@ export async function startProcess(
   const exited = once(child, 'exit').catch(() => undefined);
   while (Date.now() < deadline) {
     if (!proc.running) {
-      throw new Error(`${name} exited before it was ready:\n${proc.output.slice(-4000)}`);
+      throw new KppError(
+        'PROCESS_NOT_READY',
+        `${name} exited before it was ready:\n${proc.output.slice(-4000)}`,
+      );
     }
     const ready =
-      readyWhen instanceof RegExp ? readyWhen.test(proc.output) : await readyWhen().catch(() => false);
+      readyWhen instanceof RegExp
+        ? readyWhen.test(proc.output)
+        : await readyWhen().catch(() => false);
     if (ready) return proc;
     await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
   }
   await proc.kill();
-  throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${proc.output.slice(-4000)}`);
+  throw new KppError(
+    'PROCESS_NOT_READY',
+    `${name} was not ready within ${timeoutMs} ms:\n${proc.output.slice(-4000)}`,
+  );
 }

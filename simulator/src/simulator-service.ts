@@ -7,8 +7,9 @@ import {
   encodeMeta,
   topics,
   type Frame,
+  type HealthMessage,
 } from '@kpp/protocol';
-import { ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
+import { mqttClientOptions, perSecond, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger, type Service } from '@kpp/runtime';
 import { MasterClock, type TickInfo } from './clock/index.js';
 import { CommandDispatcher } from './commands/dispatcher.js';
 import { shardOf, type Shard, type SimulatorConfig } from './config.js';
@@ -18,7 +19,7 @@ import { PublishLog } from './mqtt/publish-log.js';
 
 export interface SimulatorDeps {
   logger?: Logger;
-  time?: Clock;
+  clock?: Clock;
   params?: ParamsFile;
 }
 
@@ -34,7 +35,7 @@ export interface SimulatorStats {
  * over MQTT (frame, compact stream, retained state once a second), with the clock, meta and
  * health retained. Commands arrive on …/cmd and are acked on …/cmd/ack.
  */
-export class SimulatorService {
+export class SimulatorService implements Service {
   readonly name = 'simulator';
   readonly fleet: Fleet;
   readonly clock: MasterClock;
@@ -51,7 +52,9 @@ export class SimulatorService {
   private readonly metrics = new ProcessMetricsSampler();
   private healthTimer: NodeJS.Timeout | undefined;
   private lastSeq = -1;
-  private lastHealth = { at: 0, ticks: 0, published: 0 };
+  /** Counts at the last health report, for its rates. */
+  private rateBase = { at: 0, ticks: 0, published: 0 };
+  private lastReport: HealthMessage | undefined;
   private tickCostMs = 0;
 
   constructor(
@@ -61,7 +64,7 @@ export class SimulatorService {
     this.shard = shardOf(config);
     this.instance = this.shard.count > 1 ? `${config.instance}-${this.shard.index}` : config.instance;
     this.log = (deps.logger ?? silentLogger).child({ component: 'simulator', instance: this.instance });
-    this.time = deps.time ?? systemClock;
+    this.time = deps.clock ?? systemClock;
     this.fleet = new Fleet({
       shard: this.shard,
       units: config.units,
@@ -83,16 +86,18 @@ export class SimulatorService {
 
   async start(): Promise<void> {
     const { config } = this;
-    const client = mqtt.connect(config.mqttUrl, {
-      protocolVersion: 4,
-      clientId: `${config.clientId}-${this.instance}`,
-      username: config.username,
-      password: config.password,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-      // QoS 0 (clock, compact stream) is not worth replaying; frames go through our own bounded buffer.
-      queueQoSZero: false,
-    });
+    const client = mqtt.connect(
+      config.mqttUrl,
+      mqttClientOptions({
+        clientId: `${config.clientId}-${this.instance}`,
+        username: config.username,
+        password: config.password,
+        reconnectMs: 1000,
+        connectTimeoutMs: 5000,
+        // QoS 0 (clock, compact stream) is not worth replaying; frames go through our own bounded buffer.
+        queueQoSZero: false,
+      }),
+    );
     this.client = client;
     const capacity = Math.ceil(config.offlineBufferSeconds * config.rateHz * this.fleet.units.length);
     this.link = new MqttLink(client, capacity, (err) => this.log.warn({ err }, 'publish failed'), config.maxInflight);
@@ -111,7 +116,7 @@ export class SimulatorService {
       this.publishLog = new PublishLog(config.publishLog);
       this.publishLog.beginRun(this.clock.startedAtMs, config.rateHz);
     }
-    this.lastHealth = { at: this.time.now(), ticks: 0, published: 0 };
+    this.rateBase = { at: this.time.now(), ticks: 0, published: 0 };
     this.healthTimer = setInterval(() => this.publishHealth(), config.healthIntervalMs);
     this.log.info({ units: this.fleet.units.length, shard: `${this.shard.index}/${this.shard.count}`, rateHz: config.rateHz, startedAt: this.clock.startedAtMs }, 'simulator started');
   }
@@ -128,6 +133,10 @@ export class SimulatorService {
     if (this.client) await this.client.endAsync().catch(() => undefined);
     this.publishLog?.close();
     this.log.info(this.stats(), 'simulator stopped');
+  }
+
+  health(): HealthMessage | undefined {
+    return this.lastReport;
   }
 
   stats(): SimulatorStats {
@@ -195,18 +204,18 @@ export class SimulatorService {
   private publishHealth(): void {
     const now = this.time.now();
     const s = this.stats();
-    const dt = Math.max(0.001, (now - this.lastHealth.at) / 1000);
+    const elapsedMs = Math.max(1, now - this.rateBase.at);
     const m = this.metrics.sample();
     const metrics = {
       units: this.fleet.units.length,
       rate_hz: this.config.rateHz,
       seq: s.lastSeq,
-      ticks_per_s: (s.clock.ticks - this.lastHealth.ticks) / dt,
+      ticks_per_s: perSecond(s.clock.ticks - this.rateBase.ticks, elapsedMs),
       overruns: s.clock.overruns,
       skipped_ticks: s.clock.skipped,
       max_late_ms: s.clock.maxLateMs,
       tick_cost_ms: this.tickCostMs,
-      msgs_out_per_s: (s.link.published - this.lastHealth.published) / dt,
+      msgs_out_per_s: perSecond(s.link.published - this.rateBase.published, elapsedMs),
       msgs_acked: s.link.acked,
       offline_buffered: s.link.buffered,
       offline_dropped: s.link.droppedOffline,
@@ -218,10 +227,11 @@ export class SimulatorService {
       connected: s.link.connected ? 1 : 0,
       ...m,
     };
-    this.lastHealth = { at: now, ticks: s.clock.ticks, published: s.link.published };
+    this.rateBase = { at: now, ticks: s.clock.ticks, published: s.link.published };
+    this.lastReport = { component: 'simulator', instance: this.instance, ts: Math.round(now), metrics };
     this.link?.publish({
       topic: topics.health('simulator', this.instance),
-      payload: encodeHealth({ component: 'simulator', instance: this.instance, ts: Math.round(now), metrics }),
+      payload: encodeHealth(this.lastReport),
       qos: 0,
       retain: true,
     });

@@ -1,4 +1,5 @@
 import type { HealthMessage } from '@kpp/protocol';
+import { perSecond, roundTo } from '@kpp/runtime';
 
 /** Cumulative counters the writer keeps; health turns them into rates per interval. */
 export interface WriterCounters {
@@ -32,11 +33,11 @@ export function writerHealth(
   processMetrics?: object,
 ): HealthMessage {
   const perS = (a: number, b: number | undefined) =>
-    before === undefined || intervalMs <= 0 ? 0 : round(((a - (b ?? 0)) * 1000) / intervalMs);
+    before === undefined ? 0 : perSecond(a - (b ?? 0), intervalMs);
   const metrics: Record<string, number> = {
     frames_in_per_s: perS(now.framesIn, before?.framesIn),
     points_written_per_s: perS(now.pointsWritten, before?.pointsWritten),
-    batch_latency_ms: round(now.lastBatchLatencyMs ?? 0),
+    batch_latency_ms: roundTo(now.lastBatchLatencyMs ?? 0),
     spool_frames: now.spoolRecords,
     spool_bytes: now.spoolBytes,
     spool_oldest_age_ms: Math.max(0, Math.round(now.spoolOldestAgeMs)),
@@ -49,8 +50,6 @@ export function writerHealth(
     influx_up: now.influxUp ? 1 : 0,
     mqtt_connected: now.mqttConnected ? 1 : 0,
   };
-  for (const [name, value] of Object.entries(processMetrics ?? {})) if (typeof value === 'number') metrics[name] = round(value);
+  for (const [name, value] of Object.entries(processMetrics ?? {})) if (typeof value === 'number') metrics[name] = roundTo(value);
   return { component: 'writer', instance, ts: Math.round(ts), metrics };
 }
-
-const round = (x: number) => Math.round(x * 100) / 100;

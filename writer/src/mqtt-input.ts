@@ -1,6 +1,7 @@
-import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { topics } from '@kpp/protocol';
+import { mqttClientOptions } from '@kpp/runtime';
 import type { Subscriptions } from './unit-split.js';
 
 export interface MqttInputOptions {
@@ -40,19 +41,18 @@ export class MqttInput {
 
   start(): void {
     const o = this.opts;
-    const options: IClientOptions = {
+    const options = mqttClientOptions({
       clientId: o.clientId,
       clean: false,
-      protocolVersion: 4,
-      keepalive: o.keepaliveS,
-      reconnectPeriod: o.reconnectMs,
-      connectTimeout: 10_000,
+      keepaliveS: o.keepaliveS,
+      reconnectMs: o.reconnectMs,
+      connectTimeoutMs: 10_000,
       resubscribe: true,
       // Stale health is worth nothing: don't queue QoS 0 publishes while offline.
       queueQoSZero: false,
-      ...(o.username !== undefined ? { username: o.username } : {}),
-      ...(o.password !== undefined ? { password: o.password } : {}),
-    };
+      username: o.username,
+      password: o.password,
+    });
     const client = connect(o.url, options);
     this.client = client;
     client.handleMessage = (packet: IPublishPacket, callback: (err?: Error) => void) => {

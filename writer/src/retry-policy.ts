@@ -1,3 +1,6 @@
+import { backoffDelay, withJitter } from '@kpp/protocol';
+
+/** The writer's retry keys (config names); the backoff itself is protocol's. */
 export interface BackoffOptions {
   retryMinDelayMs: number;
   retryMaxDelayMs: number;
@@ -14,14 +17,21 @@ export function retryDelay(
   retryAfterMs?: number,
   random: () => number = Math.random,
 ): number {
-  const jitter = Math.round(random() * opts.retryJitterMs);
-  if (retryAfterMs !== undefined && retryAfterMs >= 0) return retryAfterMs + jitter;
-  const exp = opts.retryMinDelayMs * 2 ** Math.max(0, Math.min(failures - 1, 30));
-  return Math.min(exp, opts.retryMaxDelayMs) + jitter;
+  const jitter = { jitterMs: opts.retryJitterMs };
+  if (retryAfterMs !== undefined && retryAfterMs >= 0)
+    return withJitter(retryAfterMs, jitter, random);
+  return backoffDelay(
+    failures,
+    { initialMs: opts.retryMinDelayMs, maxMs: opts.retryMaxDelayMs, ...jitter },
+    random,
+  );
 }
 
 /** Retry-After (RFC 9110): delay-seconds or an HTTP-date. Undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  nowMs: number,
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;

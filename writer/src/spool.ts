@@ -1,7 +1,26 @@
-import { closeSync, fsync, openSync, writeSync, constants as fsConstants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, truncate, unlink, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { closeSync, openSync, writeSync, constants as fsConstants } from 'node:fs';
+import { mkdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KppError } from '@kpp/protocol';
 import { systemClock, type Clock } from '@kpp/runtime';
+import {
+  countLines,
+  fsyncFd,
+  loadSegments,
+  lockDir,
+  readCommit,
+  readRecords,
+  readRecvMs,
+  segmentName,
+  unlockDir,
+  writeCommit,
+  type Segment,
+  type SpoolBatch,
+  type SpoolPosition,
+  type SpoolRecord,
+} from './spool-files.js';
+
+export { SpoolLockedError, type SpoolBatch, type SpoolPosition, type SpoolRecord } from './spool-files.js';
 
 /**
  * Durable, append-only spool between MQTT and InfluxDB.
@@ -27,23 +46,6 @@ export interface SpoolOptions {
   onError?: (err: Error) => void;
 }
 
-export interface SpoolPosition {
-  segment: number;
-  offset: number;
-}
-
-export interface SpoolRecord {
-  line: string;
-  recvMs: number;
-}
-
-export interface SpoolBatch {
-  records: SpoolRecord[];
-  /** Position just after the last record. */
-  end: SpoolPosition;
-  bytes: number;
-}
-
 export interface SpoolStats {
   records: number;
   bytes: number;
@@ -53,27 +55,6 @@ export interface SpoolStats {
   full: boolean;
   fsyncs: number;
   lastFsyncMs: number | undefined;
-}
-
-interface Segment {
-  id: number;
-  path: string;
-  size: number;
-}
-
-const SEGMENT_RE = /^seg-(\d{12})\.log$/;
-const COMMIT_FILE = 'commit.json';
-const LOCK_FILE = 'lock';
-const NL = 0x0a;
-const READ_CHUNK = 4 * 1024 * 1024;
-
-const segmentName = (id: number) => `seg-${String(id).padStart(12, '0')}.log`;
-
-export class SpoolLockedError extends Error {
-  constructor(dir: string, pid: number) {
-    super(`spool ${dir} is in use by process ${pid}`);
-    this.name = 'SpoolLockedError';
-  }
 }
 
 export class Spool {
@@ -112,23 +93,9 @@ export class Spool {
   private async init(): Promise<void> {
     const { dir } = this.opts;
     await mkdir(dir, { recursive: true });
-    await this.lock();
-    const names = (await readdir(dir)).filter((n) => SEGMENT_RE.test(n)).sort();
-    const commit = await this.readCommit();
-    for (const name of names) {
-      const id = Number(SEGMENT_RE.exec(name)?.[1]);
-      const path = join(dir, name);
-      if (commit && id < commit.segment) {
-        await unlink(path);
-        continue;
-      }
-      const size = await this.repairTail(path);
-      if (size === 0) {
-        await unlink(path);
-        continue;
-      }
-      this.segments.push({ id, path, size });
-    }
+    await lockDir(dir);
+    const commit = await readCommit(dir);
+    this.segments = await loadSegments(dir, commit);
     const first = this.segments[0];
     if (commit && first && first.id === commit.segment) {
       this.commitPos = { segment: commit.segment, offset: Math.min(commit.offset, first.size) };
@@ -146,64 +113,6 @@ export class Spool {
     if (this.segments.length === 1) this.commitPos = { segment: lastId + 1, offset: 0 };
     this.oldestRecvMs = this.pendingRecords > 0 ? await this.peekRecvMs() : undefined;
     this.scheduleFsync();
-  }
-
-  /** One writer per spool directory; a lock left by a dead process is taken over. */
-  private async lock(): Promise<void> {
-    const path = join(this.opts.dir, LOCK_FILE);
-    const key = resolve(this.opts.dir);
-    if (lockedHere.has(key)) throw new SpoolLockedError(this.opts.dir, process.pid);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await writeFile(path, String(process.pid), { flag: 'wx' });
-        lockedHere.add(key);
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-        if (pid > 0 && pid !== process.pid && isAlive(pid)) throw new SpoolLockedError(this.opts.dir, pid);
-        await unlink(path).catch(() => undefined);
-      }
-    }
-    throw new Error(`could not lock spool ${this.opts.dir}`);
-  }
-
-  private async readCommit(): Promise<SpoolPosition | undefined> {
-    try {
-      const raw = JSON.parse(await readFile(join(this.opts.dir, COMMIT_FILE), 'utf8')) as Partial<SpoolPosition>;
-      if (Number.isInteger(raw.segment) && Number.isInteger(raw.offset)) {
-        return { segment: raw.segment as number, offset: raw.offset as number };
-      }
-    } catch {
-      /* no commit yet, or a torn one: replay everything (idempotent) */
-    }
-    return undefined;
-  }
-
-  /** Drops a partial last record (a write cut short by a machine crash). */
-  private async repairTail(path: string): Promise<number> {
-    const { size } = await stat(path);
-    if (size === 0) return 0;
-    const handle = await open(path, 'r');
-    try {
-      let end = size;
-      while (end > 0) {
-        const len = Math.min(64 * 1024, end);
-        const buf = Buffer.alloc(len);
-        await handle.read(buf, 0, len, end - len);
-        const idx = buf.lastIndexOf(NL);
-        if (idx >= 0) {
-          const keep = end - len + idx + 1;
-          if (keep !== size) await truncate(path, keep);
-          return keep;
-        }
-        end -= len;
-      }
-    } finally {
-      await handle.close();
-    }
-    await truncate(path, 0);
-    return 0;
   }
 
   private openSegment(id: number): void {
@@ -235,7 +144,7 @@ export class Spool {
    * (the page cache) and survives the process being killed. Throws on I/O errors.
    */
   append(line: string, recvMs: number): void {
-    if (this.closed) throw new Error('spool is closed');
+    if (this.closed) throw new KppError('CLOSED', 'spool is closed');
     if (line.includes('\n')) throw new Error('a spool record must be one line');
     const record = Buffer.from(`${Math.floor(recvMs)} ${line}\n`);
     if (this.active.size > 0 && this.active.size + record.length > this.opts.segmentBytes) this.rotate();
@@ -277,28 +186,10 @@ export class Spool {
       if (seg.id > pos.segment) pos = { segment: seg.id, offset: 0 };
       const size = seg.size; // snapshot: only complete records up to here
       if (pos.offset >= size) continue;
-      const handle = await open(seg.path, 'r');
-      try {
-        while (pos.offset < size && records.length < maxRecords) {
-          const len = Math.min(READ_CHUNK, size - pos.offset);
-          const buf = Buffer.alloc(len);
-          const { bytesRead } = await handle.read(buf, 0, len, pos.offset);
-          let start = 0;
-          while (records.length < maxRecords) {
-            const nl = buf.indexOf(NL, start);
-            if (nl < 0 || nl >= bytesRead) break;
-            const text = buf.toString('utf8', start, nl);
-            const sp = text.indexOf(' ');
-            records.push({ recvMs: Number(text.slice(0, sp)), line: text.slice(sp + 1) });
-            start = nl + 1;
-          }
-          if (start === 0) break; // no complete record in reach (cannot happen with whole-record writes)
-          pos.offset += start;
-          bytes += start;
-        }
-      } finally {
-        await handle.close();
-      }
+      const read = await readRecords(seg.path, pos.offset, size, maxRecords - records.length);
+      records.push(...read.records);
+      pos.offset += read.bytes;
+      bytes += read.bytes;
       if (records.length >= maxRecords) break;
       // Records appended to this segment while it was being read (it was the active one) come
       // before anything in the next segment: stop here, the next batch starts with them. Moving
@@ -325,9 +216,7 @@ export class Spool {
         if (this.commitPos.segment <= first.id) this.commitPos = { segment: next.id, offset: 0 };
       } else break;
     }
-    const tmp = join(this.opts.dir, `${COMMIT_FILE}.tmp`);
-    await writeFile(tmp, JSON.stringify(this.commitPos));
-    await rename(tmp, join(this.opts.dir, COMMIT_FILE));
+    await writeCommit(this.opts.dir, this.commitPos);
     for (const seg of dead) await unlink(seg.path).catch(() => undefined);
     this.oldestRecvMs = this.pendingRecords > 0 ? await this.peekRecvMs() : undefined;
     this.releaseWaiters();
@@ -345,17 +234,7 @@ export class Spool {
   private async peekRecvMs(): Promise<number | undefined> {
     const seg = this.segments.find((s) => s.id >= this.commitPos.segment && s.size > (s.id === this.commitPos.segment ? this.commitPos.offset : 0));
     if (!seg) return undefined;
-    const from = seg.id === this.commitPos.segment ? this.commitPos.offset : 0;
-    const handle = await open(seg.path, 'r');
-    try {
-      const buf = Buffer.alloc(32);
-      const { bytesRead } = await handle.read(buf, 0, 32, from);
-      const text = buf.toString('utf8', 0, bytesRead);
-      const ms = Number(text.slice(0, text.indexOf(' ')));
-      return Number.isFinite(ms) ? ms : undefined;
-    } finally {
-      await handle.close();
-    }
+    return readRecvMs(seg.path, seg.id === this.commitPos.segment ? this.commitPos.offset : 0);
   }
 
   private scheduleFsync(): void {
@@ -414,41 +293,7 @@ export class Spool {
     this.closed = true;
     closeSync(this.fd);
     this.releaseWaiters();
-    await unlink(join(this.opts.dir, LOCK_FILE)).catch(() => undefined);
-    lockedHere.delete(resolve(this.opts.dir));
+    await unlockDir(this.opts.dir);
   }
 }
 
-/** Spool directories locked by this process (the pid in the lock file cannot tell them apart). */
-const lockedHere = new Set<string>();
-
-function fsyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function countLines(path: string, from: number, to: number): Promise<number> {
-  if (to <= from) return 0;
-  const handle = await open(path, 'r');
-  let count = 0;
-  try {
-    const buf = Buffer.alloc(Math.min(READ_CHUNK, to - from));
-    for (let pos = from; pos < to; ) {
-      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, to - pos), pos);
-      if (bytesRead === 0) break;
-      for (let i = 0; i < bytesRead; i++) if (buf[i] === NL) count++;
-      pos += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-  return count;
-}

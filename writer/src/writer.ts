@@ -1,5 +1,5 @@
-import { encodeHealth, topics, type HealthMessage } from '@kpp/protocol';
-import { delay, LatencyWindow, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger } from '@kpp/runtime';
+import { encodeHealth, KppError, topics, type HealthMessage } from '@kpp/protocol';
+import { delay, LatencyWindow, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger, type Service } from '@kpp/runtime';
 import type { WriterConfig } from './config.js';
 import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
 import { createDispatcher, isFrameTopic } from './handlers/dispatcher.js';
@@ -10,6 +10,7 @@ import { healthPoint, toLine } from './points.js';
 import { retryDelay } from './retry-policy.js';
 import { createSink } from './sinks/create-sink.js';
 import type { InfluxSink } from './sinks/sink.js';
+import { AckGate } from './ack-gate.js';
 import { Spool } from './spool.js';
 import { SpoolDrainer } from './spool-drainer.js';
 import { subscriptionsFor } from './unit-split.js';
@@ -29,7 +30,8 @@ export interface WriterStats extends WriterCounters {
   lastHealth: HealthMessage | undefined;
 }
 
-export interface Writer {
+export interface Writer extends Service {
+  readonly name: 'writer';
   /** Opens the spool (replaying what InfluxDB never confirmed), bootstraps the schema, connects. */
   start(): Promise<void>;
   /** Stops taking messages, flushes the spool to InfluxDB (up to `stopTimeoutMs`), fsyncs, closes. */
@@ -51,6 +53,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   });
 
   let spool: Spool | undefined;
+  let gate: AckGate | undefined;
   let deadLetter: DeadLetterFile | undefined;
   let drainer: SpoolDrainer | undefined;
   let input: MqttInput | undefined;
@@ -63,7 +66,6 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let bootstrapped = false;
   let bootstrapCancelled = false;
-  let spoolFullSince: number | undefined;
   const counts = { framesIn: 0, healthIn: 0, rejected: 0, inputDeadLetters: 0, healthDropped: 0 };
 
   function counters(): WriterCounters {
@@ -85,35 +87,6 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
       lastBatchLatencyMs: d?.lastBatchLatencyMs,
       mqttConnected: input?.connected ?? false,
     };
-  }
-
-  /** Writes one line to the spool, then acks; when the spool is full, acks only once it has room. */
-  function spoolThenAck(line: string, ack: () => void): void {
-    const sp = spool as Spool;
-    const recv = clock.now();
-    const bytes = Spool.recordBytes(line, recv);
-    const attempt = () => {
-      if (state !== 'running' && state !== 'starting') return; // never acked: the broker redelivers
-      try {
-        sp.append(line, recv);
-        ack();
-      } catch (err) {
-        log.error({ err }, 'spool write failed; holding the message unacknowledged');
-        clock.setTimeout(attempt, 1000);
-      }
-    };
-    if (sp.hasRoom(bytes)) return attempt();
-    if (spoolFullSince === undefined) {
-      spoolFullSince = clock.now();
-      log.warn({ spool: sp.stats() }, 'spool full: no longer acknowledging MQTT messages (the broker holds them)');
-    }
-    void sp.waitForRoom(bytes).then(() => {
-      if (spoolFullSince !== undefined) {
-        log.info({ heldMs: clock.now() - spoolFullSince }, 'spool has room again; acknowledging');
-        spoolFullSince = undefined;
-      }
-      attempt();
-    });
   }
 
   function rejectInput(topic: string, payload: Buffer, code: string, message: string): void {
@@ -141,7 +114,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
     }
     if (result.kind === 'point') {
       if (result.ts !== undefined) latency.record(clock.now() - result.ts);
-      return spoolThenAck(result.line, ack);
+      return (gate as AckGate).offer(result.line, ack);
     }
     if (result.kind === 'reject') rejectInput(topic, payload, result.code, result.message);
     ack();
@@ -197,8 +170,10 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   }
 
   return {
+    name: 'writer',
+    health: () => lastHealth,
     async start() {
-      if (state !== 'new') throw new Error(`writer cannot start: it is ${state}`);
+      if (state !== 'new') throw new KppError('NOT_STARTABLE', `writer cannot start: it is ${state}`);
       state = 'starting';
       spool = await Spool.open({
         dir: config.spoolDir,
@@ -208,6 +183,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
         clock,
         onError: (err) => log.error({ err }, 'spool fsync failed'),
       });
+      gate = new AckGate(spool, { clock, logger: log, open: () => state === 'running' || state === 'starting' });
       deadLetter = new DeadLetterFile(config.deadLetterFile);
       const replay = spool.stats();
       if (replay.records > 0) log.info({ records: replay.records, bytes: replay.bytes }, 'replaying unconfirmed spool');
@@ -219,7 +195,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
           await spool.close();
           deadLetter.close();
           state = 'stopped';
-          throw new Error(`InfluxDB schema bootstrap failed: ${first.message}`);
+          throw new KppError('SCHEMA_BOOTSTRAP_FAILED', `InfluxDB schema bootstrap failed: ${first.message}`);
         }
         if (first.ok) {
           bootstrapped = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { resolveConfig } from '@kpp/protocol';
+import { resolveConfig } from '@kpp/runtime';
 import { writerConfigSchema } from '../src/config.js';
 
 describe('writer config', () => {

@@ -1,4 +1,4 @@
-import { mulberry32, type Prng } from '@kpp/simulator';
+import { mulberry32, type Prng } from '@kpp/protocol';
 
 /** Where a fault lands: one of the four processes, or the network path between clients and broker. */
 export const FAULT_TARGETS = ['simulator', 'broker', 'writer', 'influxd', 'network'] as const;

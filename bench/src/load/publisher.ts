@@ -5,6 +5,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '@kpp/protocol';
+import { mqttClientOptions } from '@kpp/runtime';
 import { buildFramePool } from './frame-pool.js';
 import type { PublisherCommand, PublisherReply } from './publisher-protocol.js';
 
@@ -20,15 +21,17 @@ function reply(msg: PublisherReply): void {
 }
 
 async function connect(url: string, username?: string, password?: string): Promise<void> {
-  client = mqtt.connect(url, {
-    protocolVersion: 4,
-    clientId: `bench-load-${process.pid}`,
-    username,
-    password,
-    reconnectPeriod: 1000,
-    connectTimeout: 5000,
-    queueQoSZero: false,
-  });
+  client = mqtt.connect(
+    url,
+    mqttClientOptions({
+      clientId: `bench-load-${process.pid}`,
+      username,
+      password,
+      reconnectMs: 1000,
+      connectTimeoutMs: 5000,
+      queueQoSZero: false,
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     client!.once('connect', () => resolve());
     client!.once('error', reject);

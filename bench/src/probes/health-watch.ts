@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeHealth, topics } from '@kpp/protocol';
+import { mqttClientOptions, uniqueClientId } from '@kpp/runtime';
 
 /**
  * The metrics of a health message if it is one `instance` published at or after `sinceMs`;
@@ -29,7 +30,10 @@ export class HealthWatch {
   ) {}
 
   async start(): Promise<void> {
-    const client = mqtt.connect(this.url, { protocolVersion: 4, clientId: `bench-health-${Math.random().toString(36).slice(2, 10)}`, reconnectPeriod: 0, ...this.credentials });
+    const client = mqtt.connect(
+      this.url,
+      mqttClientOptions({ clientId: uniqueClientId('bench-health'), reconnectMs: 0, ...this.credentials }),
+    );
     this.client = client;
     client.on('message', (_t, payload) => {
       const metrics = freshHealth(payload, this.instance, this.sinceMs);

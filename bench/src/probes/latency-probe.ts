@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeFrame } from '@kpp/protocol';
 import type { FrameWindow } from './frame-window.js';
+import { mqttClientOptions, uniqueClientId } from '@kpp/runtime';
 
 /** Epoch ms on the same time base as the simulator's clock (performance.timeOrigin + now()). */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -19,11 +20,14 @@ export class LatencyProbe {
     readonly url: string,
     readonly filter: string,
     private readonly qos: 0 | 1 = 0,
-    private readonly clientId = `bench-probe-${Math.random().toString(36).slice(2, 10)}`,
+    private readonly clientId = uniqueClientId('bench-probe'),
   ) {}
 
   async start(): Promise<void> {
-    const client = mqtt.connect(this.url, { protocolVersion: 4, clientId: this.clientId, reconnectPeriod: 0, connectTimeout: 10_000 });
+    const client = mqtt.connect(
+      this.url,
+      mqttClientOptions({ clientId: this.clientId, reconnectMs: 0, connectTimeoutMs: 10_000 }),
+    );
     this.client = client;
     client.on('message', (_topic, payload) => {
       const r = decodeFrame(payload);

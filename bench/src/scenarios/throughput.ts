@@ -1,5 +1,6 @@
 import mqtt from 'mqtt';
 import { decodeFrame, topics } from '@kpp/protocol';
+import { mqttClientOptions } from '@kpp/runtime';
 import { framePoint, toLine } from '@kpp/writer';
 import { LoadPublisher } from '../load/publisher-client.js';
 import { buildFramePool } from '../load/frame-pool.js';
@@ -271,7 +272,10 @@ async function ceilingFps(influx: BenchInfluxd, frames: number): Promise<number>
  */
 async function naiveFps(influx: BenchInfluxd, broker: BrokerUnderTest, pub: LoadPublisher, seconds: number): Promise<number> {
   await influx.query('CREATE DATABASE naive');
-  const client = mqtt.connect(broker.url, { protocolVersion: 4, clientId: 'bench-naive', clean: true, reconnectPeriod: 0, ...(broker.users ? broker.users.writer : {}) });
+  const client = mqtt.connect(
+    broker.url,
+    mqttClientOptions({ clientId: 'bench-naive', clean: true, reconnectMs: 0, ...(broker.users ? broker.users.writer : {}) }),
+  );
   const url = `${influx.url}/write?db=naive&precision=ms`;
   // Acknowledged on receipt and queued, so the broker never sees a slow consumer; the queue is
   // written one request per frame, one request at a time.
@@ -334,7 +338,10 @@ function slowConsumerDisconnects(broker: BrokerUnderTest): number {
 
 /** One QoS 1 subscriber counting deliveries of a publisher burst: the broker's delivered/s. */
 async function brokerFps(broker: BrokerUnderTest, pub: LoadPublisher, frames: number): Promise<{ fps: number; cpu: number }> {
-  const client = mqtt.connect(broker.url, { protocolVersion: 4, clientId: `bench-sink-${broker.kind}`, clean: true, reconnectPeriod: 0 });
+  const client = mqtt.connect(
+    broker.url,
+    mqttClientOptions({ clientId: `bench-sink-${broker.kind}`, clean: true, reconnectMs: 0 }),
+  );
   let received = 0;
   let firstAt = 0;
   let lastAt = 0;

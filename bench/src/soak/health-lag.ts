@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeHealth, topics } from '@kpp/protocol';
+import { mqttClientOptions } from '@kpp/runtime';
 
 /**
  * Event-loop lag of every component, from the health messages they publish every second
@@ -12,11 +13,10 @@ export class HealthLag {
 
   async start(brokerUrl: string): Promise<void> {
     // Read-only and anonymous, straight to the broker.
-    this.client = await mqtt.connectAsync(brokerUrl, {
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      clientId: `kpp-soak-${process.pid}`,
-    });
+    this.client = await mqtt.connectAsync(
+      brokerUrl,
+      mqttClientOptions({ clientId: `kpp-soak-${process.pid}`, reconnectMs: 1000 }),
+    );
     this.client.on('message', (_topic, payload) => {
       const h = decodeHealth(payload);
       if (!h.ok) return;

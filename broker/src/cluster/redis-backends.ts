@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import aedesPersistenceRedis from 'aedes-persistence-redis';
 import mqemitterRedis from 'mqemitter-redis';
-import { fastQueueRemoval, type QueueCommands } from './queue-removal.js';
+import { fastQueueRemoval, type QueueCommands } from '../aedes-patches/queue-removal.js';
 
 /**
  * Cluster mode: Aedes with mqemitter-redis (messages between brokers) and

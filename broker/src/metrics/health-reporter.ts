@@ -1,11 +1,7 @@
 import type { Logger } from 'pino';
 import { encodeHealth, topics, type HealthMessage } from '@kpp/protocol';
-import type { ProcessMetrics } from '@kpp/runtime';
+import { perSecond, roundTo, type ProcessMetrics } from '@kpp/runtime';
 import type { BrokerCounters, BrokerGauges } from './broker-metrics.js';
-
-const perSecond = (delta: number, elapsedMs: number) =>
-  Math.round((delta / elapsedMs) * 1000 * 100) / 100;
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
  * The flat metrics of one broker health message: rates over the last interval, cumulative
@@ -41,11 +37,11 @@ export function brokerHealthMetrics(
   metrics.slow_clients = gauges.slowClients;
   metrics.ws_listening = gauges.wsListening;
   metrics.ws_clients = gauges.wsClients;
-  metrics.cpu_pct = round(proc.cpu_pct);
+  metrics.cpu_pct = roundTo(proc.cpu_pct);
   metrics.rss_bytes = proc.rss_bytes;
   metrics.heap_used_bytes = proc.heap_used_bytes;
-  metrics.loop_lag_p99_ms = round(proc.loop_lag_p99_ms);
-  metrics.loop_lag_max_ms = round(proc.loop_lag_max_ms);
+  metrics.loop_lag_p99_ms = roundTo(proc.loop_lag_p99_ms);
+  metrics.loop_lag_max_ms = roundTo(proc.loop_lag_max_ms);
   metrics.uptime_s = Math.round(uptimeS);
   return metrics;
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createBroker, resolveBrokerConfig, type BrokerPorts } from '@kpp/broker';
-import { findBinary, runUntilSignal, type Service } from '@kpp/runtime';
+import { findBinary, runUntilSignal, type Runnable } from '@kpp/runtime';
 import { SimulatorService, SimulatorWorkers, simulatorConfigSchema } from '@kpp/simulator';
 import { createWriter, writerConfigSchema, type Writer } from '@kpp/writer';
 import { loadConfig, schemaResolver } from '../config-sources.js';
@@ -63,7 +63,7 @@ export function registerUp(program: Command): void {
         if (!bound) throw new Error('broker has not started');
         return bound;
       };
-      const services: Service[] = [
+      const services: Runnable[] = [
         { name: 'broker', start: async () => (bound = await broker.start()), stop: () => broker.stop() },
       ];
 
@@ -72,8 +72,8 @@ export function registerUp(program: Command): void {
       let grafanaUrl: string | undefined;
       let preview: LocalPreview | undefined;
       // Parts made once the broker has bound its ports.
-      const lazy = (name: string, make: () => Service): Service => {
-        let made: Service | undefined;
+      const lazy = (name: string, make: () => Runnable): Runnable => {
+        let made: Runnable | undefined;
         return { name, start: () => (made = make()).start(), stop: async () => made?.stop() };
       };
 
@@ -150,7 +150,7 @@ export function registerUp(program: Command): void {
           });
           const w = createWriter(config, { logger });
           writer = w;
-          return { name: 'writer', start: () => w.start(), stop: () => w.stop() };
+          return w;
         }),
         lazy('simulator', () => {
           const config = loadConfig(schemaResolver('sim', simulatorConfigSchema), {

@@ -12,6 +12,6 @@ export function registerWriter(program: Command): void {
     const config = loadConfig(schemaResolver('writer', writerConfigSchema), schemaFlags(opts, writerConfigSchema), opts.config as string | undefined);
     const logger = await commandLogger(cmd);
     const writer = createWriter(config, { logger });
-    await runUntilSignal([{ name: 'writer', start: () => writer.start(), stop: () => writer.stop() }], logger);
+    await runUntilSignal([writer], logger);
   });
 }

@@ -5,7 +5,7 @@ import {
   type Frame,
   type UnitState,
 } from '../../src/index.js';
-import { prng } from './prng.js';
+import { seededRandom } from '../../src/prng.js';
 
 export interface SyntheticOptions {
   unit?: string;
@@ -34,7 +34,7 @@ export function syntheticFrames(opts: SyntheticOptions): Frame[] {
   const unit = opts.unit ?? 'u1';
   const rateHz = opts.rateHz ?? 10;
   const startedAt = opts.startedAtMs ?? 1_767_225_600_000; // 2026-01-01
-  const rnd = prng(opts.seed ?? 1);
+  const rnd = seededRandom(opts.seed ?? 1);
   const dt = 1 / rateHz;
   const frames: Frame[] = [];
   const loop = 55;

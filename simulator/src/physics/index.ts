@@ -22,7 +22,7 @@ export {
 } from './params.js';
 export type { LedgerSnapshot } from './energy-ledger.js';
 export { conversionEfficiency } from './readings.js';
-export { mulberry32, seedFrom, type Prng } from './prng.js';
+export { mulberry32, seedFrom, type Prng } from '@kpp/protocol';
 export {
   pressureAt,
   airPotential,

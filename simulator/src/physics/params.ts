@@ -3,8 +3,7 @@
  * simulator's `set` command and the docs all read. Names are snake_case because they cross the
  * process boundary in commands.
  */
-import { ok, reject, type Result } from '@kpp/protocol';
-import { mulberry32, seedFrom } from './prng.js';
+import { mulberry32, ok, reject, seedFrom, type Result } from '@kpp/protocol';
 
 export const CONTROL_MODES = ['speed', 'torque', 'power'] as const;
 export type ControlMode = (typeof CONTROL_MODES)[number];

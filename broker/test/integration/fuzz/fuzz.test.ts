@@ -52,7 +52,7 @@ import {
   validHealth,
   validPacket,
 } from './generate.js';
-import { rng, type Rng } from '../support/rng.js';
+import { seededRandom, type SeededRandom } from '@kpp/protocol';
 
 const SEED = Number(process.env.KPP_FUZZ_SEED ?? 20261125);
 const SCALE = Number(process.env.KPP_FUZZ_SCALE ?? 1);
@@ -259,7 +259,7 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
   }, 60_000);
 
   it(`survives ${COUNTS.frames + COUNTS.health + COUNTS.commands} generated payloads published by authorised clients`, async () => {
-    const r = rng(SEED);
+    const r = seededRandom(SEED);
     const sim = await client('sim');
     const admin = await client('admin');
     const ops = await client('ops');
@@ -307,7 +307,7 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
   }, 60_000);
 
   it(`survives ${COUNTS.raw} generated MQTT packets, valid and corrupted`, async () => {
-    const r = rng(SEED + 1);
+    const r = seededRandom(SEED + 1);
     const BATCH = 1000;
     for (let b = 0; b * BATCH < COUNTS.raw; b++) {
       const conns: { bytes: Buffer; withConnect: boolean }[] = [];
@@ -367,7 +367,7 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
   it('leaves InfluxDB holding exactly the valid frames and health, all of it well formed', async () => {
     expect(casesRun).toBeGreaterThanOrEqual(10_000);
     // Still a working pipeline: a last valid frame goes all the way.
-    const sentinel = validFrame(rng(SEED + 2), 'f0', BASE_TS - 1);
+    const sentinel = validFrame(seededRandom(SEED + 2), 'f0', BASE_TS - 1);
     expectStored(topics.frame('f0'), JSON.stringify(sentinel));
     await (
       await client('sim')
@@ -510,7 +510,7 @@ describe('fuzzing the broker with the writer and influxd behind it', () => {
 });
 
 /** Topics that MQTT allows in PUBLISH but the writer must refuse (bad unit ids, odd shapes); no wildcards, no NUL. */
-function wellFormedBadTopic(r: Rng): string {
+function wellFormedBadTopic(r: SeededRandom): string {
   const bad = r.pick([' ', ',', '=', '"', "'", '\n', '\\', 'é', '😀', '', 'U', '.']);
   return r.pick([
     `kpp/v1/units/u${bad}1/frame`,
@@ -525,7 +525,7 @@ function wellFormedBadTopic(r: Rng): string {
 }
 
 /** Payloads for raw PUBLISH packets: frames for units r…, broken or not, sometimes huge. */
-function rawPayload(r: Rng): string | Buffer {
+function rawPayload(r: SeededRandom): string | Buffer {
   const unit = `r${r.int(50)}`;
   const ts = BASE_TS + 2_000_000 + r.int(1_000_000);
   if (r.chance(0.01)) return Buffer.alloc(300 * 1024, 'x'); // over the broker's 256 KiB limit

@@ -13,7 +13,7 @@ import {
   UNIT_STATES,
   topics,
 } from '@kpp/protocol';
-import type { Rng } from '../support/rng.js';
+import type { SeededRandom } from '@kpp/protocol';
 
 
 /** Characters line protocol treats specially, and a few more that break naive escaping. */
@@ -35,7 +35,7 @@ export const LP_SPECIAL = [
 ];
 
 /** Unit ids a topic may carry that are not valid unit ids (so the writer must refuse them). */
-export function badUnitId(r: Rng): string {
+export function badUnitId(r: SeededRandom): string {
   const base = r.pick(['u1', 'f1', 'unit', 'x']);
   switch (r.int(8)) {
     case 0:
@@ -60,7 +60,7 @@ export function badUnitId(r: Rng): string {
 export type Json = Record<string, unknown>;
 
 /** A valid frame for `unit` at `ts`: every catalogue field in range, sensors sometimes dropped out. */
-export function validFrame(r: Rng, unit: string, ts: number): Json {
+export function validFrame(r: SeededRandom, unit: string, ts: number): Json {
   const frame: Json = {
     v: FRAME_VERSION,
     unit,
@@ -106,7 +106,7 @@ const WRONG_VALUES: unknown[] = [
 ];
 
 /** A frame broken in one of many ways (some of them may, rarely, still be valid: the test asks the protocol which). */
-export function brokenFramePayload(r: Rng, unit: string, ts: number): string | Buffer {
+export function brokenFramePayload(r: SeededRandom, unit: string, ts: number): string | Buffer {
   const f = validFrame(r, unit, ts);
   const field = r.pick(FIELD_CATALOGUE);
   switch (r.int(22)) {
@@ -196,7 +196,7 @@ function nestText(depth: number): string {
 }
 
 /** A valid health message of component/instance at ts. */
-export function validHealth(r: Rng, component: string, instance: string, ts: number): Json {
+export function validHealth(r: SeededRandom, component: string, instance: string, ts: number): Json {
   const metrics: Record<string, number> = {};
   const n = 1 + r.int(12);
   for (let i = 0; i < n; i++) {
@@ -207,7 +207,7 @@ export function validHealth(r: Rng, component: string, instance: string, ts: num
 }
 
 export function brokenHealthPayload(
-  r: Rng,
+  r: SeededRandom,
   component: string,
   instance: string,
   ts: number,
@@ -248,7 +248,7 @@ export function brokenHealthPayload(
 }
 
 /** Commands: some valid, most not; nobody consumes them here (the broker just routes). */
-export function commandPayload(r: Rng): string {
+export function commandPayload(r: SeededRandom): string {
   const id = r.chance(0.8) ? `c${r.int(1e6)}` : r.pick(['', 'x'.repeat(200), null, 1]);
   const cmd = r.pick([
     'start',
@@ -276,7 +276,7 @@ export function commandPayload(r: Rng): string {
 }
 
 /** Topic filters for SUBSCRIBE/UNSUBSCRIBE: wildcards in every legal and illegal place, `$`, the ACL's edges. */
-export function topicFilter(r: Rng): string {
+export function topicFilter(r: SeededRandom): string {
   return r.pick([
     '#',
     '+',
@@ -299,7 +299,7 @@ export function topicFilter(r: Rng): string {
 }
 
 /** Topics for PUBLISH, frames and otherwise; some contain wildcards or `$` (never allowed in PUBLISH). */
-export function publishTopic(r: Rng, unitPrefix: string): string {
+export function publishTopic(r: SeededRandom, unitPrefix: string): string {
   const unit = `${unitPrefix}${r.int(50)}`;
   return r.pick([
     topics.frame(unit),
@@ -325,7 +325,7 @@ export function publishTopic(r: Rng, unitPrefix: string): string {
 }
 
 /** A packet a connected client might send, valid by construction (mqtt-packet will generate it). */
-export function validPacket(r: Rng, payload: () => string | Buffer, unitPrefix: string): Packet {
+export function validPacket(r: SeededRandom, payload: () => string | Buffer, unitPrefix: string): Packet {
   const messageId = 1 + r.int(65_535);
   switch (r.int(10)) {
     case 0:
@@ -376,7 +376,7 @@ export function validPacket(r: Rng, payload: () => string | Buffer, unitPrefix: 
 }
 
 /** CONNECT packets, odd ones included (will on a wildcard topic, no client id with a persistent session, keepalive 0…). */
-export function connectPacket(r: Rng, auth?: { username: string; password: string }): Packet {
+export function connectPacket(r: SeededRandom, auth?: { username: string; password: string }): Packet {
   return {
     cmd: 'connect',
     protocolId: r.chance(0.9) ? 'MQTT' : r.pick(['MQIsdp', 'MQTX', '']),
@@ -403,7 +403,7 @@ export function connectPacket(r: Rng, auth?: { username: string; password: strin
 }
 
 /** The bytes of a packet, corrupted (or not) in one of several ways. */
-export function packetBytes(r: Rng, packet: Packet): Buffer {
+export function packetBytes(r: SeededRandom, packet: Packet): Buffer {
   let bytes: Buffer;
   try {
     bytes = mqttPacket.generate(packet);
@@ -446,7 +446,7 @@ export function packetBytes(r: Rng, packet: Packet): Buffer {
   }
 }
 
-export function randomBytes(r: Rng, n: number): Buffer {
+export function randomBytes(r: SeededRandom, n: number): Buffer {
   const out = Buffer.alloc(n);
   for (let i = 0; i < n; i++) out[i] = r.int(256);
   return out;

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { ok, reject, type Result } from './result.js';
+import { failure, ok, type OperationalError, type Result } from '@kpp/protocol';
+
+/** What resolving a config gives: the typed config, or an operational error naming the key. */
+export type ConfigResult<T> = Result<T, OperationalError>;
 
 /**
  * One typed config per component, filled in order of precedence from the schema's defaults,
@@ -47,7 +50,7 @@ export function resolveConfig<S extends Shape>(
   component: string,
   schema: z.ZodObject<S>,
   sources: ConfigSources = {},
-): Result<z.infer<z.ZodObject<S>>> {
+): ConfigResult<z.infer<z.ZodObject<S>>> {
   const merged: Record<string, unknown> = {};
   const origin: Record<string, string> = {};
   // What the user wrote, for the error message (env strings before conversion).
@@ -56,7 +59,7 @@ export function resolveConfig<S extends Shape>(
 
   for (const [key, value] of Object.entries(sources.file ?? {})) {
     if (!(key in shape)) {
-      return reject('UNKNOWN_FIELD', `${component} config: unknown key "${key}" in ${sources.fileName ?? 'config file'}`);
+      return failure('CONFIG_UNKNOWN_KEY', `${component} config: unknown key "${key}" in ${sources.fileName ?? 'config file'}`);
     }
     merged[key] = value;
     origin[key] = sources.fileName ?? 'config file';
@@ -88,5 +91,5 @@ export function resolveConfig<S extends Shape>(
   const key = String(issue?.path[0] ?? '');
   const from = origin[key] ? ` (from ${origin[key]})` : '';
   const value = key in merged ? ` = ${JSON.stringify(key in shown ? shown[key] : merged[key])}` : '';
-  return reject('WRONG_TYPE', `${component} config: ${key}${value}${from}: ${issue?.message ?? 'invalid'}`);
+  return failure('CONFIG_INVALID', `${component} config: ${key}${value}${from}: ${issue?.message ?? 'invalid'}`);
 }

@@ -1,5 +1,8 @@
+// Patch of Aedes 1.x internals (wraps `aedes.publish`). Upstream: no upstream issue found;
+// behaviour: lib/handlers/publish.js sends PUBACK for a QoS 1 PUBLISH before `broker.publish`
+// has stored it in the subscribers' sessions (details below).
 import type { Aedes, AedesOptions, Client, PublishPacket } from 'aedes';
-import { DROPPED_TOPIC } from './context.js';
+import { DROPPED_TOPIC } from '../hooks/context.js';
 
 type AuthorizePublish = NonNullable<AedesOptions['authorizePublish']>;
 /** Aedes's publish as it really is (its types show only the two-argument form). */

@@ -1,3 +1,6 @@
+// Patch of Aedes 1.x internals (replaces each client's `duplicates` table). Upstream:
+// moscajs/aedes#955 (messages lost when dedupe is enabled) and moscajs/aedes#994 (a QoS 2
+// message lost when followed by a QoS 0 one).
 import type { AedesOptions, AedesPublishPacket, Client } from 'aedes';
 
 type AuthorizeForward = NonNullable<AedesOptions['authorizeForward']>;
@@ -16,7 +19,7 @@ const RECENT = 16;
  * retained QoS 0 one only for the retained store, so a health message numbered after a frame
  * is often delivered before it, and the frame is then dropped as a "duplicate". For a
  * persistent session the dropped frame also stays queued and unacknowledged until the next
- * reconnect (moscajs/aedes#955, #994). `kpp chaos` lost thousands of frames this way.
+ * reconnect (moscajs/aedes#955, moscajs/aedes#994). `kpp chaos` lost thousands of frames this way.
  *
  * Here Aedes's check is neutralised (every client's `duplicates` table reads 0) and the
  * authorizeForward hook refuses only a packet (broker id + number) already forwarded to that

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { envName, resolveConfig } from '../src/index.js';
+import { envName, resolveConfig } from '../src/config.js';
 
 const schema = z.object({
   mqttPort: z.number().int().min(1).max(65535).default(1883),

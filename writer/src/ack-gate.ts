@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { Clock } from '@kpp/runtime';
+import { Spool } from './spool.js';
+
+export interface AckGateDeps {
+  clock: Clock;
+  logger: Logger;
+  /** False once the writer is stopping: a message not yet spooled is then never acknowledged. */
+  open: () => boolean;
+}
+
+/**
+ * The gate between MQTT acknowledgements and the spool: a message is acknowledged only once
+ * its line is in the spool. While the spool is full acknowledgements wait for room (the broker
+ * holds the messages meanwhile); a failed write is retried, never acknowledged.
+ */
+export class AckGate {
+  private fullSince: number | undefined;
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly deps: AckGateDeps,
+  ) {}
+
+  /** Writes one line to the spool, then acks; when the spool is full, acks only once it has room. */
+  offer(line: string, ack: () => void): void {
+    const { clock, logger: log, open } = this.deps;
+    const sp = this.spool;
+    const recv = clock.now();
+    const bytes = Spool.recordBytes(line, recv);
+    const attempt = () => {
+      if (!open()) return; // never acked: the broker redelivers
+      try {
+        sp.append(line, recv);
+        ack();
+      } catch (err) {
+        log.error({ err }, 'spool write failed; holding the message unacknowledged');
+        clock.setTimeout(attempt, 1000);
+      }
+    };
+    if (sp.hasRoom(bytes)) return attempt();
+    if (this.fullSince === undefined) {
+      this.fullSince = clock.now();
+      log.warn({ spool: sp.stats() }, 'spool full: no longer acknowledging MQTT messages (the broker holds them)');
+    }
+    void sp.waitForRoom(bytes).then(() => {
+      if (this.fullSince !== undefined) {
+        log.info({ heldMs: clock.now() - this.fullSince }, 'spool has room again; acknowledging');
+        this.fullSince = undefined;
+      }
+      attempt();
+    });
+  }
+}
