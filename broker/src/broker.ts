@@ -20,6 +20,8 @@ import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import type { HookContext } from './hooks/context.js';
 import { preConnectHook } from './hooks/pre-connect.js';
 import { listenHttp } from './http/http-server.js';
+import { viewerTokenEndpoint } from './http/viewer-token-endpoint.js';
+import { ApiKeys, createViewerTokens } from './auth/viewer-token.js';
 import { PacketSizeGuard } from './limits/packet-size-guard.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { SlowConsumerPolicy } from './limits/slow-consumer-policy.js';
@@ -116,6 +118,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     now,
   );
   const limiter = new RateLimiter(config.connectRatePerSecond, config.connectBurst, now);
+  const apiKeys = new ApiKeys(config.apiKeys);
+  const tokens = apiKeys.size > 0 ? createViewerTokens(config, logger, now) : undefined;
   const ctx: HookContext = {
     config,
     logger,
@@ -123,6 +127,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     clients,
     users,
     slowConsumers,
+    tokens,
   };
 
   const admit = (address: string): boolean => {
@@ -257,6 +262,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
         healthy: () => state === 'running' || state === 'starting',
         ready: () => state === 'running' && (cluster?.ready() ?? true),
         logger,
+        ...(tokens ? { viewerToken: viewerTokenEndpoint(apiKeys, tokens, logger) } : {}),
       });
 
       const sampler = new ProcessMetricsSampler();

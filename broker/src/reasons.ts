@@ -8,6 +8,8 @@
 export const DROP_REASONS = {
   forbidden: 'the publisher may not publish to that topic (ACL); acknowledged and discarded',
   topic_levels: 'the topic has more levels than maxTopicLevels; acknowledged and discarded',
+  token_publish:
+    'a client logged in with a viewer token published (tokens are subscribe-only); acknowledged and discarded',
   slow_consumer:
     "the subscriber's outbound backlog is over slowConsumerBacklogBytes; not sent to it",
 } as const;
@@ -20,6 +22,9 @@ export const CONNECT_REJECTIONS = {
   max_clients: 'maxClients clients already connected; CONNACK 3 (server unavailable)',
   bad_credentials: 'unknown user or wrong password; CONNACK 4 (bad user name or password)',
   not_authorized: 'no username and anonymous access is off; CONNACK 5 (not authorized)',
+  token_expired: 'a viewer token past its expiry; CONNACK 4 (bad user name or password)',
+  token_invalid:
+    'a viewer token with a bad signature, for another user, or with no token issuer configured; CONNACK 4',
 } as const;
 export type ConnectRejection = keyof typeof CONNECT_REJECTIONS;
 
