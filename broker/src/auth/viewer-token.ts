@@ -20,8 +20,7 @@ export interface ViewerClaims {
 }
 
 export type TokenCheck =
-  | { ok: true; claims: ViewerClaims }
-  | { ok: false; reason: 'token_expired' | 'token_invalid' };
+  { ok: true; claims: ViewerClaims } | { ok: false; reason: 'token_expired' | 'token_invalid' };
 
 /** Whether a CONNECT password is a viewer token (and not a users-file password). */
 export const looksLikeToken = (password: string) => password.startsWith(`${PREFIX}.`);
@@ -73,7 +72,9 @@ export class ViewerTokens {
       return { ok: false, reason: 'token_invalid' };
     let claims: ViewerClaims;
     try {
-      claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as ViewerClaims;
+      claims = JSON.parse(
+        Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'),
+      ) as ViewerClaims;
     } catch {
       return { ok: false, reason: 'token_invalid' };
     }
@@ -124,7 +125,9 @@ export function createViewerTokens(
   now: () => number,
 ): ViewerTokens {
   if (!config.tokenSecret)
-    logger.info('no tokenSecret: viewer tokens are signed with a secret made for this process only');
+    logger.info(
+      'no tokenSecret: viewer tokens are signed with a secret made for this process only',
+    );
   if (config.tokenTtlSeconds > MAX_TOKEN_TTL_S)
     logger.warn(
       { tokenTtlSeconds: config.tokenTtlSeconds, max: MAX_TOKEN_TTL_S },

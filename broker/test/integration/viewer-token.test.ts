@@ -95,9 +95,7 @@ describe('viewer tokens', () => {
     );
     expect((await requestToken(b, { 'x-kpp-api-key': `${API_KEY}x` })).status).toBe(401);
     expect((await requestToken(b, { 'x-kpp-api-key': API_KEY })).status).toBe(200);
-    expect((await requestToken(b, { authorization: `Bearer ${API_KEY}` }, 'GET')).status).toBe(
-      405,
-    );
+    expect((await requestToken(b, { authorization: `Bearer ${API_KEY}` }, 'GET')).status).toBe(405);
     expect(logLines.join('')).not.toContain(API_KEY);
   });
 
@@ -150,7 +148,11 @@ describe('viewer tokens: expiry and configuration', () => {
   afterAll(() => Promise.all(brokers.map((x) => x.stop())));
 
   it('an expired token is refused and counted in stats, /metrics and health', async () => {
-    const b = await startTestBroker({ apiKeys: [API_KEY], tokenTtlSeconds: 1, healthIntervalMs: 200 });
+    const b = await startTestBroker({
+      apiKeys: [API_KEY],
+      tokenTtlSeconds: 1,
+      healthIntervalMs: 200,
+    });
     brokers.push(b);
     const t = await token(b);
     await login(b, t.username, t.token);

@@ -47,7 +47,10 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
             width={50}
           />
         </Field>
-        <Field label="Broker API key" description="One of the broker's apiKeys; stored encrypted, never sent to browsers">
+        <Field
+          label="Broker API key"
+          description="One of the broker's apiKeys; stored encrypted, never sent to browsers"
+        >
           <SecretInput
             id="kpp-api-key"
             isConfigured={Boolean(options.secureJsonFields?.brokerApiKey)}

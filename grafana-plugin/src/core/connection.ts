@@ -246,13 +246,16 @@ export class Connection {
     // Renew with 40 % of the lifetime (at most a minute) to spare; retry failures in quarters of what is left.
     const delay = retry ? Math.max(1000, left / 4) : left - Math.min(60_000, link.validForMs * 0.4);
     if (this.renewTimer !== undefined) this.scheduler.clearTimeout(this.renewTimer);
-    this.renewTimer = this.scheduler.setTimeout(() => {
-      this.renewTimer = undefined;
-      if (this.link !== link || this.pending || this.retiring) return;
-      this.links++;
-      this.pending = this.newLink(`${this.clientId}-${this.links}`.slice(0, 64));
-      void this.open(this.pending);
-    }, Math.max(0, delay));
+    this.renewTimer = this.scheduler.setTimeout(
+      () => {
+        this.renewTimer = undefined;
+        if (this.link !== link || this.pending || this.retiring) return;
+        this.links++;
+        this.pending = this.newLink(`${this.clientId}-${this.links}`.slice(0, 64));
+        void this.open(this.pending);
+      },
+      Math.max(0, delay)
+    );
   }
 
   /** The renewed link is connected: it takes the subscriptions, the old one keeps delivering a little longer. */

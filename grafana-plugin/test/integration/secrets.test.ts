@@ -144,7 +144,12 @@ async function refusal(username: string, password: string): Promise<number> {
 describe('secrets stay on the server', () => {
   it('dist/plugin.json routes the token request with a header from .SecureJsonData', () => {
     const plugin = JSON.parse(readFileSync(join(PLUGIN_DIST, 'plugin.json'), 'utf8')) as {
-      routes?: Array<{ path: string; method?: string; url: string; headers?: Array<{ name: string; content: string }> }>;
+      routes?: Array<{
+        path: string;
+        method?: string;
+        url: string;
+        headers?: Array<{ name: string; content: string }>;
+      }>;
     };
     const route = plugin.routes?.find((r) => r.path === 'viewer-token');
     expect(route).toBeDefined();
@@ -160,7 +165,10 @@ describe('secrets stay on the server', () => {
     const options = file.statements.find(
       (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'KppOptions'
     )!;
-    const keys = checker.getTypeAtLocation(options).getProperties().map((p) => p.name);
+    const keys = checker
+      .getTypeAtLocation(options)
+      .getProperties()
+      .map((p) => p.name);
     expect(keys).toContain('tokenUrl');
     expect(keys.filter((k) => /pass|secret|key|token(?!Url)/i.test(k))).toEqual([]);
     const editor = readFileSync(join(PLUGIN_ROOT, 'src', 'components', 'ConfigEditor.tsx'), 'utf8');
@@ -229,7 +237,9 @@ describe('secrets stay on the server', () => {
     expect(await page.$('#kpp-password')).toBeNull();
     const dom = await page.evaluate(() => document.documentElement.outerHTML);
     const settings = JSON.stringify(await page.evaluate(() => window.kpp.settings()));
-    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    const storage = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })
+    );
     expect(seen.some((x) => x.includes('kpp1.'))).toBe(true); // the log does hold the tokens
     for (const [where, text] of [
       ['DOM', dom],
