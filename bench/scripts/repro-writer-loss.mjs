@@ -29,7 +29,7 @@ for (const frames of sizes.length ? sizes : [100_000]) {
     let still = 0;
     while (stored < r.acked && still < 30) {
       await sleep(1000);
-      stored = await influx.countPoints('kpp', 'kpp_unit', 'seq', r.fromTs, r.toTs);
+      stored = await influx.countPoints('kpp', r.fromTs, r.toTs);
       still = stored === last ? still + 1 : 0;
       last = stored;
     }

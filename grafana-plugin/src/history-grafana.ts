@@ -8,9 +8,11 @@ import {
 } from '@grafana/data';
 import { getDataSourceSrv } from '@grafana/runtime';
 import { lastValueFrom, isObservable, type Observable } from 'rxjs';
+import { UNIT_MEASUREMENT } from '@kpp/protocol';
 import { buildHistoryQuery, seriesToHistory, type HistoryFetcher, type ResultSeries } from './core';
 
-const MEASUREMENT_PREFIX = /^kpp_unit\./;
+/** Grafana names time-series columns `<measurement>.<field>`; the field is what the rows need. */
+const MEASUREMENT_PREFIX = new RegExp(`^${UNIT_MEASUREMENT}\\.`);
 
 /**
  * History through Grafana: the InfluxDB data source the admin picked runs the InfluxQL the

@@ -96,7 +96,7 @@ export const FIELD_CATALOGUE: readonly FieldSpec[] = [
   num('p_el_w', 'W', 'electrical output power', 1, -1e8, 1e8),
   num('p_mech_w', 'W', 'mechanical power at the generator shaft', 1, -1e8, 1e8),
   num('p_compressor_w', 'W', 'compressor input power', 1, 0, 1e8),
-  num('p_net_w', 'W', 'net power: electrical out minus compressor in', 1, -1e8, 1e8),
+  num('p_net_w', 'W', 'net power at the boundary: electrical out minus energy in; positive while stores drain', 1, -1e8, 1e8),
   // Energy ledger (cumulative since start or reset)
   num('e_in_j', 'J', 'energy in: compressor and auxiliaries', 1, 0, BIG),
   num('e_out_j', 'J', 'energy out: electrical', 1, -BIG, BIG),
@@ -111,7 +111,7 @@ export const FIELD_CATALOGUE: readonly FieldSpec[] = [
   num('e_stored_delta_j', 'J', 'change in stored kinetic and potential energy', 1, -BIG, BIG),
   num('e_residual_j', 'J', 'ledger residual: in - out - losses - stored change', 0.001, -BIG, BIG),
   num('residual_ratio', '', '|residual| / energy in', 1e-9, 0, 1e6),
-  num('efficiency', '', 'energy out / energy in', 1e-5, -1e3, 1e3),
+  num('efficiency', '', 'energy out / (energy in − stored change)', 1e-5, -1e3, 1e3),
   // Pneumatics
   num('receiver_pressure_pa', 'Pa', 'air receiver pressure', 1, 0, 5e6, true),
   num(

@@ -28,3 +28,4 @@ export {
 } from './compact/compact-format.js';
 export * from './compact/compact-encoder.js';
 export * from './compact/compact-decoder.js';
+export * from './storage.js';

@@ -11,12 +11,24 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import {
+  HEALTH_MEASUREMENT,
+  quoteIdent,
+  ROLLUP_RETENTION_POLICY,
+  UNIT_MEASUREMENT,
+  UNIT_ROLLUP_MEASUREMENT,
+} from '@kpp/protocol';
 
 export const SCHEMA_VERSION = 41;
 export const LIVE_DS = { type: 'kpp-live-datasource', uid: 'kpp-live' };
 export const INFLUX_DS = { type: 'influxdb', uid: 'kpp-influx' };
 export const EXPR_DS = { type: '__expr__', uid: '__expr__' };
 export const ALERT_FOLDER = 'KPP Live';
+
+// Where the writer stores frames and health, quoted for InfluxQL (the names live in @kpp/protocol).
+const UNIT = quoteIdent(UNIT_MEASUREMENT);
+const HEALTH = quoteIdent(HEALTH_MEASUREMENT);
+const UNIT_1M = `${quoteIdent(ROLLUP_RETENTION_POLICY)}.${quoteIdent(UNIT_ROLLUP_MEASUREMENT)}`;
 
 /** Generator rated speed of the reference plant (simulator/src/physics/params.ts, generator_rated_rpm). */
 export const GENERATOR_RATED_RPM = 375;
@@ -183,7 +195,7 @@ const unitVariable = (multi) => ({
   label: 'Unit',
   type: 'query',
   datasource: INFLUX_DS,
-  query: 'SHOW TAG VALUES FROM "kpp_unit" WITH KEY = "unit"',
+  query: `SHOW TAG VALUES FROM ${UNIT} WITH KEY = "unit"`,
   refresh: 1,
   regex: '',
   sort: 3,
@@ -402,7 +414,7 @@ export function plantDashboard() {
       unit: 'watt',
       timeFrom: '24h',
       targets: [
-        influx('A', `SELECT mean("p_el_w") AS "P_el", mean("p_compressor_w") AS "P_compressor", mean("p_net_w") AS "P_net" FROM "rollup"."kpp_unit_1m" WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
+        influx('A', `SELECT mean("p_el_w") AS "P_el", mean("p_compressor_w") AS "P_compressor", mean("p_net_w") AS "P_net" FROM ${UNIT_1M} WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
       ],
       interval: '1m',
     }),
@@ -414,8 +426,8 @@ export function plantDashboard() {
       unit: 'celsius',
       timeFrom: '24h',
       targets: [
-        influx('A', `SELECT max("bearing_temp_c") AS "bearing" FROM "rollup"."kpp_unit_1m" WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
-        influx('B', `SELECT mean("receiver_pressure_pa") - mean("injection_pressure_pa") AS "receiver margin" FROM "rollup"."kpp_unit_1m" WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
+        influx('A', `SELECT max("bearing_temp_c") AS "bearing" FROM ${UNIT_1M} WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
+        influx('B', `SELECT mean("receiver_pressure_pa") - mean("injection_pressure_pa") AS "receiver margin" FROM ${UNIT_1M} WHERE ${U} AND $timeFilter GROUP BY time($__interval) fill(null)`),
       ],
       interval: '1m',
       overrides: [seriesOverride('receiver margin', { unit: 'pressurepa', 'custom.axisPlacement': 'right' })],
@@ -459,7 +471,7 @@ export function fleetDashboard() {
       targets: [
         influx(
           'A',
-          'SELECT last("state") AS "state", last("p_net_w") AS "P_net (W)", last("chain_speed_mps") AS "speed (m/s)", last("generator_rpm") AS "generator (rpm)", last("bearing_temp_c") AS "bearing (°C)", last("fault_mask") AS "faults", last("efficiency") AS "efficiency" FROM "kpp_unit" WHERE $timeFilter GROUP BY "unit"',
+          `SELECT last("state") AS "state", last("p_net_w") AS "P_net (W)", last("chain_speed_mps") AS "speed (m/s)", last("generator_rpm") AS "generator (rpm)", last("bearing_temp_c") AS "bearing (°C)", last("fault_mask") AS "faults", last("efficiency") AS "efficiency" FROM ${UNIT} WHERE $timeFilter GROUP BY "unit"`,
           { resultFormat: 'table' },
         ),
       ],
@@ -472,7 +484,7 @@ export function fleetDashboard() {
       pos: grid(0, 33, 24, 8),
       unit: 'watt',
       timeFrom: '7d',
-      targets: [influx('A', 'SELECT mean("p_net_w") FROM "rollup"."kpp_unit_1m" WHERE $timeFilter GROUP BY time($__interval), "unit" fill(null)', { alias: '$tag_unit' })],
+      targets: [influx('A', `SELECT mean("p_net_w") FROM ${UNIT_1M} WHERE $timeFilter GROUP BY time($__interval), "unit" fill(null)`, { alias: '$tag_unit' })],
       interval: '1m',
     }),
     alertList(13, 'KPP alerts', grid(0, 41, 24, 6)),
@@ -491,7 +503,7 @@ export function fleetDashboard() {
 export function pipelineDashboard() {
   const P = PIPELINE;
   const health = (component, select, by = '"instance"') =>
-    `SELECT ${select} FROM "kpp_health" WHERE "component" = '${component}' AND $timeFilter GROUP BY time($__interval), ${by} fill(null)`;
+    `SELECT ${select} FROM ${HEALTH} WHERE "component" = '${component}' AND $timeFilter GROUP BY time($__interval), ${by} fill(null)`;
   const ts = (o) => timeseries({ ds: INFLUX_DS, legend: 'list', ...o });
   const panels = [
     row(1, 'Simulator and end-to-end', 0),
@@ -504,7 +516,7 @@ export function pipelineDashboard() {
       unit: 'none',
       custom: { drawStyle: 'bars', fillOpacity: 60 },
       targets: [
-        influx('A', `SELECT non_negative_difference(max("overruns")) AS "overruns", non_negative_difference(max("skipped_ticks")) AS "skipped" FROM "kpp_health" WHERE "component" = 'simulator' AND $timeFilter GROUP BY time($__interval), "instance" fill(null)`, { alias: '$tag_instance $col' }),
+        influx('A', `SELECT non_negative_difference(max("overruns")) AS "overruns", non_negative_difference(max("skipped_ticks")) AS "skipped" FROM ${HEALTH} WHERE "component" = 'simulator' AND $timeFilter GROUP BY time($__interval), "instance" fill(null)`, { alias: '$tag_instance $col' }),
       ],
     }),
     ts({
@@ -524,7 +536,7 @@ export function pipelineDashboard() {
       targets: [
         influx('A', health('writer', 'mean("frames_in_per_s") AS "frames in", mean("points_written_per_s") AS "points written"'), { alias: 'writer $tag_instance $col' }),
         influx('B', health('simulator', 'mean("msgs_out_per_s") AS "msgs out"'), { alias: 'simulator $tag_instance $col' }),
-        influx('C', 'SELECT count("seq") / 10 AS "stored" FROM "kpp_unit" WHERE $timeFilter GROUP BY time(10s), "unit" fill(0)', { alias: 'stored $tag_unit (frames/s)' }),
+        influx('C', `SELECT count("seq") / 10 AS "stored" FROM ${UNIT} WHERE $timeFilter GROUP BY time(10s), "unit" fill(0)`, { alias: 'stored $tag_unit (frames/s)' }),
       ],
     }),
     ts({
@@ -533,7 +545,7 @@ export function pipelineDashboard() {
       description: 'Health messages stored per component and instance. A line falling to 0 is a component that stopped reporting (the writer-silent alert).',
       pos: grid(12, 9, 12, 8),
       unit: 'none',
-      targets: [influx('A', 'SELECT count("cpu_pct") FROM "kpp_health" WHERE $timeFilter GROUP BY time(1m), "component", "instance" fill(0)', { alias: '$tag_component $tag_instance' })],
+      targets: [influx('A', `SELECT count("cpu_pct") FROM ${HEALTH} WHERE $timeFilter GROUP BY time(1m), "component", "instance" fill(0)`, { alias: '$tag_component $tag_instance' })],
     }),
     row(6, 'Writer', 17),
     ts({ id: P.spoolDepth, title: 'Writer spool depth', pos: grid(0, 18, 8, 8), unit: 'none', targets: [influx('A', health('writer', 'max("spool_frames") AS "records"'), { alias: '$tag_instance $col' })] }),
@@ -554,7 +566,7 @@ export function pipelineDashboard() {
       unit: 'none',
       custom: { drawStyle: 'bars', fillOpacity: 60 },
       targets: [
-        influx('A', `SELECT non_negative_difference(max("retries_total")) AS "retries", non_negative_difference(max("rejects_total")) AS "rejects" FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY time($__interval), "instance" fill(null)`, { alias: '$tag_instance $col' }),
+        influx('A', `SELECT non_negative_difference(max("retries_total")) AS "retries", non_negative_difference(max("rejects_total")) AS "rejects" FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY time($__interval), "instance" fill(null)`, { alias: '$tag_instance $col' }),
       ],
     }),
     row(10, 'Broker', 26),
@@ -569,14 +581,14 @@ export function pipelineDashboard() {
       targets: [influx('A', health('broker', 'max("dropped_per_s") AS "dropped/s"'), { alias: '$tag_instance $col' })],
     }),
     row(13, 'Processes', 35),
-    ts({ id: P.cpu, title: 'CPU per component', pos: grid(0, 36, 12, 8), unit: 'percent', targets: [influx('A', 'SELECT mean("cpu_pct") FROM "kpp_health" WHERE $timeFilter GROUP BY time($__interval), "component", "instance" fill(null)', { alias: '$tag_component $tag_instance' })] }),
-    ts({ id: P.rss, title: 'RSS per component', pos: grid(12, 36, 12, 8), unit: 'bytes', targets: [influx('A', 'SELECT mean("rss_bytes") FROM "kpp_health" WHERE $timeFilter GROUP BY time($__interval), "component", "instance" fill(null)', { alias: '$tag_component $tag_instance' })] }),
+    ts({ id: P.cpu, title: 'CPU per component', pos: grid(0, 36, 12, 8), unit: 'percent', targets: [influx('A', `SELECT mean("cpu_pct") FROM ${HEALTH} WHERE $timeFilter GROUP BY time($__interval), "component", "instance" fill(null)`, { alias: '$tag_component $tag_instance' })] }),
+    ts({ id: P.rss, title: 'RSS per component', pos: grid(12, 36, 12, 8), unit: 'bytes', targets: [influx('A', `SELECT mean("rss_bytes") FROM ${HEALTH} WHERE $timeFilter GROUP BY time($__interval), "component", "instance" fill(null)`, { alias: '$tag_component $tag_instance' })] }),
     alertList(17, 'KPP alerts', grid(0, 44, 24, 6)),
   ];
   return dashboard({
     uid: P.uid,
     title: 'Pipeline health',
-    description: 'Simulator, broker and writer health as stored by the writer in kpp_health.',
+    description: `Simulator, broker and writer health as stored by the writer in ${HEALTH_MEASUREMENT}.`,
     tags: ['pipeline'],
     time: { from: 'now-30m', to: 'now' },
     refresh: '10s',
@@ -594,9 +606,9 @@ export function pipelineDashboard() {
 // `time > now() - 30s` cannot do this on InfluxDB 1.x: the outer time range is pushed into the
 // subquery, so the stopped unit has no rows to fill.)
 const STALE_QUERY =
-  'SELECT moving_average(count("seq"), 30) * 30 AS "frames_30s" FROM "kpp_unit" WHERE $timeFilter GROUP BY time(1s), "unit" fill(0)';
+  `SELECT moving_average(count("seq"), 30) * 30 AS "frames_30s" FROM ${UNIT} WHERE $timeFilter GROUP BY time(1s), "unit" fill(0)`;
 const WRITER_SILENT_QUERY =
-  `SELECT moving_average(count("frames_in_total"), 30) * 30 AS "reports_30s" FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY time(1s), "instance" fill(0)`;
+  `SELECT moving_average(count("frames_in_total"), 30) * 30 AS "reports_30s" FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY time(1s), "instance" fill(0)`;
 
 /**
  * Each rule: query A on InfluxDB over [now − from, now], reduce B, threshold C. Rules that
@@ -623,7 +635,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-receiver-under-injection',
     title: 'Receiver pressure under injection requirement',
-    query: 'SELECT "receiver_pressure_pa" - "injection_pressure_pa" AS "margin_pa" FROM "kpp_unit" WHERE $timeFilter GROUP BY "unit"',
+    query: `SELECT "receiver_pressure_pa" - "injection_pressure_pa" AS "margin_pa" FROM ${UNIT} WHERE $timeFilter GROUP BY "unit"`,
     from: 10,
     reducer: 'max',
     evaluator: ['lt', [1000]],
@@ -638,7 +650,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-generator-overspeed',
     title: 'Generator overspeed over 110 % of rated',
-    query: 'SELECT max("generator_rpm") FROM "kpp_unit" WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)',
+    query: `SELECT max("generator_rpm") FROM ${UNIT} WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)`,
     from: 30,
     reducer: 'max',
     evaluator: ['gt', [GENERATOR_RATED_RPM * 1.1]],
@@ -652,7 +664,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-bearing-overheat',
     title: 'Main bearing over 85 °C',
-    query: 'SELECT mean("bearing_temp_c") FROM "kpp_unit" WHERE $timeFilter GROUP BY time(10s), "unit" fill(null)',
+    query: `SELECT mean("bearing_temp_c") FROM ${UNIT} WHERE $timeFilter GROUP BY time(10s), "unit" fill(null)`,
     from: 60,
     reducer: 'last',
     evaluator: ['gt', [85]],
@@ -666,7 +678,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-chain-tension',
     title: 'Chain tension over rating',
-    query: 'SELECT max("chain_tension_n") FROM "kpp_unit" WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)',
+    query: `SELECT max("chain_tension_n") FROM ${UNIT} WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)`,
     from: 30,
     reducer: 'max',
     evaluator: ['gt', [CHAIN_RATED_TENSION_N]],
@@ -680,7 +692,7 @@ export const RULES = [
     group: 'kpp-plant',
     uid: 'kpp-energy-residual',
     title: 'Energy-ledger residual over 1 %',
-    query: 'SELECT max("residual_ratio") FROM "kpp_unit" WHERE "e_in_j" > 1000000 AND $timeFilter GROUP BY time(10s), "unit" fill(null)',
+    query: `SELECT max("residual_ratio") FROM ${UNIT} WHERE "e_in_j" > 1000000 AND $timeFilter GROUP BY time(10s), "unit" fill(null)`,
     from: 60,
     reducer: 'max',
     evaluator: ['gt', [0.01]],
@@ -695,7 +707,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-tick-overruns',
     title: 'Simulator tick overruns',
-    query: `SELECT non_negative_difference("overruns") FROM "kpp_health" WHERE "component" = 'simulator' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT non_negative_difference("overruns") FROM ${HEALTH} WHERE "component" = 'simulator' AND $timeFilter GROUP BY "instance"`,
     from: 60,
     reducer: 'sum',
     evaluator: ['gt', [5]],
@@ -709,7 +721,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-e2e-latency',
     title: 'End-to-end latency p99 over 100 ms',
-    query: `SELECT mean("frame_latency_p99_ms") FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT mean("frame_latency_p99_ms") FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
     from: 60,
     reducer: 'last',
     evaluator: ['gt', [100]],
@@ -723,7 +735,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-writer-spool-age',
     title: 'Writer spool older than 60 s',
-    query: `SELECT max("spool_oldest_age_ms") FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT max("spool_oldest_age_ms") FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
     from: 120,
     reducer: 'max',
     evaluator: ['gt', [60_000]],
@@ -738,7 +750,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-writer-rejects',
     title: 'Writer rejected frames',
-    query: `SELECT non_negative_difference("rejects_total") FROM "kpp_health" WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT non_negative_difference("rejects_total") FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
     from: 300,
     reducer: 'sum',
     evaluator: ['gt', [0]],
@@ -752,7 +764,7 @@ export const RULES = [
     group: 'kpp-pipeline',
     uid: 'kpp-broker-drops',
     title: 'Broker drops messages',
-    query: `SELECT max("dropped_per_s") FROM "kpp_health" WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance"`,
+    query: `SELECT max("dropped_per_s") FROM ${HEALTH} WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance"`,
     from: 60,
     reducer: 'max',
     evaluator: ['gt', [0]],
@@ -760,7 +772,7 @@ export const RULES = [
     severity: 'warning',
     link: [PIPELINE.uid, PIPELINE.brokerDrops],
     summary: 'Broker {{ $labels.instance }} dropped up to {{ $values.B }} messages/s in the last minute.',
-    description: 'Messages accepted but not routed or not delivered: forbidden by the ACL, too many topic levels, or a slow consumer’s backlog over its bound (see dropped_*_total in kpp_health).',
+    description: `Messages accepted but not routed or not delivered: forbidden by the ACL, too many topic levels, or a slow consumer’s backlog over its bound (see dropped_*_total in ${HEALTH_MEASUREMENT}).`,
   },
   {
     group: 'kpp-pipeline',
@@ -870,7 +882,7 @@ const RUNBOOK_STEPS = {
   ],
   'kpp-tick-overruns': [
     'The master clock fired ticks more than one period late, persistently: the simulator process is starved (CPU, GC, event-loop blocking). `kpp up` runs broker, writer and simulator in one process, so any of them can cause it.',
-    'Check **CPU per component** and loop lag (`loop_lag_p99_ms` in kpp_health); reduce units or rate, or move the simulator to its own process/machine.',
+    `Check **CPU per component** and loop lag (\`loop_lag_p99_ms\` in ${HEALTH_MEASUREMENT}); reduce units or rate, or move the simulator to its own process/machine.`,
   ],
   'kpp-e2e-latency': [
     'Frames take over 100 ms (p99) from the tick to the writer. Look at broker CPU and drops, writer CPU and loop lag, and the network between them.',
@@ -885,7 +897,7 @@ const RUNBOOK_STEPS = {
     'A publisher with the wrong frame version or field types is the usual cause: check which topic the dead letters came from.',
   ],
   'kpp-broker-drops': [
-    'See `dropped_forbidden_total`, `dropped_topic_levels_total` and `dropped_slow_consumer_total` in kpp_health to tell the reasons apart.',
+    `See \`dropped_forbidden_total\`, \`dropped_topic_levels_total\` and \`dropped_slow_consumer_total\` in ${HEALTH_MEASUREMENT} to tell the reasons apart.`,
     'Forbidden: a client publishes where its role may not (users file, roles in broker/src/auth/roles.ts). Slow consumer: a subscriber cannot keep up (QoS 0 messages to it are dropped, it is disconnected after drainTimeoutMs).',
   ],
   'kpp-writer-silent': [

@@ -1,5 +1,5 @@
 /**
- * Time as a dependency, so tests can drive it (CONVENTIONS: Time). Every component that reads
+ * Time as a dependency, so tests can drive it instead of waiting on the wall clock. Every component that reads
  * the time or sets timers takes one of these.
  */
 export interface Clock {

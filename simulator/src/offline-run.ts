@@ -3,6 +3,7 @@ import { encodeFrame, type Frame } from '@kpp/protocol';
 import { systemClock } from '@kpp/runtime';
 import { MasterClock, tickStamp, type TickInfo } from './clock/index.js';
 import { Fleet, type ParamsFile } from './fleet/index.js';
+import { conversionEfficiency } from './physics/index.js';
 
 export interface OfflineRunOptions {
   units: number;
@@ -25,6 +26,7 @@ export interface OfflineReport {
   wall_time_s: number;
   energy: { in_j: number; out_j: number; losses_j: number; stored_delta_j: number; residual_j: number };
   max_abs_residual_ratio: number;
+  /** E_out / (E_in − ΔE_stored) of the fleet over the run, as the frames' efficiency reads. */
   efficiency: number;
   p_net_w_mean: number;
   frames_sha256: string;
@@ -86,7 +88,7 @@ export async function runOffline(opts: OfflineRunOptions): Promise<OfflineReport
     wall_time_s: wallS,
     energy,
     max_abs_residual_ratio: maxRatio,
-    efficiency: energy.in_j > 0 ? energy.out_j / energy.in_j : 0,
+    efficiency: conversionEfficiency(energy.out_j, energy.in_j, energy.stored_delta_j),
     p_net_w_mean: frameCount > 0 ? pNetSum / frameCount : 0,
     frames_sha256: hash.digest('hex'),
     ...(clockReport ? { clock: clockReport } : {}),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPIC_ROOT, isValidComponentId } from '@kpp/protocol';
+import { ROLLUP_RETENTION_POLICY, TOPIC_ROOT, isValidComponentId } from '@kpp/protocol';
 
 /**
  * The writer's configuration: one flat schema, resolved by the CLI with
@@ -28,7 +28,7 @@ export const writerConfigSchema = z.object({
   /** Retention policy raw points go to (v1). */
   rp: z.string().min(1).default('autogen'),
   /** Retention policy the 1-minute rollups go to (v1). */
-  rollupRp: z.string().min(1).default('rollup'),
+  rollupRp: z.string().min(1).default(ROLLUP_RETENTION_POLICY),
   /** InfluxQL durations, e.g. `INF`, `30d`. */
   rawRetention: z.string().regex(/^(INF|\d+[hdw])$/, 'expected INF or a duration like 30d').default('INF'),
   rollupRetention: z.string().regex(/^(INF|\d+[hdw])$/, 'expected INF or a duration like 365d').default('INF'),

@@ -1,11 +1,13 @@
 import { Point } from '@influxdata/influxdb-client';
-import { FIELD_CATALOGUE, type Frame, type HealthMessage } from '@kpp/protocol';
-
-export const UNIT_MEASUREMENT = 'kpp_unit';
-export const HEALTH_MEASUREMENT = 'kpp_health';
-
-/** Clock-stamp fields stored beside the catalogue fields (floats), so gaps can be found by `seq`. */
-export const STAMP_FIELDS = ['seq', 't'] as const;
+import {
+  FIELD_CATALOGUE,
+  HEALTH_MEASUREMENT,
+  STAMP_FIELDS,
+  UNIT_MEASUREMENT,
+  UNIT_TAG,
+  type Frame,
+  type HealthMessage,
+} from '@kpp/protocol';
 
 /** Point time is already epoch milliseconds; the writer always writes with precision=ms. */
 const msPrecision = {
@@ -22,7 +24,7 @@ const msPrecision = {
  * as strings; null sensor readings omitted; time = frame `ts` (ms), so a replay overwrites itself.
  */
 export function framePoint(frame: Frame): Point {
-  const point = new Point(UNIT_MEASUREMENT).tag('unit', frame.unit).timestamp(frame.ts);
+  const point = new Point(UNIT_MEASUREMENT).tag(UNIT_TAG, frame.unit).timestamp(frame.ts);
   const values = frame as unknown as Record<string, unknown>;
   for (const name of STAMP_FIELDS) point.floatField(name, values[name]);
   for (const spec of FIELD_CATALOGUE) {

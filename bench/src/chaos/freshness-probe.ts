@@ -1,4 +1,5 @@
-import { influxQuery, quoteString } from './influx-query.js';
+import { quoteIdent, quoteLiteral, UNIT_MEASUREMENT, UNIT_TAG } from '@kpp/protocol';
+import { createInfluxQl, queryOrThrow } from '@kpp/storage';
 
 /**
  * Watches how fresh InfluxDB is: every `intervalMs` it reads the newest stored frame of one
@@ -56,11 +57,10 @@ export class FreshnessProbe {
     if (this.busy) return;
     this.busy = true;
     try {
-      const series = await influxQuery(
-        this.influxUrl,
-        `SELECT last("seq") FROM "kpp_unit" WHERE "unit" = ${quoteString(this.unit)} AND time > now() - 10m`,
+      const series = await queryOrThrow(
+        createInfluxQl({ url: this.influxUrl, timeoutMs: Math.max(1000, this.intervalMs * 4) }),
+        `SELECT last("seq") FROM ${quoteIdent(UNIT_MEASUREMENT)} WHERE ${quoteIdent(UNIT_TAG)} = ${quoteLiteral(this.unit)} AND time > now() - 10m`,
         'kpp',
-        Math.max(1000, this.intervalMs * 4),
       );
       const ts = series[0]?.values[0]?.[0];
       if (typeof ts === 'number') this.latestTs = Math.max(this.latestTs ?? 0, ts);

@@ -1,5 +1,6 @@
 import { tickStamp, toRanges, type PublishLogContents } from '@kpp/simulator';
-import { influxQuery, quoteString } from './influx-query.js';
+import { quoteIdent, quoteLiteral, UNIT_MEASUREMENT, UNIT_TAG } from '@kpp/protocol';
+import { createInfluxQl, queryOrThrow } from '@kpp/storage';
 
 /** A stored kpp_unit point: its time (ms) and its `seq` field. */
 export type StoredPoint = [timeMs: number, seq: number];
@@ -104,11 +105,10 @@ export async function readStoredPoints(
 ): Promise<Map<string, StoredPoint[]>> {
   const out = new Map<string, StoredPoint[]>();
   for (const unit of units) {
-    const series = await influxQuery(
-      influxUrl,
-      `SELECT "seq" FROM "kpp_unit" WHERE "unit" = ${quoteString(unit)} AND time >= ${Math.floor(fromMs)}ms AND time <= ${Math.ceil(toMs)}ms`,
+    const series = await queryOrThrow(
+      createInfluxQl({ url: influxUrl, timeoutMs: 120_000 }),
+      `SELECT "seq" FROM ${quoteIdent(UNIT_MEASUREMENT)} WHERE ${quoteIdent(UNIT_TAG)} = ${quoteLiteral(unit)} AND time >= ${Math.floor(fromMs)}ms AND time <= ${Math.ceil(toMs)}ms`,
       'kpp',
-      120_000,
     );
     const points: StoredPoint[] = [];
     for (const s of series)
@@ -124,11 +124,10 @@ export async function countStored(
   fromMs: number,
   toMs: number,
 ): Promise<number> {
-  const series = await influxQuery(
-    influxUrl,
-    `SELECT count("seq") FROM "kpp_unit" WHERE time >= ${Math.floor(fromMs)}ms AND time <= ${Math.ceil(toMs)}ms`,
+  const series = await queryOrThrow(
+    createInfluxQl({ url: influxUrl, timeoutMs: 60_000 }),
+    `SELECT count("seq") FROM ${quoteIdent(UNIT_MEASUREMENT)} WHERE time >= ${Math.floor(fromMs)}ms AND time <= ${Math.ceil(toMs)}ms`,
     'kpp',
-    60_000,
   );
   return Number(series[0]?.values[0]?.[1] ?? 0);
 }

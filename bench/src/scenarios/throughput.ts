@@ -231,7 +231,7 @@ async function waitForPoints(influx: BenchInfluxd, db: string, fromTs: number, t
   let last = -1;
   let lastChange = started;
   for (;;) {
-    const stored = await influx.countPoints(db, 'kpp_unit', 'seq', fromTs, toTs).catch(() => last);
+    const stored = await influx.countPoints(db, fromTs, toTs).catch(() => last);
     const now = performance.now();
     if (stored >= expected) return { stored, ms: now - started };
     if (stored !== last) {
@@ -260,7 +260,7 @@ async function ceilingFps(influx: BenchInfluxd, frames: number): Promise<number>
   const started = performance.now();
   for (const body of batches) await influx.write('ceiling', body);
   const s = (performance.now() - started) / 1000;
-  const stored = await influx.countPoints('ceiling', 'kpp_unit', 'seq', t0, t0 + frames);
+  const stored = await influx.countPoints('ceiling', t0, t0 + frames);
   if (stored !== frames) throw new Error(`ceiling: ${stored} of ${frames} points stored`);
   return Math.round(frames / s);
 }
@@ -306,7 +306,7 @@ async function naiveFps(influx: BenchInfluxd, broker: BrokerUnderTest, pub: Load
   const started = performance.now();
   await pub.paced(1000, seconds, 100);
   const elapsed = (performance.now() - started) / 1000;
-  const stored = await influx.countPoints('naive', 'kpp_unit', 'seq', 0, Date.now() + 3_600_000);
+  const stored = await influx.countPoints('naive', 0, Date.now() + 3_600_000);
   stopped = true;
   wake?.();
   client.end(true);

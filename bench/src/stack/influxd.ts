@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { quoteIdent, UNIT_MEASUREMENT } from '@kpp/protocol';
 import { findBinary, freePort, launchInfluxd } from '@kpp/runtime';
+import { createInfluxQl, queryOrThrow } from '@kpp/storage';
 import type { Cleanup } from './temp.js';
 
 /** Debian's influxd 1.6.7 with its data in a temp dir, on free loopback ports. */
@@ -8,8 +10,8 @@ export interface BenchInfluxd {
   pid: number;
   /** InfluxQL statement(s) through POST /query; throws on an HTTP or statement error. */
   query(q: string, db?: string): Promise<unknown[][]>;
-  /** Distinct points of a measurement with time in [fromMs, toMs] (count of the always-present field). */
-  countPoints(db: string, measurement: string, field: string, fromMs: number, toMs: number): Promise<number>;
+  /** Stored frame points (`kpp_unit`) with time in [fromMs, toMs] (count of the always-present `seq`). */
+  countPoints(db: string, fromMs: number, toMs: number): Promise<number>;
   /** POST /write of line protocol at ms precision. */
   write(db: string, body: string): Promise<void>;
   stop(): Promise<void>;
@@ -27,22 +29,16 @@ export async function startBenchInfluxd(cleanup: Cleanup): Promise<BenchInfluxd>
   };
   cleanup.add(stop);
   const url = `http://127.0.0.1:${httpPort}`;
-  const query = async (q: string, db?: string): Promise<unknown[][]> => {
-    const params = new URLSearchParams({ q, epoch: 'ms' });
-    if (db) params.set('db', db);
-    const res = await fetch(`${url}/query`, { method: 'POST', body: params, signal: AbortSignal.timeout(60_000) });
-    const body = (await res.json()) as { error?: string; results?: { error?: string; series?: { values?: unknown[][] }[] }[] };
-    const err = body.error ?? body.results?.find((r) => r.error)?.error;
-    if (!res.ok || err) throw new Error(`influx query failed (${q}): ${err ?? res.status}`);
-    return body.results?.[0]?.series?.flatMap((s) => s.values ?? []) ?? [];
-  };
+  const influxql = createInfluxQl({ url, timeoutMs: 60_000 });
+  const query = async (q: string, db?: string): Promise<unknown[][]> =>
+    (await queryOrThrow(influxql, q, db)).flatMap((s) => s.values ?? []);
   return {
     url,
     pid: proc.pid,
     query,
-    async countPoints(db, measurement, field, fromMs, toMs) {
+    async countPoints(db, fromMs, toMs) {
       const rows = await query(
-        `SELECT count("${field}") FROM "${measurement}" WHERE time >= ${Math.floor(fromMs)}ms AND time <= ${Math.ceil(toMs)}ms`,
+        `SELECT count("seq") FROM ${quoteIdent(UNIT_MEASUREMENT)} WHERE time >= ${Math.floor(fromMs)}ms AND time <= ${Math.ceil(toMs)}ms`,
         db,
       );
       return rows.reduce((n, row) => n + Number(row[1] ?? 0), 0);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { history, historyTarget, writerConfigSchema } from '@kpp/writer';
+import { history, historyTarget } from '@kpp/storage';
+import { writerConfigSchema } from '@kpp/writer';
 import { loadConfig, schemaResolver } from '../config-sources.js';
 import { addSchemaOptions, schemaFlags } from '../schema-options.js';
 

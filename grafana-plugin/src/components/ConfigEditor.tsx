@@ -1,6 +1,7 @@
 import React, { type ChangeEvent } from 'react';
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { DataSourcePicker } from '@grafana/runtime';
+import { UNIT_MEASUREMENT } from '@kpp/protocol';
 import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup, SecretInput } from '@grafana/ui';
 import { legacyLogin, withoutLegacyLogin } from '../legacy';
 import { DEFAULTS, type KppOptions, type KppSecureJsonData } from '../types';
@@ -136,7 +137,7 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
       <FieldSet label="History">
         <Field
           label="History data source"
-          description="InfluxDB data source that holds the writer's kpp_unit measurement: panels whose range ends now open with its data"
+          description={`InfluxDB data source that holds the writer's ${UNIT_MEASUREMENT} measurement: panels whose range ends now open with its data`}
         >
           <DataSourcePicker
             pluginId="influxdb"

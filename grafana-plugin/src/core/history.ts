@@ -19,8 +19,8 @@ export interface HistorySeries extends Rows {
 }
 
 /**
- * Where history comes from: Grafana's InfluxDB data source in production (history-grafana.ts),
- * InfluxQL over HTTP elsewhere (influxql.ts). Enum values come back as their index, booleans as
+ * Where history comes from: Grafana's InfluxDB data source (history-grafana.ts) runs the
+ * InfluxQL that influxql.ts builds. Enum values come back as their index, booleans as
  * 0/1, so every column is numeric.
  */
 export type HistoryFetcher = (req: HistoryRequest) => Promise<HistorySeries[]>;

@@ -1,15 +1,15 @@
-import type { FieldSpec } from '@kpp/protocol';
+import {
+  quoteIdent as ident,
+  quoteLiteral as literal,
+  UNIT_MEASUREMENT,
+  UNIT_TAG,
+  type FieldSpec,
+} from '@kpp/protocol';
 import type { Rows } from './decimate';
-import { toColumnValue, type HistoryFetcher, type HistoryRequest, type HistorySeries } from './history';
-
-/** Where the writer stores frames (see writer/src/points.ts). */
-export const UNIT_MEASUREMENT = 'kpp_unit';
+import { toColumnValue, type HistoryRequest, type HistorySeries } from './history';
 
 /** Raw ticks per unit above which history is aggregated into min/max buckets by InfluxDB. */
 export const RAW_ROW_LIMIT = 20_000;
-
-const ident = (name: string) => `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-const literal = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export interface HistoryQuery {
   text: string;
@@ -28,13 +28,13 @@ export function buildHistoryQuery(req: HistoryRequest): HistoryQuery {
   const to = Math.ceil(req.toMs);
   const where = [`time >= ${from}ms`, `time <= ${to}ms`];
   if (req.units !== 'all') {
-    where.unshift(`(${req.units.map((u) => `"unit" = ${literal(u)}`).join(' OR ')})`);
+    where.unshift(`(${req.units.map((u) => `${ident(UNIT_TAG)} = ${literal(u)}`).join(' OR ')})`);
   }
   const rawRows = (to - from) / Math.max(1, req.tickMs);
   if (rawRows <= RAW_ROW_LIMIT) {
     const select = req.fields.map((f) => ident(f.name)).join(', ');
     return {
-      text: `SELECT ${select} FROM ${ident(UNIT_MEASUREMENT)} WHERE ${where.join(' AND ')} GROUP BY "unit"`,
+      text: `SELECT ${select} FROM ${ident(UNIT_MEASUREMENT)} WHERE ${where.join(' AND ')} GROUP BY ${ident(UNIT_TAG)}`,
       aggregated: false,
       bucketMs: 0,
     };
@@ -49,7 +49,7 @@ export function buildHistoryQuery(req: HistoryRequest): HistoryQuery {
     )
     .join(', ');
   return {
-    text: `SELECT ${select} FROM ${ident(UNIT_MEASUREMENT)} WHERE ${where.join(' AND ')} GROUP BY time(${bucketMs}ms), "unit" fill(null)`,
+    text: `SELECT ${select} FROM ${ident(UNIT_MEASUREMENT)} WHERE ${where.join(' AND ')} GROUP BY time(${bucketMs}ms), ${ident(UNIT_TAG)} fill(null)`,
     aggregated: true,
     bucketMs,
   };
@@ -122,37 +122,4 @@ function sortRows(rows: Rows): void {
   const order = rows.ts.map((_, i) => i).sort((x, y) => (rows.ts[x] as number) - (rows.ts[y] as number));
   rows.ts = order.map((i) => rows.ts[i] as number);
   rows.columns = rows.columns.map((col) => order.map((i) => col[i] ?? null));
-}
-
-interface InfluxResponse {
-  error?: string;
-  results?: {
-    error?: string;
-    series?: { name: string; tags?: Record<string, string>; columns: string[]; values?: unknown[][] }[];
-  }[];
-}
-
-/**
- * History straight from InfluxDB 1.x's /query endpoint (InfluxQL over HTTP, epoch=ms): for tools
- * and tests that have no Grafana in between. `fetchImpl` defaults to the global fetch.
- */
-export function influxQlHistoryFetcher(opts: { url: string; db: string; fetchImpl?: typeof fetch }): HistoryFetcher {
-  return async (req) => {
-    const query = buildHistoryQuery(req);
-    const params = new URLSearchParams({ db: opts.db, q: query.text, epoch: 'ms' });
-    const res = await (opts.fetchImpl ?? fetch)(`${opts.url.replace(/\/$/, '')}/query`, {
-      method: 'POST',
-      body: params,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    const body = (await res.json()) as InfluxResponse;
-    const error = body.error ?? body.results?.[0]?.error;
-    if (!res.ok || error) throw new Error(`history query failed: ${error ?? `HTTP ${res.status}`}`);
-    const series: ResultSeries[] = (body.results?.[0]?.series ?? []).map((s) => ({
-      unit: s.tags?.['unit'] ?? '',
-      columns: s.columns,
-      values: s.values ?? [],
-    }));
-    return seriesToHistory(series, req, query);
-  };
 }

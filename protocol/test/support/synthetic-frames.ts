@@ -26,7 +26,7 @@ function atResolution(name: string, value: number): number {
 }
 
 /**
- * A plausible run of one unit (reference plant of PHYSICS.md, net power negative): smooth
+ * A plausible run of one unit (the default reference plant of docs/physics.md, net power negative): smooth
  * sinusoids, slow ramps and drifts, cumulative energies, a little sensor noise, floater counts
  * that step as floaters pass, clutch and run-state changes, and sensor dropouts (nulls).
  */

@@ -7,7 +7,7 @@ export interface FleetOptions {
   units: number;
   unitPrefix?: string;
   seed: number;
-  /** Relative spread of per-unit parameter noise (0 = identical units). */
+  /** Relative spread of per-unit parameter noise (0 = identical units); a params file's `noise` wins. */
   noise?: number;
   params?: ParamsFile;
 }
@@ -22,7 +22,7 @@ export class Fleet {
       const id = `${unitPrefix}${i + 1}`;
       // Each unit gets its own stream of the seed, so adding units does not change the others.
       const unitSeed = (seed * 1_000_003 + i * 7919) >>> 0;
-      return new SimUnit(id, { ...paramsFor(params, id), noise }, unitSeed);
+      return new SimUnit(id, paramsFor(params, id, { noise }), unitSeed);
     });
     this.byId = new Map(this.units.map((u) => [u.id, u]));
   }

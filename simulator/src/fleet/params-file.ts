@@ -28,6 +28,15 @@ export function checkParamsFile(value: unknown): Result<ParamsFile> {
   return ok(value as ParamsFile);
 }
 
-export function paramsFor(file: ParamsFile | undefined, unit: string): Partial<PlantParams> {
-  return { ...(file?.default ?? {}), ...(file?.units?.[unit] ?? {}) } as Partial<PlantParams>;
+/**
+ * A unit's parameters: the fleet's settings (e.g. the configured `noise`), then the file's
+ * defaults, then the unit's own entries, each overriding the one before. The file is the more
+ * specific source, so a `noise` it sets wins over the simulator's configured one.
+ */
+export function paramsFor(
+  file: ParamsFile | undefined,
+  unit: string,
+  fleet: Partial<PlantParams> = {},
+): Partial<PlantParams> {
+  return { ...fleet, ...(file?.default ?? {}), ...(file?.units?.[unit] ?? {}) } as Partial<PlantParams>;
 }

@@ -18,7 +18,7 @@ export const KELVIN_OFFSET = 273.15;
 /** Specific heat of water, J/(kg·K). */
 export const WATER_SPECIFIC_HEAT_JPKGK = 4186;
 
-/** Tank cross-section (m²): sets the water mass that losses heat and the level rise. */
+/** Tank cross-section (m²): sets the water mass that losses heat. */
 export const TANK_AREA_M2 = 12;
 
 /** Tank cooling to ambient (W/K): walls, open surface and a small cooling loop. */

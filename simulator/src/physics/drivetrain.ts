@@ -4,14 +4,14 @@
  * Equivalent mass referred to the chain:
  *   M = Σ(m_s + ½ρ_w V) + m_chain + (J_sprocket + G²(J_gen + J_fly·clutch)) / r²
  * (the added mass ½ρV stands for the water each floater drags along; the air's own mass is
- * under 1 % of it and is left out of the inertia, as in PHYSICS.md).
+ * under 1 % of it and is left out of the inertia, see docs/physics.md).
  *
  * Integration, per sub-step h:
  *  1. the distance ds comes from a second-order Taylor step with the forces of the moment
  *     (dissipative forces at the predicted mid-step speed);
  *  2. the floaters are moved by ds and return the exact work W of buoyancy and weights;
  *  3. the new speed follows from kinetic energy: ½Mv₁² = ½Mv₀² + W − ΣF_k·ds, and every loss
- *     is booked as the same F_k·ds.
+ *     is booked as the same F_k·ds (at a stop, over the shorter distance the energy allowed).
  * So ΔE_kinetic equals the booked work exactly; the scheme is still second order in h.
  *
  * The chain has a backstop: it never runs backwards. At rest it stays put while the drive
@@ -139,25 +139,33 @@ export class Drivetrain {
     if (!(ds > 0)) ds = 0;
 
     floaters.advance(this.positionM, ds);
-    const work = floaters.workJ;
-    ledger.dragJ += dragN * ds;
-    ledger.chainFrictionJ += (f.chainCoulombN + viscousN) * ds;
-    ledger.bearingJ += f.bearingN * ds;
-    ledger.brakeJ += (f.brakeN + f.jamN) * ds;
-    ledger.flywheelJ += flyN * ds;
-    const atGearbox = genN * ds;
+    // Kinetic energy at the end of ds if nothing dissipated.
+    const available = 0.5 * mass * v0 * v0 + floaters.workJ;
+    // A stop's distance is predicted from the forces at its start; when the exact floater work
+    // leaves less than the dissipative forces would take over ds, the chain stopped earlier and
+    // they acted over a shorter distance. Booking them over that keeps every term ≥ 0, where
+    // booking the overshoot on the backstop would be a negative kinetic energy.
+    const dissipated = dissipative * ds;
+    const scale = dissipated > available && dissipated > 0 ? Math.max(0, available) / dissipated : 1;
+    const dsBooked = ds * scale;
+    ledger.dragJ += dragN * dsBooked;
+    ledger.chainFrictionJ += (f.chainCoulombN + viscousN) * dsBooked;
+    ledger.bearingJ += f.bearingN * dsBooked;
+    ledger.brakeJ += (f.brakeN + f.jamN) * dsBooked;
+    ledger.flywheelJ += flyN * dsBooked;
+    const atGearbox = genN * dsBooked;
     const shaft = atGearbox * f.gearboxEfficiency;
     ledger.gearboxJ += atGearbox - shaft;
     ledger.shaftJ += shaft;
     ledger.generatorJ += shaft * (1 - f.generatorEfficiency);
     ledger.electricalJ += shaft * f.generatorEfficiency;
 
-    const ke1 = 0.5 * mass * v0 * v0 + work - dissipative * ds;
+    const ke1 = available - dissipated * scale;
     let v1: number;
     if (stopping || ke1 <= 0) {
-      // The backstop (or stiction) takes the last sliver of energy at the instant of the stop.
+      // The backstop (or stiction) takes what kinetic energy is left at the instant of the stop.
       v1 = 0;
-      ledger.brakeJ += ke1;
+      ledger.brakeJ += Math.max(0, ke1);
     } else {
       v1 = Math.sqrt((2 * ke1) / mass);
     }

@@ -11,7 +11,10 @@
 export class EnergyLedger {
   // Energy in
   compressorJ = 0;
-  /** H1: bubble generator, plus the stored-energy jumps of shells entering or leaving aerated water. */
+  /**
+   * H1: bubble generator, the air that pays for the drag cut, and the stored-energy jumps of
+   * shells entering or leaving aerated water.
+   */
   h1J = 0;
   // Energy out
   electricalJ = 0;

@@ -320,7 +320,7 @@ export class FloaterSet {
 
   /**
    * One pass for readings: stored energy of air and shells at chain position s (J, from the
-   * state alone), floaters by state, and the total air volume (m³) for the tank level.
+   * state alone) and floaters by state.
    */
   survey(s: number, out: FloaterSurvey): FloaterSurvey {
     const c = out.counts;
@@ -331,10 +331,8 @@ export class FloaterSet {
     c.fault = 0;
     let airJ = 0;
     let shellJ = 0;
-    let airM3 = 0;
     const g = this.geometry;
     const water = this.water;
-    const V = this.spec.volumeM3;
     for (let i = 0; i < this.count; i++) {
       const u = this.loopU(s, i);
       const z = depthAt(g, u);
@@ -347,14 +345,10 @@ export class FloaterSet {
       else c.filling++;
       shellJ -= this.shellWeight(u) * z;
       const pv = this.pv[i] as number;
-      if (pv > 0) {
-        airJ += airPotential(water, pv, this.mass[i] as number, z);
-        airM3 += Math.min(V, pv / pressureAt(water, z));
-      }
+      if (pv > 0) airJ += airPotential(water, pv, this.mass[i] as number, z);
     }
     out.airJ = airJ;
     out.shellJ = shellJ;
-    out.airM3 = airM3;
     return out;
   }
 }
@@ -362,7 +356,6 @@ export class FloaterSet {
 export interface FloaterSurvey {
   airJ: number;
   shellJ: number;
-  airM3: number;
   counts: FloaterCounts;
 }
 
@@ -370,7 +363,6 @@ export function newFloaterSurvey(): FloaterSurvey {
   return {
     airJ: 0,
     shellJ: 0,
-    airM3: 0,
     counts: { filling: 0, rising: 0, venting: 0, falling: 0, fault: 0 },
   };
 }

@@ -21,6 +21,7 @@ export {
   type ControlMode,
 } from './params.js';
 export type { LedgerSnapshot } from './energy-ledger.js';
+export { conversionEfficiency } from './readings.js';
 export { mulberry32, seedFrom, type Prng } from './prng.js';
 export {
   pressureAt,

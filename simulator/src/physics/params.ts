@@ -218,11 +218,12 @@ const SPECS: Record<ParamName, SpecBody> = {
     true,
     'scale',
   ),
+  // Design figure 0.3–0.5 bar: valves and lines need it on top of the water's pressure.
   injection_margin_pa: n(
     'Pa',
     0,
     200_000,
-    0,
+    40_000,
     'valve and line margin above the water pressure at the injector',
     true,
   ),
@@ -257,7 +258,7 @@ const SPECS: Record<ParamName, SpecBody> = {
     0,
     0.5,
     0,
-    'H1 claimed drag reduction on the falling side (fraction)',
+    'H1 drag reduction on the falling side (fraction), paid for as air released there',
     true,
   ),
   h1_power_w: n('W', 0, 1e6, 3000, 'H1 bubble generator power (energy in)', true),

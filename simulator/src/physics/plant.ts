@@ -26,12 +26,38 @@ export function fallingDensity(p: Readonly<PlantParams>): number {
   return p.h1_enabled ? (1 - p.h1_void_fraction) * p.water_density_kgpm3 : p.water_density_kgpm3;
 }
 
+/**
+ * Power the H1 drag cut costs (W). Microbubbles cut drag roughly one for one with the void
+ * fraction near the hull, so a cut of DR needs the falling floaters to pass through water
+ * aerated to DR: each sweeps A·v of water a second, and that air has to be released on the
+ * falling side (taken at its mid-depth z_m) by a compressor of the plant's efficiency:
+ *   P = DR·A·v·N_falling · p(z_m)·ln(p(z_m)/p_atm) / η_c.
+ */
+export function h1DragCutPower(
+  p: Readonly<PlantParams>,
+  water: WaterColumn,
+  fallingCount: number,
+  speedMps: number,
+): number {
+  if (!p.h1_enabled || p.h1_drag_reduction <= 0 || speedMps <= 0) return 0;
+  const pMid = pressureAt(water, (p.vent_depth_m + p.tank_height_m) / 2);
+  const airM3ps = p.h1_drag_reduction * p.floater_area_m2 * speedMps * fallingCount;
+  return (
+    (airM3ps * pMid * Math.log(pMid / p.atmospheric_pressure_pa)) / p.compressor_efficiency
+  );
+}
+
 /** Pressure the injector needs: water at the bottom plus the valve margin. */
 export function injectionPressure(p: Readonly<PlantParams>, water: WaterColumn): number {
   return pressureAt(water, p.tank_height_m) + p.injection_margin_pa;
 }
 
-/** pV of a fill: the whole floater at p_b, or H2's fraction of it. */
+/**
+ * pV of a fill: the whole floater at p_b, or H2's fraction of it. The valve margin costs on
+ * every fill: the compressor delivers free air V·p_b/p_atm compressed to p_b (isothermal work
+ * p_b·V·ln(p_b/p_atm)), while the floater at the injector keeps only p(H)·V; the margin's air
+ * spills at once and is booked as fill loss.
+ */
 export function fillTargetPv(p: Readonly<PlantParams>, injectionPa: number): number {
   return (p.h2_enabled ? p.h2_fill_fraction : 1) * injectionPa * p.floater_volume_m3;
 }

@@ -3,7 +3,6 @@
  * catalogue) read null while sensor_dropout is active.
  */
 import { FIELD_CATALOGUE, type PlantFields, type UnitState } from '@kpp/protocol';
-import { TANK_AREA_M2 } from './constants.js';
 import type { FloaterSurvey } from './floaters.js';
 import type { PlantParams } from './params.js';
 import type { Plant } from './plant.js';
@@ -28,12 +27,30 @@ export interface ReadingsInput {
   inputW: number;
 }
 
+/**
+ * Conversion efficiency over a window: E_out / (E_in − ΔE_stored).
+ *
+ * The denominator is the energy the plant actually spent in the window: what came in, plus
+ * what it drew from its stores (chain, floaters and flywheel kinetic energy, the receiver's
+ * air, the air and shells' potential) or minus what it put into them. By the ledger it equals
+ * E_out + losses (+ the residual, rounding only), so with losses ≥ 0 the reading stays in
+ * [0, 1] even while a plant with a failed compressor runs on its flywheel and receiver, where
+ * E_out / E_in alone would read far above 1. Nothing spent yet (an idle or fresh unit) reads 0.
+ */
+export function conversionEfficiency(eOutJ: number, eInJ: number, storedDeltaJ: number): number {
+  const spent = eInJ - storedDeltaJ;
+  if (!(spent > 0) || !(eOutJ > 0)) return 0;
+  // The ledger's rounding residual must not lift a lossless window above 1.
+  return Math.min(1, eOutJ / spent);
+}
+
 export function plantReadings(i: ReadingsInput): PlantFields {
   const p = i.params;
-  const { floaters, drivetrain, compressor, thermal, ledger } = i.plant;
+  const { drivetrain, compressor, thermal, ledger } = i.plant;
   const eIn = ledger.inJ();
   const eOut = ledger.electricalJ;
   const residual = ledger.residualJ(i.storedJ);
+  const storedDelta = i.storedJ - ledger.storedBaselineJ;
   const c = i.survey.counts;
   const v = drivetrain.speedMps;
   const wFly = drivetrain.flywheelRadps;
@@ -51,15 +68,19 @@ export function plantReadings(i: ReadingsInput): PlantFields {
     p_el_w: i.electricalW,
     p_mech_w: i.shaftW,
     p_compressor_w: i.compressorW,
+    // Net power at the plant's boundary over the last step: electrical out minus energy in
+    // (compressor and H1). While stored energy drains it can read above zero: that is the
+    // flywheel, chain and receiver being spent, not generation (efficiency accounts for it).
     p_net_w: i.electricalW - i.inputW,
     e_in_j: eIn,
     e_out_j: eOut,
     e_losses_j: ledger.lossesJ(),
-    e_stored_delta_j: i.storedJ - ledger.storedBaselineJ,
+    e_stored_delta_j: storedDelta,
     e_residual_j: residual,
     // Floored at 1 J so an idle unit reads a small number rather than a division by zero.
     residual_ratio: Math.min(1e6, Math.abs(residual) / Math.max(eIn, 1)),
-    efficiency: eIn > 0 ? Math.max(-1e3, Math.min(1e3, eOut / eIn)) : 0,
+    // Over the ledger's window: since start or reset.
+    efficiency: conversionEfficiency(eOut, eIn, storedDelta),
     receiver_pressure_pa: compressor.pressurePa(),
     injection_pressure_pa: i.injectionPa,
     free_air_flow_m3ps: compressor.freeAirM3ps,
@@ -68,9 +89,10 @@ export function plantReadings(i: ReadingsInput): PlantFields {
     fill_failures: ledger.fillFailures,
     bearing_temp_c: thermal.bearingC,
     water_temp_c: thermal.waterC,
-    // Air and shells in the tank raise the water above its height at rest.
-    tank_level_m:
-      p.tank_height_m + (i.survey.airM3 + floaters.count * p.shell_volume_m3) / TANK_AREA_M2,
+    // The tank is held full to its overflow: what air and shells displace runs over the weir,
+    // so the water stands tank_height_m over the injector on the floor, the same column every
+    // pressure (injection_pressure_pa, the floaters' air) is computed from.
+    tank_level_m: p.tank_height_m,
     floaters_filling: c.filling,
     floaters_rising: c.rising,
     floaters_venting: c.venting,

@@ -32,6 +32,7 @@ import {
   buildPlant,
   fallingDensity,
   fillTargetPv,
+  h1DragCutPower,
   injectionPressure,
   storedEnergy,
   type Plant,
@@ -295,6 +296,10 @@ export class UnitModel {
     f.brakeN = running ? 0 : p.brake_force_n;
     f.jamN = this.has('chain_jam') ? JAM_FORCE_N : 0;
     const falling = floaters.fallingCount;
+    // The drag cut is paid for as air released on the falling side; it ends as heat in the water.
+    const dragCutJ = h1DragCutPower(p, this.plant.water, falling, drivetrain.speedMps) * h;
+    ledger.h1J += dragCutJ;
+    ledger.h1LossJ += dragCutJ;
     const rhoFalling = fallingDensity(p) * (p.h1_enabled ? 1 - p.h1_drag_reduction : 1);
     f.dragNpm2s2 =
       0.5 *

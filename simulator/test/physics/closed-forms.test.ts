@@ -58,7 +58,7 @@ describe('single floater terminal rise speed', () => {
 describe('compressor energy per fill', () => {
   const V = 0.4,
     H = 25;
-  const pB = P_ATM + RHO * G * H; // no valve margin: PHYSICS.md's 346.6 kPa
+  const pB = P_ATM + RHO * G * H; // no valve margin: the worked figure of docs/physics.md, 346.6 kPa
   const vAtm = (V * pB) / P_ATM;
   const wIso = P_ATM * vAtm * Math.log(pB / P_ATM);
 
@@ -92,6 +92,37 @@ describe('compressor energy per fill', () => {
     expect(Math.abs(perFill / (wIso / 0.7) - 1)).toBeLessThan(0.005);
   });
 
+  it('defaults the valve margin to the 0.3–0.5 bar design figure and pays for it on every fill', () => {
+    // Receiver held just above p_b (no throttling), so each fill costs exactly the isothermal
+    // work of V·p_b of air compressed to p_b, over the compressor's efficiency.
+    const unit = createUnit(
+      { noise: 0, receiver_volume_m3: 1000, receiver_min_over_pa: 200, receiver_band_pa: 100 },
+      1,
+    );
+    const margin = unit.params().injection_margin_pa;
+    expect(margin).toBeGreaterThanOrEqual(30_000);
+    expect(margin).toBeLessThanOrEqual(50_000);
+    const pInj = pB + margin;
+    expect(unit.readings().injection_pressure_pa).toBeCloseTo(pInj, 6);
+    run(unit, 600);
+    const a = unit.ledger();
+    run(unit, 3000);
+    const b = unit.ledger();
+    const fills = b.fills - a.fills;
+    expect(fills).toBeGreaterThan(200);
+    expect(b.fill_failures).toBe(0);
+    const wIsoMargin = pInj * V * Math.log(pInj / P_ATM);
+    const perFill = (b.in.compressor_j - a.in.compressor_j) / fills;
+    expect(Math.abs(perFill / (wIsoMargin / 0.7) - 1)).toBeLessThan(0.005);
+    expect(perFill).toBeGreaterThan(wIso / 0.7);
+    // The floater keeps p(H)·V; the margin's air is lost at the valve: p_b·V·ln(p_b/p_atm)
+    // delivered, less the kept air's potential p(H)·V·ln(p(H)/p_atm) − m·g·H.
+    const mKept = (pB * V * M_AIR) / (R_GAS * T_AIR);
+    const keptJ = pB * V * Math.log(pB / P_ATM) - mKept * G * H;
+    const fillLoss = (b.losses.fill_j - a.losses.fill_j) / fills;
+    expect(fillLoss / (wIsoMargin - keptJ)).toBeCloseTo(1, 6);
+  });
+
   it('adds the throttling loss p_atm·V_atm·ln(p_r/p_b) when the receiver runs far above p_b', () => {
     const over = 150_000;
     const unit = createUnit(
@@ -103,18 +134,21 @@ describe('compressor energy per fill', () => {
       },
       1,
     );
+    const pInj = unit.readings().injection_pressure_pa;
+    const vAtmInj = (V * pInj) / P_ATM;
+    const wIsoInj = P_ATM * vAtmInj * Math.log(pInj / P_ATM);
     run(unit, 600);
     const a = unit.ledger();
     run(unit, 3000);
     const b = unit.ledger();
     const fills = b.fills - a.fills;
     const pR = unit.readings().receiver_pressure_pa as number;
-    const throttle = P_ATM * vAtm * Math.log(pR / pB);
+    const throttle = P_ATM * vAtmInj * Math.log(pR / pInj);
     expect(
       Math.abs((b.losses.throttling_j - a.losses.throttling_j) / fills / throttle - 1),
     ).toBeLessThan(0.01);
     const perFill = (b.in.compressor_j - a.in.compressor_j) / fills;
-    expect(Math.abs(perFill / ((wIso + throttle) / 0.7) - 1)).toBeLessThan(0.005);
+    expect(Math.abs(perFill / ((wIsoInj + throttle) / 0.7) - 1)).toBeLessThan(0.005);
   });
 });
 

@@ -7,7 +7,7 @@ import {
 } from '../../src/physics/index.js';
 
 describe('parameter validation', () => {
-  it('accepts the defaults, which match PHYSICS.md', () => {
+  it('accepts the defaults, which match the reference plant of docs/physics.md', () => {
     const r = validateParams({});
     expect(r.ok).toBe(true);
     expect(DEFAULT_PARAMS).toMatchObject({

@@ -54,7 +54,7 @@ describe('default plant over 6000 ticks of 0.1 s', () => {
   });
 });
 
-describe('PHYSICS.md reference figures (noise off)', () => {
+describe('reference plant figures of docs/physics.md (noise off)', () => {
   const netAt = (v: number): { net: number; eff: number } => {
     const unit = createUnit({ noise: 0, target_speed_mps: v }, 1);
     const net = meanOver(unit, 3000, 1000, (r) => r.p_net_w);

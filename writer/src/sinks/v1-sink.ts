@@ -1,6 +1,6 @@
-import { authHeaders, createInfluxQl, errorText, type InfluxQl } from '../influxql.js';
+import { authHeaders, createInfluxQl, errorText, type InfluxQl } from '@kpp/storage';
 import { parseRetryAfter } from '../retry-policy.js';
-import { bootstrapV1, type V1SchemaOptions } from '../schema-bootstrap.js';
+import { bootstrapV1, type V1SchemaOptions } from './schema-bootstrap.js';
 import { isRetriableStatus, type InfluxSink, type WriteOutcome } from './sink.js';
 
 export interface V1SinkOptions extends V1SchemaOptions {

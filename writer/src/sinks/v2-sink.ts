@@ -1,6 +1,6 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 import { silentLogger, type Logger } from '@kpp/runtime';
-import { errorText } from '../influxql.js';
+import { errorText } from '@kpp/storage';
 import { parseRetryAfter } from '../retry-policy.js';
 import { isRetriableStatus, type BootstrapOutcome, type InfluxSink, type WriteOutcome } from './sink.js';
 

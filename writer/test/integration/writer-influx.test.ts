@@ -7,9 +7,8 @@ import { startAedes, startInfluxd, tempDir, waitFor, type InProcessBroker, type 
 import { writerConfigSchema, type WriterConfig } from '../../src/config.js';
 import { createWriter, type Writer } from '../../src/writer.js';
 import { createV1Sink } from '../../src/sinks/v1-sink.js';
-import { createInfluxQl } from '../../src/influxql.js';
-import { rollupBackfill } from '../../src/schema-bootstrap.js';
-import { history } from '../../src/history.js';
+import { createInfluxQl, history } from '@kpp/storage';
+import { rollupBackfill } from '../../src/sinks/schema-bootstrap.js';
 import { makeFrame, RATE_HZ, T0_MS } from '../support/frames.js';
 import { connectPublisher, publishTicks } from '../support/publisher.js';
 import { countPerUnit, seqsOf, total } from '../support/influx-checks.js';

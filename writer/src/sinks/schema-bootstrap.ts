@@ -1,13 +1,15 @@
-import { FIELD_CATALOGUE } from '@kpp/protocol';
-import { ident, type InfluxQl } from './influxql.js';
-import { HEALTH_MEASUREMENT, UNIT_MEASUREMENT } from './points.js';
-import type { BootstrapOutcome } from './sinks/sink.js';
-
-/** Names of the rollup measurements (1-minute, in the rollup retention policy). */
-export const UNIT_ROLLUP_MEASUREMENT = 'kpp_unit_1m';
-export const HEALTH_ROLLUP_MEASUREMENT = 'kpp_health_1m';
-/** Field in the unit rollup counting the frames that fell into each minute (gaps show as < 600 at 10 Hz). */
-export const ROLLUP_COUNT_FIELD = 'frames';
+import {
+  FIELD_CATALOGUE,
+  HEALTH_MEASUREMENT,
+  HEALTH_ROLLUP_MEASUREMENT,
+  quoteIdent as ident,
+  ROLLUP_COUNT_FIELD,
+  UNIT_MEASUREMENT,
+  UNIT_ROLLUP_MEASUREMENT,
+  UNIT_TAG,
+} from '@kpp/protocol';
+import type { InfluxQl } from '@kpp/storage';
+import type { BootstrapOutcome } from './sink.js';
 
 export interface V1SchemaOptions {
   db: string;
@@ -49,7 +51,7 @@ export function continuousQueries(o: V1SchemaOptions): { name: string; statement
       `BEGIN ${select} GROUP BY time(1m), ${groupBy} END`,
   });
   return [
-    cq(UNIT_ROLLUP_MEASUREMENT, unitRollupSelect(o), '"unit"'),
+    cq(UNIT_ROLLUP_MEASUREMENT, unitRollupSelect(o), ident(UNIT_TAG)),
     cq(HEALTH_ROLLUP_MEASUREMENT, healthRollupSelect(o), '*'),
   ];
 }
@@ -109,7 +111,7 @@ export async function rollupBackfill(
 ): Promise<BootstrapOutcome> {
   const where = ` WHERE time >= ${Math.floor(fromMs)}ms AND time < ${Math.ceil(toMs)}ms`;
   const statements = [
-    `${unitRollupSelect(o)}${where} GROUP BY time(1m), "unit"`,
+    `${unitRollupSelect(o)}${where} GROUP BY time(1m), ${ident(UNIT_TAG)}`,
     `${healthRollupSelect(o)}${where} GROUP BY time(1m), *`,
   ];
   for (const q of statements) {

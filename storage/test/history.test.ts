@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildHistoryQuery, history, parseHistoryArgs, type HistoryRequest } from '../src/history.js';
 import { formatHistory, type HistoryTable } from '../src/history-format.js';
-import type { InfluxQl, InfluxSeries } from '../src/influxql.js';
+import type { InfluxQl, InfluxSeries } from '../src/influxql-client.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const target = { db: 'kpp', rp: 'autogen', rollupRp: 'rollup' };

@@ -20,10 +20,21 @@ export interface InfluxQlOptions {
 export type QueryFailure = { ok: false; reason: { code: 'QUERY_FAILED'; message: string; status?: number; retriable: boolean } };
 export type QueryResult = { ok: true; value: InfluxSeries[] } | QueryFailure;
 
-/** Runs InfluxQL statements against `/query` (InfluxDB 1.x, and 2.x/3.x through their v1 compatibility API). */
+/**
+ * Runs InfluxQL statements against `/query` (InfluxDB 1.x, and 2.x/3.x through their v1
+ * compatibility API). The one `/query` client of the repository: the writer's schema bootstrap,
+ * `kpp history`, the test kit and the bench all use it.
+ */
 export interface InfluxQl {
-  /** One statement; times as epoch ms. */
+  /** One statement; times as epoch ms. Never throws: failures come back as QUERY_FAILED. */
   query(q: string, db?: string): Promise<QueryResult>;
+}
+
+/** For tests and benchmarks, where a failed statement should stop the run: the series, or an Error naming the statement. */
+export async function queryOrThrow(influxql: InfluxQl, q: string, db?: string): Promise<InfluxSeries[]> {
+  const r = await influxql.query(q, db);
+  if (!r.ok) throw new Error(`${r.reason.message} (${q})`);
+  return r.value;
 }
 
 export function authHeaders(opts: Pick<InfluxQlOptions, 'user' | 'password' | 'token'>): Record<string, string> {
@@ -63,9 +74,9 @@ export function createInfluxQl(opts: InfluxQlOptions): InfluxQl {
       if (!res.ok || body.error) {
         return fail(`InfluxDB query failed (${res.status}): ${body.error ?? text.slice(0, 300)}`, res.status, res.status === 429 || res.status >= 500);
       }
-      const first = body.results?.[0];
-      if (first?.error) return fail(`InfluxDB query failed: ${first.error}`, res.status, false);
-      return { ok: true, value: first?.series ?? [] };
+      const failed = body.results?.find((r) => r.error);
+      if (failed) return fail(`InfluxDB query failed: ${failed.error}`, res.status, false);
+      return { ok: true, value: body.results?.[0]?.series ?? [] };
     },
   };
 }
@@ -81,14 +92,4 @@ export function errorText(err: unknown): string {
     return `${err.message}${code}`;
   }
   return String(err);
-}
-
-/** Quotes an InfluxQL identifier. */
-export function ident(name: string): string {
-  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-/** Quotes an InfluxQL string literal. */
-export function literal(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -1,8 +1,15 @@
-import { FIELD_BY_NAME, FIELD_CATALOGUE, isValidUnitId } from '@kpp/protocol';
-import type { WriterConfig } from './config.js';
-import { createInfluxQl, ident, literal, type InfluxQl } from './influxql.js';
-import { STAMP_FIELDS, UNIT_MEASUREMENT } from './points.js';
-import { UNIT_ROLLUP_MEASUREMENT } from './schema-bootstrap.js';
+import {
+  FIELD_BY_NAME,
+  FIELD_CATALOGUE,
+  isValidUnitId,
+  quoteIdent as ident,
+  quoteLiteral as literal,
+  STAMP_FIELDS,
+  UNIT_MEASUREMENT,
+  UNIT_ROLLUP_MEASUREMENT,
+  UNIT_TAG,
+} from '@kpp/protocol';
+import { createInfluxQl, type InfluxQl } from './influxql-client.js';
 import { influxDurationLiteral, parseDuration, parseTimeSpec } from './time-spec.js';
 import { formatHistory, type HistoryFormat, type HistoryTable } from './history-format.js';
 
@@ -119,7 +126,7 @@ export function buildHistoryQuery(req: HistoryRequest, target: Pick<HistoryTarge
     })
     .join(', ');
   let q =
-    `SELECT ${select} FROM ${from} WHERE "unit" = ${literal(req.unit)}` +
+    `SELECT ${select} FROM ${from} WHERE ${ident(UNIT_TAG)} = ${literal(req.unit)}` +
     ` AND time >= ${Math.floor(req.fromMs)}ms AND time <= ${Math.ceil(req.toMs)}ms`;
   if (aggregate) q += ` GROUP BY time(${influxDurationLiteral(everyMs as number)}) fill(none)`;
   return { q, source: rollup ? 'rollup' : 'raw', everyMs };
@@ -128,7 +135,7 @@ export function buildHistoryQuery(req: HistoryRequest, target: Pick<HistoryTarge
 /** Runs a validated request: checks the unit exists, queries, returns rows. */
 export async function queryHistory(req: HistoryRequest, target: HistoryTarget): Promise<HistoryResult<HistoryTable>> {
   const units = await target.influxql.query(
-    `SHOW TAG VALUES ON ${ident(target.db)} FROM ${ident(target.rp)}.${ident(UNIT_MEASUREMENT)} WITH KEY = "unit"`,
+    `SHOW TAG VALUES ON ${ident(target.db)} FROM ${ident(target.rp)}.${ident(UNIT_MEASUREMENT)} WITH KEY = ${ident(UNIT_TAG)}`,
     target.db,
   );
   if (!units.ok) return fail('QUERY_FAILED', units.reason.message);
@@ -188,12 +195,24 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
+/** The InfluxDB settings history reads with: the writer's own keys, so `kpp history` takes the writer's config. */
+export interface HistoryConnection {
+  influxApi: 'v1' | 'v2';
+  influxUrl: string;
+  token?: string | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  db: string;
+  rp: string;
+  rollupRp: string;
+  httpTimeoutMs: number;
+}
+
 /**
- * Where `kpp history` reads, from the writer's own configuration: InfluxQL at `influxUrl`
- * (1.x natively; 2.x/3.x through their v1-compatible /query with a DBRP mapping for `db`/`rp`,
- * authenticated with the token).
+ * Where `kpp history` reads: InfluxQL at `influxUrl` (1.x natively; 2.x/3.x through their
+ * v1-compatible /query with a DBRP mapping for `db`/`rp`, authenticated with the token).
  */
-export function historyTarget(config: WriterConfig, rawMaxRangeMs?: number): HistoryTarget {
+export function historyTarget(config: HistoryConnection, rawMaxRangeMs?: number): HistoryTarget {
   const influxql = createInfluxQl({
     url: config.influxUrl,
     timeoutMs: config.httpTimeoutMs,
