@@ -60,7 +60,7 @@ interface PluginModule {
 interface DataSourceLike {
   query(request: unknown): rxjs.Observable<DataQueryResponse>;
   testDatasource(): Promise<{ status: string; message: string }>;
-  connection?: { status(): { state: string; connects: number; renewals?: number } };
+  connection?: { status(): { state: string; connects: number; renewals?: number; connectedAt?: number } };
 }
 
 let pluginModule: PluginModule | undefined;

@@ -9,8 +9,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { topics } from '@kpp/protocol';
 import { sleep, waitFor } from '@kpp/testkit';
-import { brokerConfig, createBroker, UNBOUND_TOKEN_USER } from '../../src/index.js';
-import { credentials, startTestBroker, testUsers, type TestBroker } from './support/test-broker.js';
+import { brokerConfig, UNBOUND_TOKEN_USER } from '../../src/index.js';
+import { credentials, startTestBroker, type TestBroker } from './support/test-broker.js';
 
 const API_KEY = 'test-api-key-0123456789';
 interface TokenReply {
@@ -57,34 +57,17 @@ describe('viewer tokens', () => {
   const logLines: string[] = [];
   beforeAll(async () => {
     // A broker that logs everything into memory, to show the key never reaches the log.
-    const config = brokerConfig({
-      mqttPort: 0,
-      wsPort: 0,
-      httpPort: 0,
-      id: 'tokens',
-      apiKeys: [API_KEY],
-      tokenTtlSeconds: 3600,
-    });
-    if (!config.ok) throw new Error(config.reason.message);
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
         logLines.push(chunk.toString());
         done();
       },
     });
-    const broker = createBroker(config.value, {
-      logger: pino({ level: 'debug' }, sink),
-      users: await testUsers(),
-    });
-    const ports = await broker.start();
-    b = {
-      broker,
-      ports,
-      tcpUrl: `mqtt://127.0.0.1:${ports.mqttPort}`,
-      wsUrl: `ws://127.0.0.1:${ports.wsPort}/mqtt`,
-      httpUrl: `http://127.0.0.1:${ports.httpPort}`,
-      stop: () => broker.stop(),
-    };
+    b = await startTestBroker(
+      { id: 'tokens', apiKeys: [API_KEY], tokenTtlSeconds: 3600 },
+      undefined,
+      pino({ level: 'debug' }, sink),
+    );
   });
   afterAll(() => b?.stop());
 
