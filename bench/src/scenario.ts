@@ -15,6 +15,19 @@ export interface ScenarioContext {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits for `work`, at most `ms` (then resolves undefined). The timer is cleared either way: a
+ * bare `Promise.race` with `sleep` leaves it pending, and the process cannot exit until it fires.
+ */
+export async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Sleeps, or rejects at once when `signal` aborts (an interrupted chaos or soak run). */
 export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (signal?.aborted) return Promise.reject(new Error('interrupted'));

@@ -36,6 +36,7 @@ import {
 import { HealthReporter } from './metrics/health-reporter.js';
 import type { DisconnectReason } from './reasons.js';
 import { setConnectionMeta } from './transports/connection-meta.js';
+import { reportScreening, screenConnect } from './transports/connect-screen.js';
 import { listenTcp, type Listener, type TlsFiles } from './transports/tcp-listener.js';
 import { listenWs, type WsListener } from './transports/ws-listener.js';
 
@@ -105,10 +106,12 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
 
   let state: BrokerState = 'created';
   let running: Running | undefined;
-  let gauges: BrokerGauges = { clients: 0, largestBacklogBytes: 0, slowClients: 0 };
+  let gauges = { largestBacklogBytes: 0, slowClients: 0 };
   const currentGauges = (): BrokerGauges => ({
     ...gauges,
     clients: running?.aedes.connectedClients ?? 0,
+    wsListening: running?.ws.server.listening ? 1 : 0,
+    wsClients: running?.ws.wss.clients.size ?? 0,
   });
 
   const metrics = new BrokerMetrics(id, currentGauges);
@@ -221,6 +224,14 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
         metrics.connection(transport);
         connections.add(conn);
         conn.once('close', () => connections.delete(conn));
+        screenConnect(conn, {
+          timeoutMs: config.connectTimeoutMs,
+          maxBytes: highWaterMark,
+          pass: () => handOn(conn, req),
+          ...reportScreening(metrics, logger, { transport, address }),
+        });
+      };
+      const handOn = (conn: Duplex, req: IncomingMessage | undefined) => {
         const client = aedes.handle(conn, req);
         exactDedupe.adopt(client);
         // Added after Aedes's 'readable' listener, so it only observes what Aedes reads.
@@ -353,11 +364,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
             stuckMs: seen.overMs,
           });
       }
-      gauges = {
-        clients: running.aedes.connectedClients,
-        largestBacklogBytes: largest,
-        slowClients: slow,
-      };
+      gauges = { largestBacklogBytes: largest, slowClients: slow };
     } catch (err) {
       logger.error({ err }, 'slow-consumer sweep failed');
     }

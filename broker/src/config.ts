@@ -16,26 +16,21 @@ const port = z.number().int().min(0).max(65_535);
  * free port; `start()` reports the ports actually bound.
  */
 export const brokerConfigSchema = z.object({
-  /** Instance id: the health topic is `kpp/v1/health/broker/{id}`; in a cluster every process needs its own. */
   id: z
     .string()
     .refine(isValidComponentId, 'expected an id of the form [a-z][a-z0-9_-]{0,31}')
-    .optional(),
-  /** Address every listener binds to (loopback by default, like Mosquitto 2 without a listener). */
-  host: z.string().min(1).default('127.0.0.1'),
-  mqttPort: port.default(1883),
-  wsPort: port.default(8083),
-  wsPath: z.string().startsWith('/', 'expected a path starting with /').default('/mqtt'),
-  /** GET /metrics, /healthz, /readyz. */
-  httpPort: port.default(9090),
-  /** PEM files; when both are set, MQTT and WebSocket listeners speak TLS (mqtts://, wss://). */
-  tlsCert: z.string().min(1).optional(),
-  tlsKey: z.string().min(1).optional(),
+    .optional()
+    .describe('instance id in the health topic kpp/v1/health/broker/{id}; each broker of a cluster needs its own (default: the host name, plus the pid with redisUrl)'),
+  host: z.string().min(1).default('127.0.0.1').describe('address every listener binds to (loopback, like Mosquitto 2 without a listener)'),
+  mqttPort: port.default(1883).describe('MQTT TCP port (0 = any free port)'),
+  wsPort: port.default(8083).describe('MQTT over WebSocket port (0 = any free port)'),
+  wsPath: z.string().startsWith('/', 'expected a path starting with /').default('/mqtt').describe('HTTP path of the WebSocket endpoint'),
+  httpPort: port.default(9090).describe('HTTP port of GET /metrics, /healthz and /readyz (0 = any free port)'),
+  tlsCert: z.string().min(1).optional().describe('PEM certificate file; with tlsKey the MQTT and WebSocket listeners speak TLS (mqtts://, wss://)'),
+  tlsKey: z.string().min(1).optional().describe('PEM private key file, with tlsCert'),
 
-  /** JSON users file with scrypt hashes and roles (see `addUser`); without it only anonymous read is possible. */
-  usersFile: z.string().min(1).optional(),
-  /** Let clients without a username connect read-only (subscribe kpp/v1/#, publish nothing). For local development. */
-  allowAnonymousRead: z.boolean().default(false),
+  usersFile: z.string().min(1).optional().describe('JSON users file with scrypt hashes and roles (written by `kpp broker passwd`); without it only anonymous read is possible'),
+  allowAnonymousRead: z.boolean().default(false).describe('let clients without a username connect read-only (subscribe kpp/v1/#, publish nothing); for local development'),
 
   // Viewer tokens (POST /api/v1/viewer-token on the HTTP port)
   /** Keys allowed to ask for viewer tokens (Grafana's data-source proxy sends one); none = no tokens. */
@@ -51,51 +46,48 @@ export const brokerConfigSchema = z.object({
     .int()
     .min(1)
     .max(256 * 1024 * 1024)
-    .default(256 * 1024),
-  maxClients: z.number().int().min(1).default(10_000),
-  /** Topic levels allowed in PUBLISH and SUBSCRIBE (Aedes cannot route more than 100). */
-  maxTopicLevels: z.number().int().min(1).max(100).default(16),
-  /** New connections accepted per second from one remote address (token bucket)… */
-  connectRatePerSecond: z.number().positive().default(20),
-  /** …with bursts up to this many. */
-  connectBurst: z.number().int().min(1).default(40),
-  /** A client's keepalive is clamped into [min, max] seconds; 0 (no keepalive) counts as max. */
-  keepaliveMinSeconds: z.number().int().min(1).max(65_535).default(5),
-  keepaliveMaxSeconds: z.number().int().min(1).max(65_535).default(300),
-  /** A connection that has not sent CONNECT after this long is closed. */
-  connectTimeoutMs: z.number().int().min(100).default(10_000),
+    .default(256 * 1024)
+    .describe('largest PUBLISH payload accepted, in bytes'),
+  maxClients: z.number().int().min(1).default(10_000).describe('connected clients at most; further CONNECTs are refused'),
+  maxTopicLevels: z.number().int().min(1).max(100).default(16).describe('topic levels allowed in PUBLISH and SUBSCRIBE (Aedes cannot route more than 100)'),
+  connectRatePerSecond: z.number().positive().default(20).describe('new connections accepted per second from one remote address (token bucket)'),
+  connectBurst: z.number().int().min(1).default(40).describe('burst of new connections allowed from one address above connectRatePerSecond'),
+  keepaliveMinSeconds: z.number().int().min(1).max(65_535).default(5).describe("a client's keepalive is raised to at least this many seconds"),
+  keepaliveMaxSeconds: z.number().int().min(1).max(65_535).default(300).describe("a client's keepalive is lowered to at most this many seconds (0, no keepalive, counts as this)"),
+  connectTimeoutMs: z.number().int().min(100).default(10_000).describe('a connection that has not sent CONNECT after this many ms is closed'),
 
   // Slow consumers
-  /** Outbound bytes buffered for one client above which its QoS 0 messages are dropped. */
   slowConsumerBacklogBytes: z
     .number()
     .int()
     .min(1024)
-    .default(1024 * 1024),
-  /** A client whose backlog stays above the bound this long is disconnected. */
-  drainTimeoutMs: z.number().int().min(100).default(10_000),
+    .default(1024 * 1024)
+    .describe("outbound bytes buffered for one client above which its QoS 0 messages are dropped"),
+  drainTimeoutMs: z.number().int().min(100).default(10_000).describe('a client whose backlog stays above slowConsumerBacklogBytes this many ms is disconnected'),
 
   // Health
-  healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+  healthIntervalMs: z.number().int().min(100).max(60_000).default(1000).describe('ms between health messages on kpp/v1/health/broker/{id}'),
 
   /**
-   * Single broker: persistent sessions (subscriptions and queued QoS 1/2 messages) are saved to
-   * this file on a graceful stop and restored at start, so a restarted broker still queues for a
-   * writer that has not reconnected yet. Without it (and without redisUrl) a restart forgets them.
+   * Without sessionFile (and without redisUrl) a restart forgets the sessions, and a writer that
+   * has not reconnected yet loses what was published meanwhile.
    */
-  sessionFile: z.string().min(1).optional(),
+  sessionFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('single broker: persistent sessions (subscriptions, queued QoS 1/2 messages) are saved here on a graceful stop and restored at start'),
 
-  /** Cluster mode: Redis shares subscriptions, retained messages and QoS 1 sessions between brokers. */
   redisUrl: z
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-    .optional(),
+    .optional()
+    .describe('cluster mode: Redis shares subscriptions, retained messages and QoS 1 sessions between brokers'),
   /**
-   * Cluster mode: queued QoS 1 messages a reconnecting persistent session gets at once
-   * (aedes-persistence-redis delivers 1000 by default and leaves the rest queued until the
-   * session's next reconnect: a writer back from a 10 s outage at 1000 frames/s would miss 9000).
+   * aedes-persistence-redis delivers 1000 by default and leaves the rest queued until the
+   * session's next reconnect: a writer back from a 10 s outage at 1000 frames/s would miss 9000.
    */
-  redisMaxSessionDelivery: z.number().int().min(1).default(1_000_000),
+  redisMaxSessionDelivery: z.number().int().min(1).default(1_000_000).describe('cluster mode: queued QoS 1 messages a reconnecting persistent session gets at once'),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;

@@ -22,6 +22,9 @@ export const CONNECT_REJECTIONS = {
   max_clients: 'maxClients clients already connected; CONNACK 3 (server unavailable)',
   bad_credentials: 'unknown user or wrong password; CONNACK 4 (bad user name or password)',
   not_authorized: 'no username and anonymous access is off; CONNACK 5 (not authorized)',
+  unsupported_protocol:
+    'a protocol level other than MQTT 3.1.1 (or 3.1), e.g. an MQTT 5 client; CONNACK 1 (unacceptable protocol version)',
+  identifier_rejected: 'an empty client id with CleanSession=0; CONNACK 2 (identifier rejected)',
   token_expired: 'a viewer token past its expiry; CONNACK 4 (bad user name or password)',
   token_invalid:
     'a viewer token with a bad signature, for another user, or with no token issuer configured; CONNACK 4',
@@ -41,7 +44,8 @@ export const DISCONNECT_REASONS = {
   slow_consumer:
     'outbound backlog over the bound past drainTimeoutMs, or a QoS 1 message had to wait behind it',
   keepalive_timeout: 'nothing received for 1.5 keepalive periods',
-  protocol_error: 'malformed or out-of-order MQTT packets, or a CONNECT that never came',
+  protocol_error:
+    'malformed or out-of-order MQTT packets (a CONNECT breaking MQTT 3.1.1 rules among them), or a CONNECT that never came',
   connection_reset: 'the network connection failed (reset, broken pipe)',
 } as const;
 export type DisconnectReason = keyof typeof DISCONNECT_REASONS;

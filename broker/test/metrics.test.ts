@@ -9,7 +9,7 @@ import {
   brokerHealthMetrics,
 } from '../src/index.js';
 
-const gauges = { clients: 3, largestBacklogBytes: 1234, slowClients: 1 };
+const gauges = { clients: 3, largestBacklogBytes: 1234, slowClients: 1, wsListening: 1, wsClients: 2 };
 const proc = {
   cpu_pct: 12.345,
   rss_bytes: 1e8,
@@ -85,6 +85,8 @@ describe('broker health message', () => {
       sub_denied_forbidden_total: 0,
       largest_backlog_bytes: 1234,
       slow_clients: 1,
+      ws_listening: 1,
+      ws_clients: 2,
       cpu_pct: 12.35,
       loop_lag_p99_ms: 1.23,
       uptime_s: 61,

@@ -31,6 +31,8 @@ describe('README', () => {
       clients: 0,
       largestBacklogBytes: 0,
       slowClients: 0,
+      wsListening: 1,
+      wsClients: 0,
     })).render();
     for (const [, name = ''] of text.matchAll(/^# TYPE (\S+)/gm)) {
       if (!readme.includes(`\`${name}\``) && !readme.includes(`\`${name}{`)) missing.push(name);

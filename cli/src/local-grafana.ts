@@ -28,7 +28,8 @@ export interface LocalGrafanaOptions {
  * Grafana run by `kpp up --grafana` with this repository's provisioning and plugin. Grafana's
  * provisioning path holds one tree, so we assemble it under `<dataDir>/grafana`: links to the
  * repo's datasources/ and alerting/, and a dashboard provider pointing at the repo's
- * dashboards (the committed provider names the Docker image's path).
+ * dashboards (the committed provider names the Docker image's path). Like the committed one it
+ * names the folder by title only, so dashboards and alert rules share one folder.
  */
 export class LocalGrafana implements Service {
   readonly name = 'grafana';
@@ -55,7 +56,7 @@ export class LocalGrafana implements Service {
     await symlink(join(repoRoot, 'provisioning/alerting'), join(prov, 'alerting'));
     await writeFile(
       join(prov, 'dashboards/kpp.yaml'),
-      `apiVersion: 1\nproviders:\n  - name: kpp-live\n    orgId: 1\n    folder: KPP Live\n    folderUid: kpp-live\n    type: file\n    allowUiUpdates: false\n    options:\n      path: ${join(repoRoot, 'provisioning/dashboards')}\n`,
+      `apiVersion: 1\nproviders:\n  - name: kpp-live\n    orgId: 1\n    folder: KPP Live\n    type: file\n    allowUiUpdates: false\n    options:\n      path: ${join(repoRoot, 'provisioning/dashboards')}\n`,
     );
     await rm(join(plugins, PLUGIN_ID), { force: true });
     await symlink(join(repoRoot, 'grafana-plugin/dist'), join(plugins, PLUGIN_ID));

@@ -20,7 +20,7 @@ export function addSchemaOptions(
   for (const [key, field] of Object.entries(schema.shape)) {
     if (hidden.has(key)) continue;
     const type = schemaFieldType(field as z.ZodType);
-    const description = (field as z.ZodType).description ?? type;
+    const description = helpText(field as z.ZodType);
     const opt =
       type === 'boolean'
         ? new Option(`--${kebab(key)} [bool]`, description).argParser((v) => v ?? 'true')
@@ -31,6 +31,17 @@ export function addSchemaOptions(
     command.addOption(new Option(`--${alias} <value>`, `same as --${kebab(key)}`));
   }
   return command;
+}
+
+/**
+ * The help line of one key: its `.describe()` text and its schema default. The default is shown,
+ * not given to commander, so a flag left out never overrides the config file or environment.
+ */
+function helpText(field: z.ZodType): string {
+  const text = field.description ?? '';
+  const fallback = field.safeParse(undefined);
+  if (!fallback.success || text.includes('(default: ')) return text;
+  return `${text} (default: ${fallback.data === undefined ? 'none' : JSON.stringify(fallback.data)})`;
 }
 
 /** Picks the schema keys out of commander's parsed options, applying aliases. */

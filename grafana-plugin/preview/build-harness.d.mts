@@ -1,2 +1,5 @@
-/** Bundles the harness page into `outdir` (default test/harness/dist) and returns it. */
-export function buildHarness(outdir?: string): Promise<string>;
+/**
+ * Bundles the harness page into `outdir` (default preview/dist) and returns it; with
+ * `hostModules`, React, rxjs and @grafana/* come from that node_modules (another Grafana line).
+ */
+export function buildHarness(outdir?: string, opts?: { hostModules?: string }): Promise<string>;

@@ -148,6 +148,9 @@ interface Panel {
   canvas: HTMLCanvasElement;
   dirty: boolean;
   closed: boolean;
+  /** LoadingState of the last response and whether the query's observable completed. */
+  state: string | undefined;
+  complete: boolean;
 }
 
 const panels = new Map<string, Panel>();
@@ -159,6 +162,8 @@ function openPanel(
     title?: string;
     targets: Array<Record<string, unknown>>;
     rangeMs: number;
+    /** An absolute range ending at `toMs` (default: a relative one ending now, "now-…" → "now"). */
+    toMs?: number;
     maxDataPoints?: number;
     windowMs?: number;
     /** Data-source instance name (default 'main'). */
@@ -174,8 +179,11 @@ function openPanel(
   box.appendChild(canvas);
   container.appendChild(box);
   const t = Date.now();
-  const from = dateTime(t - opts.rangeMs);
-  const to = dateTime(t);
+  const end = opts.toMs ?? t;
+  const from = dateTime(end - opts.rangeMs);
+  const to = dateTime(end);
+  // What Grafana's time picker hands on: "now-…"/"now" for a relative range, the instants for an absolute one.
+  const raw = opts.toMs === undefined ? { from: `now-${Math.round(opts.rangeMs / 1000)}s`, to: 'now' } : { from, to };
   const request = {
     requestId: `harness-${id}`,
     app: 'dashboard',
@@ -183,7 +191,7 @@ function openPanel(
     interval: '100ms',
     intervalMs: 100,
     maxDataPoints: opts.maxDataPoints ?? 1000,
-    range: { from, to, raw: { from: `now-${Math.round(opts.rangeMs / 1000)}s`, to: 'now' } },
+    range: { from, to, raw },
     scopedVars: {},
     startTime: t,
     timezone: 'utc',
@@ -200,6 +208,8 @@ function openPanel(
     canvas,
     dirty: true,
     closed: false,
+    state: undefined,
+    complete: false,
   };
   panels.set(id, panel);
   panel.subscription = instance(opts.ds)
@@ -209,6 +219,7 @@ function openPanel(
         const at = now();
         const key = res.key ?? 'default';
         panel.last.set(key, res.data as DataFrame[]);
+        panel.state = res.state;
         const custom = ((res.data[0] as DataFrame | undefined)?.meta?.custom ?? {}) as {
           newTicks?: number[];
           fps?: number;
@@ -218,6 +229,9 @@ function openPanel(
         panel.emissions.push({ at, key, newTicks, fps: custom.fps, slotLateMs: custom.slotLateMs });
         for (const ts of newTicks) panel.latencies.push({ at, ts, latency: at - ts });
         panel.dirty = true;
+      },
+      complete: () => {
+        panel.complete = true;
       },
     });
 }
@@ -390,11 +404,17 @@ const api = {
   panelStats,
   panelFrames,
   firstEmissionWithTickAfter,
+  panelState: (id: string) => {
+    const p = panels.get(id);
+    return p ? { state: p.state, complete: p.complete, emissions: p.emissions.length } : undefined;
+  },
   renderEditors,
   connectionState: (name?: string) => instance(name).connection?.status().state,
   connectionStatus: (name?: string) => instance(name).connection?.status(),
   /** The instance settings the page built the data source from (what Grafana hands a browser). */
   settings: (name = 'main') => instanceSettings(instances.get(name)?.jsonData ?? {}),
+  /** The React the page hands the plugin (18 on the Grafana 11.6 line, 19 on 13.2). */
+  reactVersion: () => ReactAll.version,
   now,
 };
 
@@ -406,29 +426,22 @@ declare global {
 window.kpp = api;
 requestAnimationFrame(animate);
 
+/** The preview's panels: the main fields of the plant dashboard (KPP plant — live) for u1, and every unit's net power. */
+const PREVIEW_PANELS: Record<string, { title: string; targets: Array<Record<string, unknown>> }> = {
+  power: { title: 'u1: power (electrical, compressor, net)', targets: [{ unit: 'u1', fields: ['p_el_w', 'p_compressor_w', 'p_net_w'], interpolate: true }] },
+  speed: { title: 'u1: chain speed', targets: [{ unit: 'u1', fields: ['chain_speed_mps'], interpolate: true }] },
+  rpm: { title: 'u1: generator speed', targets: [{ unit: 'u1', fields: ['generator_rpm'], interpolate: true }] },
+  tension: { title: 'u1: chain tension', targets: [{ unit: 'u1', fields: ['chain_tension_n'], interpolate: true }] },
+  pressure: { title: 'u1: receiver and injection pressure', targets: [{ unit: 'u1', fields: ['receiver_pressure_pa', 'injection_pressure_pa'], interpolate: true }] },
+  all: { title: 'Every unit (+): net power', targets: [{ unit: '+', fields: ['p_net_w'], interpolate: true, alias: '{{unit}} {{field}}' }] },
+};
+
 /** Served by `kpp up --preview`: start by itself with the server's settings. The tests drive the page instead. */
 async function autostart(): Promise<void> {
   const res = await fetch('/preview-config.json').catch(() => undefined);
   if (!res || !res.ok) return;
   await init((await res.json()) as Parameters<typeof init>[0]);
-  openPanel('all', {
-    title: 'Every unit (+): net power, interpolated, 30 FPS',
-    targets: [{ unit: '+', fields: ['p_net_w'], interpolate: true, alias: '{{unit}} {{field}}' }],
-    rangeMs: 120_000,
-  });
-  openPanel('u1', {
-    title: 'u1: chain speed and generator torque, EMA α 0.3',
-    targets: [
-      {
-        unit: 'u1',
-        fields: ['chain_speed_mps', 'generator_torque_nm'],
-        smoothing: 'ema',
-        alpha: 0.3,
-        interpolate: true,
-      },
-    ],
-    rangeMs: 120_000,
-  });
+  for (const [id, panel] of Object.entries(PREVIEW_PANELS)) openPanel(id, { ...panel, rangeMs: 120_000 });
   renderEditors({ unit: '+', fields: ['p_net_w'], smoothing: 'none', interpolate: true, alias: '{{unit}} {{field}}' });
 }
 void autostart();

@@ -6,6 +6,7 @@ import {
   type DataQueryRequest,
   type DataQueryResponse,
   type DataSourceInstanceSettings,
+  type DataFrame,
   type MetricFindValue,
   type ScopedVars,
   type TestDataSourceResponse,
@@ -16,6 +17,7 @@ import { merge, Observable } from 'rxjs';
 import {
   Connection,
   FrameSource,
+  historyRange,
   LiveQuery,
   probeBroker,
   systemScheduler,
@@ -25,7 +27,7 @@ import {
   type TransportFactory,
 } from './core';
 import { mqttTransport } from './core/mqtt-transport';
-import { emissionFrames } from './frames';
+import { emissionFrames, historyFrames, noticeFrame } from './frames';
 import { grafanaHistoryFetcher } from './history-grafana';
 import { LEGACY_NOTICE, legacyLogin } from './legacy';
 import { DEFAULT_QUERY, DEFAULTS, TOKEN_ROUTE, type KppOptions, type KppQuery } from './types';
@@ -38,6 +40,19 @@ export interface DataSourceDeps {
   templateSrv?: Pick<TemplateSrv, 'replace' | 'getVariables'>;
   /** History fetcher factory by data-source uid (default: through Grafana's DataSourceSrv). */
   history?: (uid: string) => HistoryFetcher;
+}
+
+/**
+ * A range ending this close to now (or later) is live: it streams, opened with history. One
+ * ending earlier is history only. Relative ranges ("now-1h" → "now") end at the instant Grafana
+ * made the request, absolute ones wherever they were drawn; both are judged on `range.to`.
+ */
+export const LIVE_EDGE_MS = 5000;
+/** The master clock's tick when none has been seen (history-only queries subscribe to nothing). */
+const DEFAULT_TICK_MS = 100;
+
+export function isLiveRange(toMs: number, nowMs: number): boolean {
+  return toMs >= nowMs - LIVE_EDGE_MS;
 }
 
 /** Units of a query: ids, or 'all' for `+` (also written `*` or `All`). */
@@ -139,23 +154,78 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
 
   query(request: DataQueryRequest<KppQuery>): Observable<DataQueryResponse> {
     const targets = request.targets.filter((t) => this.filterQuery({ ...DEFAULT_QUERY, ...t } as KppQuery));
-    if (targets.length === 0)
-      return new Observable((s) => {
-        s.next({ data: [], state: LoadingState.Done });
-        s.complete();
-      });
-    return merge(...targets.map((t) => this.stream({ ...DEFAULT_QUERY, ...t } as KppQuery, request)));
+    if (targets.length === 0) return done([]);
+    const live = isLiveRange(request.range.to.valueOf(), this.scheduler.now());
+    return merge(
+      ...targets.map((t) => {
+        const target = { ...DEFAULT_QUERY, ...t } as KppQuery;
+        const units = this.resolveUnits(target.unit, request.scopedVars);
+        if (units !== 'all' && units.length === 0)
+          return done(
+            [noticeFrame(target.refId, 'warning', `"${target.unit}" resolves to no unit: pick a unit, or give the variable a value.`)],
+            `kpp-live-${target.refId}`
+          );
+        return live ? this.stream(target, units, request) : this.history(target, units, request);
+      })
+    );
   }
 
-  private stream(target: KppQuery, request: DataQueryRequest<KppQuery>): Observable<DataQueryResponse> {
+  /** Template variables replaced in the queries Explore and "split" hand on (unit and alias). */
+  override interpolateVariablesInQueries(queries: KppQuery[], scopedVars: ScopedVars): KppQuery[] {
+    const srv = this.deps.templateSrv ?? getTemplateSrv();
+    return queries.map((q) => ({
+      ...q,
+      unit: srv.replace(q.unit ?? '', scopedVars, (value: string | string[]) => (Array.isArray(value) ? value.join(',') : value)),
+      ...(q.alias ? { alias: srv.replace(q.alias, scopedVars) } : {}),
+    }));
+  }
+
+  /** A range that ends in the past: history only, Done, no subscription (no connection either). */
+  private history(target: KppQuery, units: string[] | 'all', request: DataQueryRequest<KppQuery>): Observable<DataQueryResponse> {
+    const key = `kpp-live-${target.refId}`;
+    const uid = this.options.historyDatasourceUid;
+    if (!uid)
+      return done(
+        [noticeFrame(target.refId, 'info', 'This range ends in the past: set a history data source (InfluxDB) in the data source settings to see it.')],
+        key
+      );
     return new Observable<DataQueryResponse>((subscriber) => {
-      const units = this.resolveUnits(target.unit, request.scopedVars);
+      let cancelled = false;
+      historyRange({
+        units,
+        fields: target.fields ?? [],
+        fromMs: request.range.from.valueOf(),
+        toMs: request.range.to.valueOf(),
+        maxDataPoints: request.maxDataPoints ?? DEFAULTS.maxDataPoints,
+        tickMs: this.sourceInstance?.clockSync.tickMs ?? DEFAULT_TICK_MS,
+        fetch: (this.deps.history ?? grafanaHistoryFetcher)(uid),
+      }).then(
+        (series) => {
+          if (cancelled) return;
+          subscriber.next({ key, state: LoadingState.Done, data: historyFrames(series, { refId: target.refId, alias: target.alias }) });
+          subscriber.complete();
+        },
+        (err: unknown) => {
+          if (cancelled) return;
+          const message = `History unavailable: ${err instanceof Error ? err.message : String(err)}`;
+          subscriber.next({ key, state: LoadingState.Error, data: [], error: { message } });
+          subscriber.complete();
+        }
+      );
+      return () => {
+        cancelled = true;
+      };
+    });
+  }
+
+  /** A range that ends now: live, opened with the range's history when a history source is set. */
+  private stream(target: KppQuery, units: string[] | 'all', request: DataQueryRequest<KppQuery>): Observable<DataQueryResponse> {
+    return new Observable<DataQueryResponse>((subscriber) => {
       const fromMs = request.range.from.valueOf();
       const toMs = request.range.to.valueOf();
       const windowMs = windowOf(target.windowLength, toMs - fromMs);
-      const endsNow = typeof request.range.raw?.to === 'string' ? request.range.raw.to.includes('now') : true;
       const uid = this.options.historyDatasourceUid;
-      const history = uid && endsNow ? (this.deps.history ?? grafanaHistoryFetcher)(uid) : undefined;
+      const history = uid ? (this.deps.history ?? grafanaHistoryFetcher)(uid) : undefined;
       const key = `kpp-live-${target.refId}`;
       const live = new LiveQuery(
         this.source,
@@ -223,6 +293,14 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
   dispose(): void {
     this.connectionInstance?.close();
   }
+}
+
+/** One response, Done, then complete. */
+function done(data: DataFrame[], key?: string): Observable<DataQueryResponse> {
+  return new Observable((s) => {
+    s.next({ data, state: LoadingState.Done, ...(key ? { key } : {}) });
+    s.complete();
+  });
 }
 
 function positive(v: unknown, fallback: number): number {

@@ -84,6 +84,22 @@ export function seriesFrame(s: SeriesSnapshot, opts: FrameOptions, meta: DataFra
   });
 }
 
+/** An empty frame that only carries `meta` (notices, status): Grafana shows its notices on the panel. */
+function emptyFrame(refId: string, name: string, meta: DataFrame['meta']): DataFrame {
+  return createDataFrame({ refId, name, meta, fields: [{ name: 'Time', type: FieldType.time, values: [] }] });
+}
+
+/** A panel notice and nothing else. */
+export function noticeFrame(refId: string, severity: QueryResultMetaNotice['severity'], text: string): DataFrame {
+  return emptyFrame(refId, 'notice', { notices: [{ severity, text }] });
+}
+
+/** The frames of a history-only range: one per unit, or a notice that the range holds nothing. */
+export function historyFrames(series: SeriesSnapshot[], opts: FrameOptions): DataFrame[] {
+  if (series.length === 0) return [noticeFrame(opts.refId, 'info', 'No data stored for this range.')];
+  return series.map((s, i) => seriesFrame(s, opts, i === 0 ? { custom: { mode: 'history' }, preferredVisualisationType: 'graph' } : undefined));
+}
+
 /** Every frame of one emission: one per unit (labelled), or one empty frame carrying the status. */
 export function emissionFrames(e: Emission, opts: FrameOptions): DataFrame[] {
   const meta: DataFrame['meta'] = {
@@ -91,16 +107,7 @@ export function emissionFrames(e: Emission, opts: FrameOptions): DataFrame[] {
     custom: custom(e),
     preferredVisualisationType: 'graph',
   };
-  if (e.series.length === 0) {
-    return [
-      createDataFrame({
-        refId: opts.refId,
-        name: 'waiting',
-        meta,
-        fields: [{ name: 'Time', type: FieldType.time, values: [] }],
-      }),
-    ];
-  }
+  if (e.series.length === 0) return [emptyFrame(opts.refId, 'waiting', meta)];
   // The status rides on the first frame only (Grafana shows notices per frame).
   return e.series.map((s, i) => seriesFrame(s, opts, i === 0 ? meta : { custom: { fps: e.status.fps } }));
 }

@@ -23,7 +23,23 @@ export const SCHEMA_VERSION = 41;
 export const LIVE_DS = { type: 'kpp-live-datasource', uid: 'kpp-live' };
 export const INFLUX_DS = { type: 'influxdb', uid: 'kpp-influx' };
 export const EXPR_DS = { type: '__expr__', uid: '__expr__' };
+/**
+ * The one folder of the dashboards and the alert rules. Grafana's file provisioning names an
+ * alert rule group's folder by title only (`folder`; the file format has no folder uid): the
+ * alerting provisioner, which runs first at start-up, looks a root folder up by that title and
+ * creates it with a random uid when none exists. The dashboard provider looks its folder up by
+ * `folderUid` when one is set (creating a second folder of the same title when the alerting one
+ * got another uid), by `folder` title otherwise. So the dashboard provider names the folder by
+ * the same title and sets no `folderUid`: both resolve to the one folder, whatever its uid.
+ */
 export const ALERT_FOLDER = 'KPP Live';
+/**
+ * Grafana's public root URL (its `[server] root_url`): alert annotations are sent as they are
+ * (Grafana does not interpolate them), so runbook links must be absolute to work in a webhook
+ * payload. Regenerate with `KPP_GRAFANA_ROOT_URL=https://grafana.example.org node
+ * provisioning/scripts/generate.mjs` for another address.
+ */
+export const DEFAULT_GRAFANA_ROOT_URL = 'http://localhost:3000';
 
 // Where the writer stores frames and health, quoted for InfluxQL (the names live in @kpp/protocol).
 const UNIT = quoteIdent(UNIT_MEASUREMENT);
@@ -36,9 +52,14 @@ export const GENERATOR_RATED_RPM = 375;
  * Rated working tension of the chain. The plant parameters have no chain rating, so this is the
  * reference plant's: about 1.15 × the largest static pull it can produce (a jammed chain holding
  * all 33 rising floaters, ≈ 122.5 kN). Normal running peaks at ≈ 119 kN; braking to a stop from
- * 1 m/s pulls ≈ 156 kN for a few tenths of a second.
+ * 1 m/s pulls ≈ 156 kN for a few tenths of a second. So a peak over the rating is a warning (a
+ * hard stop wears the chain), and only a pull held over it for seconds is critical: no stop
+ * transient holds that long.
  */
 export const CHAIN_RATED_TENSION_N = 140_000;
+/** Counter rules alert on a rate over 5 minutes, never on one event. */
+export const WRITER_REJECTS_PER_5M = 10;
+export const BROKER_DROPS_PER_S = 0.1;
 
 // ---------------------------------------------------------------------------------------------
 // Panels
@@ -570,7 +591,7 @@ export function pipelineDashboard() {
       ],
     }),
     row(10, 'Broker', 26),
-    ts({ id: P.brokerClients, title: 'Broker clients', pos: grid(0, 27, 12, 8), unit: 'none', targets: [influx('A', health('broker', 'max("clients") AS "clients", max("slow_clients") AS "slow clients"'), { alias: '$tag_instance $col' })] }),
+    ts({ id: P.brokerClients, title: 'Broker clients', pos: grid(0, 27, 12, 8), unit: 'none', targets: [influx('A', health('broker', 'max("clients") AS "clients", max("slow_clients") AS "slow clients", max("ws_clients") AS "WebSocket clients", min("ws_listening") AS "WebSocket listening"'), { alias: '$tag_instance $col' })] }),
     ts({
       id: P.brokerDrops,
       title: 'Broker drops',
@@ -599,16 +620,19 @@ export function pipelineDashboard() {
 // ---------------------------------------------------------------------------------------------
 // Alert rules
 
-// Frames (or writer health reports) counted per second with empty seconds filled with 0 over
-// 15 minutes, then summed over the last 30 seconds by a 30-point moving average × 30. The fill
-// keeps a unit that stopped in the results (as 0) while the others run: a series that simply
-// vanished would be resolved by Grafana, not alerted. (A subquery with an outer
-// `time > now() - 30s` cannot do this on InfluxDB 1.x: the outer time range is pushed into the
-// subquery, so the stopped unit has no rows to fill.)
+// Liveness: frames (or writer health reports) counted per 10-s bucket with empty buckets filled
+// with 0 over a whole day, then summed over the last four buckets (the last one is the bucket now
+// filling, so the window is 30 to 40 s). The fill keeps a unit that stopped in the results as 0
+// for as long as it has any frame in the day: a series that simply vanished would be resolved by
+// Grafana, not alerted, and a unit that died an hour ago must still be firing. (A subquery with an
+// outer `time > now() - 30s` cannot do this on InfluxDB 1.x: the outer time range is pushed into
+// the subquery, so the stopped unit has no rows to fill.) Beyond a day of silence the unit leaves
+// the results; with every unit gone the rule has no data, which alerts too.
+const LIVENESS_WINDOW_S = 24 * 3600;
 const STALE_QUERY =
-  `SELECT moving_average(count("seq"), 30) * 30 AS "frames_30s" FROM ${UNIT} WHERE $timeFilter GROUP BY time(1s), "unit" fill(0)`;
+  `SELECT moving_average(count("seq"), 4) * 4 AS "frames_30s" FROM ${UNIT} WHERE $timeFilter GROUP BY time(10s), "unit" fill(0)`;
 const WRITER_SILENT_QUERY =
-  `SELECT moving_average(count("frames_in_total"), 30) * 30 AS "reports_30s" FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY time(1s), "instance" fill(0)`;
+  `SELECT moving_average(count("frames_in_total"), 4) * 4 AS "reports_30s" FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY time(10s), "instance" fill(0)`;
 
 /**
  * Each rule: query A on InfluxDB over [now − from, now], reduce B, threshold C. Rules that
@@ -620,16 +644,17 @@ export const RULES = [
     uid: 'kpp-stale-stream',
     title: 'Stale stream: no frames for 30 s',
     query: STALE_QUERY,
-    from: 900,
+    from: LIVENESS_WINDOW_S,
     reducer: 'last',
     evaluator: ['lt', [0.5]],
     for: '0s',
     noDataState: 'Alerting',
+    execErrState: 'Alerting',
     severity: 'critical',
     link: [PLANT.uid, PLANT.power],
     summary: 'No frames of unit {{ $labels.unit }} reached InfluxDB in the last 30 s.',
     description:
-      'Frames stored per unit over the last 30 s (per-second counts, empty seconds filled with 0 over 15 min so a unit that stops is seen while the others run) fell under one. No data at all (nothing in 15 min) also alerts. Causes: simulator stopped, broker down, writer stopped or unable to write.',
+      'Frames stored per unit over the last 30–40 s (10-s counts, empty buckets filled with 0 over a day, so a unit that stopped keeps firing while it has any frame in the day) fell under one. No data at all (nothing in a day) and a failing query (InfluxDB unreachable) also alert. Causes: simulator stopped, broker down, writer stopped or unable to write.',
   },
   {
     group: 'kpp-plant',
@@ -677,16 +702,31 @@ export const RULES = [
   {
     group: 'kpp-plant',
     uid: 'kpp-chain-tension',
-    title: 'Chain tension over rating',
+    title: 'Chain tension held over rating',
+    query: `SELECT min("chain_tension_n") FROM ${UNIT} WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)`,
+    from: 10,
+    reducer: 'min',
+    evaluator: ['gt', [CHAIN_RATED_TENSION_N]],
+    for: '10s',
+    severity: 'critical',
+    link: [PLANT.uid, PLANT.tension],
+    summary: 'Chain of {{ $labels.unit }} has pulled at least {{ $values.B }} N for over 20 s (rating {CHAIN_KN} kN).',
+    description:
+      'Lowest chain tension over 10 s above the chain rating, for 10 s more: the chain is overloaded, not braking. A stop from full speed pulls over the rating for a few tenths of a second only; that is the chain-tension peak warning.',
+  },
+  {
+    group: 'kpp-plant',
+    uid: 'kpp-chain-tension-peak',
+    title: 'Chain tension peak over rating',
     query: `SELECT max("chain_tension_n") FROM ${UNIT} WHERE $timeFilter GROUP BY time(1s), "unit" fill(null)`,
     from: 30,
     reducer: 'max',
     evaluator: ['gt', [CHAIN_RATED_TENSION_N]],
     for: '0s',
-    severity: 'critical',
+    severity: 'warning',
     link: [PLANT.uid, PLANT.tension],
-    summary: 'Chain of {{ $labels.unit }} pulled {{ $values.B }} N (rating {CHAIN_KN} kN).',
-    description: 'Highest chain tension over 30 s above the chain rating. Even a few tenths of a second count (a hard brake stop at speed).',
+    summary: 'Chain of {{ $labels.unit }} peaked at {{ $values.B }} N (rating {CHAIN_KN} kN).',
+    description: 'Highest chain tension over 30 s above the chain rating, even for a few tenths of a second: a stop from full speed (≈ 156 kN from 1 m/s). Each one wears the chain; it does not page.',
   },
   {
     group: 'kpp-plant',
@@ -753,47 +793,63 @@ export const RULES = [
     query: `SELECT non_negative_difference("rejects_total") FROM ${HEALTH} WHERE "component" = 'writer' AND $timeFilter GROUP BY "instance"`,
     from: 300,
     reducer: 'sum',
-    evaluator: ['gt', [0]],
+    evaluator: ['gt', [WRITER_REJECTS_PER_5M]],
     for: '0s',
     severity: 'warning',
     link: [PIPELINE.uid, PIPELINE.retriesRejects],
     summary: 'Writer {{ $labels.instance }} rejected {{ $values.B }} messages in the last 5 minutes.',
-    description: 'Frames or health messages that failed validation went to the dead-letter file (data/writer/dead-letter.jsonl) instead of InfluxDB.',
+    description: `More than ${WRITER_REJECTS_PER_5M} messages in 5 minutes failed validation and went to the dead-letter file (data/writer/dead-letter.jsonl) instead of InfluxDB: a publisher is sending bad frames. A stray message does not alert.`,
   },
   {
     group: 'kpp-pipeline',
     uid: 'kpp-broker-drops',
     title: 'Broker drops messages',
-    query: `SELECT max("dropped_per_s") FROM ${HEALTH} WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance"`,
-    from: 60,
-    reducer: 'max',
-    evaluator: ['gt', [0]],
+    query: `SELECT mean("dropped_per_s") FROM ${HEALTH} WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance"`,
+    from: 300,
+    reducer: 'last',
+    evaluator: ['gt', [BROKER_DROPS_PER_S]],
     for: '0s',
     severity: 'warning',
     link: [PIPELINE.uid, PIPELINE.brokerDrops],
-    summary: 'Broker {{ $labels.instance }} dropped up to {{ $values.B }} messages/s in the last minute.',
-    description: `Messages accepted but not routed or not delivered: forbidden by the ACL, too many topic levels, or a slow consumer’s backlog over its bound (see dropped_*_total in ${HEALTH_MEASUREMENT}).`,
+    summary: 'Broker {{ $labels.instance }} dropped {{ $values.B }} messages/s on average over the last 5 minutes.',
+    description: `Messages accepted but not routed or not delivered, over ${BROKER_DROPS_PER_S}/s on average over 5 minutes (${BROKER_DROPS_PER_S * 300} in 5 minutes): forbidden by the ACL, too many topic levels, or a slow consumer’s backlog over its bound (see dropped_*_total in ${HEALTH_MEASUREMENT}). A stray drop does not alert.`,
   },
   {
     group: 'kpp-pipeline',
     uid: 'kpp-writer-silent',
     title: 'Writer health missing for 30 s',
     query: WRITER_SILENT_QUERY,
-    from: 900,
+    from: LIVENESS_WINDOW_S,
     reducer: 'last',
     evaluator: ['lt', [0.5]],
     for: '0s',
     noDataState: 'Alerting',
+    execErrState: 'Alerting',
     severity: 'critical',
     link: [PIPELINE.uid, PIPELINE.writerReports],
     summary: 'No health report of writer {{ $labels.instance }} reached InfluxDB in the last 30 s.',
-    description: 'The writer stopped, lost the broker, or cannot write to InfluxDB (its health goes through the same path as the frames). No data at all in 15 min also alerts.',
+    description: 'No writer health report stored in the last 30–40 s: the writer stopped, lost the broker, or cannot write to InfluxDB (its health goes through the same path as the frames). A writer that stopped keeps firing while it has any report in the day; no data at all and a failing query also alert.',
+  },
+  {
+    group: 'kpp-pipeline',
+    uid: 'kpp-live-path-down',
+    title: 'Broker WebSocket listener down',
+    query: `SELECT min("ws_listening") AS "ws_listening" FROM ${HEALTH} WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance"`,
+    from: 30,
+    reducer: 'min',
+    evaluator: ['lt', [1]],
+    for: '0s',
+    severity: 'critical',
+    link: [PIPELINE.uid, PIPELINE.brokerClients],
+    summary: 'The MQTT-over-WebSocket listener of broker {{ $labels.instance }} is not listening: every live panel is blank.',
+    description:
+      'The broker reports ws_listening = 0 in its health (ws_clients counts the WebSocket clients, live viewers included): browsers cannot reach the live stream, while frames may still reach InfluxDB over TCP. The broker stopping altogether shows as the stale-stream alert.',
   },
 ];
 
 export const GROUP_INTERVAL = '10s';
 
-function ruleYaml(r, runbookPanel) {
+function ruleYaml(r, runbookPanel, rootUrl) {
   const fill = (s) => s.replace('{GENERATOR_RATED_RPM}', String(GENERATOR_RATED_RPM)).replace('{OVERSPEED}', String(GENERATOR_RATED_RPM * 1.1)).replace('{CHAIN_KN}', String(CHAIN_RATED_TENSION_N / 1000));
   return {
     uid: r.uid,
@@ -818,12 +874,12 @@ function ruleYaml(r, runbookPanel) {
       },
     ],
     noDataState: r.noDataState ?? 'OK',
-    execErrState: 'Error',
+    execErrState: r.execErrState ?? 'Error',
     for: r.for,
     annotations: {
       summary: fill(r.summary),
       description: fill(r.description),
-      runbook_url: `/d/${RUNBOOK.uid}/kpp-runbook?viewPanel=panel-${runbookPanel}`,
+      runbook_url: `${rootUrl.replace(/\/+$/, '')}/d/${RUNBOOK.uid}/kpp-runbook?viewPanel=panel-${runbookPanel}`,
       __dashboardUid__: r.link[0],
       __panelId__: String(r.link[1]),
     },
@@ -832,7 +888,7 @@ function ruleYaml(r, runbookPanel) {
   };
 }
 
-export function alertRules() {
+export function alertRules(rootUrl = DEFAULT_GRAFANA_ROOT_URL) {
   const groups = [...new Set(RULES.map((r) => r.group))];
   return {
     apiVersion: 1,
@@ -841,7 +897,7 @@ export function alertRules() {
       name,
       folder: ALERT_FOLDER,
       interval: GROUP_INTERVAL,
-      rules: RULES.filter((r) => r.group === name).map((r) => ruleYaml(r, runbookPanelId(r.uid))),
+      rules: RULES.filter((r) => r.group === name).map((r) => ruleYaml(r, runbookPanelId(r.uid), rootUrl)),
     })),
   };
 }
@@ -872,9 +928,12 @@ const RUNBOOK_STEPS = {
     'Clear the fault once lubrication is restored.',
   ],
   'kpp-chain-tension': [
-    `Rating: ${CHAIN_RATED_TENSION_N / 1000} kN. Normal running peaks near 119 kN; a jammed chain holds ≈ 122 kN; braking to a stop from 1 m/s pulls ≈ 156 kN for a few tenths of a second.`,
-    'Look at **Chain tension** and **Chain speed** around the alert: a spike with the speed falling to 0 is a hard stop — stop from lower speed (ramp the setpoint down first).',
-    'A sustained value: check for chain_jam (bit 3) and parameter changes (floater volume, count).',
+    `Rating: ${CHAIN_RATED_TENSION_N / 1000} kN. Normal running peaks near 119 kN and a jammed chain holds ≈ 122 kN: a pull held over the rating for 20 s is an overload, not a stop.`,
+    'Stop the unit and check for chain_jam (bit 3 of `fault_mask`) and parameter changes (floater volume, count, depth) that raise the static pull.',
+  ],
+  'kpp-chain-tension-peak': [
+    'Braking to a stop from 1 m/s pulls ≈ 156 kN for a few tenths of a second: look at **Chain speed** around the alert — a spike with the speed falling to 0 is such a stop.',
+    'Frequent peaks wear the chain: stop from lower speed (ramp the setpoint down first). A peak without a stop: check for chain_jam (bit 3).',
   ],
   'kpp-energy-residual': [
     'The ledger residual should stay under 0.1 % of energy in. Above 1 % the physics has a bug, or a unit was changed in a way the ledger did not book.',
@@ -903,6 +962,10 @@ const RUNBOOK_STEPS = {
   'kpp-writer-silent': [
     'No writer health in InfluxDB for 30 s: the writer process stopped, lost the broker, or cannot write to InfluxDB.',
     'Check the writer process (`kpp writer` / `kpp up` logs), its MQTT connection and InfluxDB. Frames are not lost while the broker keeps the writer’s session and the spool has room.',
+  ],
+  'kpp-live-path-down': [
+    'Browsers reach the live stream over MQTT/WebSocket only (port 9001, path /mqtt by default): with the listener down every live panel is blank while InfluxDB panels keep filling.',
+    'Check the broker logs for `websocket listener error` and restart the broker (`kpp up` or `kpp broker`); clients reconnect by themselves.',
   ],
 };
 
@@ -961,16 +1024,21 @@ const RULES_HEADER =
   '# the panel it concerns (__dashboardUid__ / __panelId__) and to its runbook panel.\n';
 
 /** The text of every generated file, by path relative to provisioning/. */
-export function generatedFiles() {
+export function generatedFiles(rootUrl = DEFAULT_GRAFANA_ROOT_URL) {
   const files = {};
   for (const [name, make] of Object.entries(DASHBOARD_FILES)) files[`dashboards/${name}`] = JSON.stringify(make(), null, 2) + '\n';
-  files[`alerting/${RULES_FILE}`] = RULES_HEADER + stringify(alertRules(), { lineWidth: 0, aliasDuplicateObjects: false });
+  files[`alerting/${RULES_FILE}`] = RULES_HEADER + stringify(alertRules(rootUrl), { lineWidth: 0, aliasDuplicateObjects: false });
   return files;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  for (const [rel, text] of Object.entries(generatedFiles())) {
+  const rootUrl = process.env.KPP_GRAFANA_ROOT_URL || DEFAULT_GRAFANA_ROOT_URL;
+  if (!/^https?:\/\/[^/]/.test(rootUrl)) {
+    console.error(`KPP_GRAFANA_ROOT_URL ${JSON.stringify(rootUrl)}: expected an absolute http(s) URL such as ${DEFAULT_GRAFANA_ROOT_URL}`);
+    process.exit(2);
+  }
+  for (const [rel, text] of Object.entries(generatedFiles(rootUrl))) {
     writeFileSync(join(root, rel), text);
     console.log(`wrote provisioning/${rel}`);
   }

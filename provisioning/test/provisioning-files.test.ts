@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { buildMeta, FAULT_KINDS } from '@kpp/protocol';
 import { DEFAULT_PARAMS } from '@kpp/simulator';
 import { parts } from './support/alert-eval.js';
+import { resolveFolders, type DashboardProvider } from './support/grafana-folders.js';
 import { typecheckDashboards } from './support/dashboard-typecheck.js';
 import {
   allPanels,
@@ -26,7 +27,15 @@ import {
   type PanelJson,
 } from './support/provisioning.js';
 // The generator is plain ESM JavaScript (run with `node provisioning/scripts/generate.mjs`).
-import { CHAIN_RATED_TENSION_N, generatedFiles, GENERATOR_RATED_RPM, SCHEMA_VERSION } from '../scripts/generate.mjs';
+import {
+  BROKER_DROPS_PER_S,
+  CHAIN_RATED_TENSION_N,
+  DEFAULT_GRAFANA_ROOT_URL,
+  generatedFiles,
+  GENERATOR_RATED_RPM,
+  SCHEMA_VERSION,
+  WRITER_REJECTS_PER_5M,
+} from '../scripts/generate.mjs';
 
 const PLUGIN_JSON = join(REPO_ROOT, 'grafana-plugin', 'src', 'plugin.json');
 const pluginId = (JSON.parse(readFileSync(PLUGIN_JSON, 'utf8')) as { id: string }).id;
@@ -219,9 +228,11 @@ describe('alert rules', () => {
         'kpp-bearing-overheat',
         'kpp-broker-drops',
         'kpp-chain-tension',
+        'kpp-chain-tension-peak',
         'kpp-e2e-latency',
         'kpp-energy-residual',
         'kpp-generator-overspeed',
+        'kpp-live-path-down',
         'kpp-receiver-under-injection',
         'kpp-stale-stream',
         'kpp-tick-overruns',
@@ -242,8 +253,57 @@ describe('alert rules', () => {
       // Labels are env-interpolated by Grafana's provisioning: no `$` in them.
       for (const v of Object.values(r.labels)) expect(v).not.toContain('$');
     }
-    const stale = RULES.find((r) => r.uid === 'kpp-stale-stream');
-    expect(stale?.noDataState).toBe('Alerting');
+    // Liveness rules alert when there is nothing at all, and when InfluxDB cannot be asked.
+    for (const uid of ['kpp-stale-stream', 'kpp-writer-silent']) {
+      const r = RULES.find((r) => r.uid === uid);
+      expect([uid, r?.noDataState, r?.execErrState]).toEqual([uid, 'Alerting', 'Alerting']);
+    }
+  });
+
+  it('liveness rules look back a day, so a unit or writer dead for hours stays in the result (and firing)', () => {
+    for (const uid of ['kpp-stale-stream', 'kpp-writer-silent']) {
+      const p = parts(RULES.find((r) => r.uid === uid)!);
+      expect([uid, p.query.relativeTimeRange?.from]).toEqual([uid, 86_400]);
+      expect(String(p.query.model.query)).toMatch(/moving_average\(count\("[a-z_]+"\), 4\) \* 4 .* GROUP BY time\(10s\), "(unit|instance)" fill\(0\)$/);
+    }
+  });
+
+  it('chain tension: a peak over the rating is a warning; critical needs the rating held for longer than any stop transient', () => {
+    const rule = (uid: string) => RULES.find((r) => r.uid === uid)!;
+    const peak = rule('kpp-chain-tension-peak');
+    const held = rule('kpp-chain-tension');
+    expect([peak.labels.severity, held.labels.severity]).toEqual(['warning', 'critical']);
+    expect(parts(held).reduce.model.reducer).toBe('min');
+    expect(String(parts(held).query.model.query)).toContain('min("chain_tension_n")');
+    expect(durationS(held.for)).toBeGreaterThanOrEqual(10);
+  });
+
+  it('counter rules alert on a rate over 5 minutes, never on a single event', () => {
+    const thresholdOf = (uid: string) => parts(RULES.find((r) => r.uid === uid)!).threshold.model.conditions?.[0]?.evaluator;
+    const windowOf = (uid: string) => parts(RULES.find((r) => r.uid === uid)!).query.relativeTimeRange?.from;
+    expect(thresholdOf('kpp-writer-rejects')).toEqual({ type: 'gt', params: [WRITER_REJECTS_PER_5M] });
+    expect(thresholdOf('kpp-broker-drops')).toEqual({ type: 'gt', params: [BROKER_DROPS_PER_S] });
+    expect([windowOf('kpp-writer-rejects'), windowOf('kpp-broker-drops')]).toEqual([300, 300]);
+  });
+
+  it('runbook links are built from the configured Grafana root URL (sub-path kept, trailing slash dropped)', () => {
+    const yaml = generatedFiles('https://grafana.example.org/ops/')['alerting/kpp-rules.yaml'] ?? '';
+    const urls = [...yaml.matchAll(/runbook_url: (\S+)/g)].map((m) => m[1]);
+    expect(urls).toHaveLength(RULES.length);
+    for (const u of urls) expect(u).toMatch(/^https:\/\/grafana\.example\.org\/ops\/d\/kpp-runbook\/kpp-runbook\?viewPanel=panel-\d+$/);
+  });
+
+  it('dashboards and alert rules resolve to one folder uid on a fresh Grafana (its provisioning order and lookups)', () => {
+    const provider = readYaml(join(PROVISIONING_DIR, 'dashboards', 'kpp.yaml')) as { providers: DashboardProvider[] };
+    const groups = [...new Set(RULES.map((r) => r.folder))].map((folder) => ({ folder }));
+    const fresh = resolveFolders(groups, provider.providers);
+    expect(fresh.folders).toHaveLength(1);
+    expect(new Set([...fresh.dashboards, ...fresh.alertGroups]).size).toBe(1);
+    // A restart finds the same folder again.
+    expect(fresh.folders[0]?.title).toBe('KPP Live');
+    // The model tells the difference: a provider with its own folderUid (as before) makes two folders titled alike.
+    const withUid = resolveFolders(groups, provider.providers.map((p) => ({ ...p, folderUid: 'kpp-live' })));
+    expect(withUid.folders.map((f) => f.title)).toEqual(['KPP Live', 'KPP Live']);
   });
 
   it('query only kpp-influx (InfluxQL) and Grafana expressions (__expr__): A → reduce B → threshold C', () => {
@@ -274,7 +334,7 @@ describe('alert rules', () => {
     expect(thresholdOf('kpp-writer-spool-age')).toEqual({ type: 'gt', params: [60_000] });
     expect(thresholdOf('kpp-chain-tension')).toEqual({ type: 'gt', params: [CHAIN_RATED_TENSION_N] });
     const stale = parts(RULES.find((r) => r.uid === 'kpp-stale-stream')!);
-    expect(String(stale.query.model.query)).toContain('moving_average(count("seq"), 30) * 30');
+    expect(String(stale.query.model.query)).toContain('moving_average(count("seq"), 4) * 4');
     expect(FAULT_KINDS).toContain('bearing_overheating');
   });
 
@@ -289,9 +349,11 @@ describe('alert rules', () => {
         expect.stringMatching(/^(timeseries|stat)$/),
       ]);
       expect(r.annotations.__panelId__).toMatch(/^\d+$/);
-      const m = /^\/d\/kpp-runbook\/kpp-runbook\?viewPanel=panel-(\d+)$/.exec(r.annotations.runbook_url ?? '');
+      // Absolute (a webhook payload has no base URL), from the configured Grafana root URL.
+      const m = /^(https?:\/\/[^/]+)\/d\/kpp-runbook\/kpp-runbook\?viewPanel=panel-(\d+)$/.exec(r.annotations.runbook_url ?? '');
       expect([r.uid, m !== null]).toEqual([r.uid, true]);
-      const runbook = panelsByDash.get('kpp-runbook')?.get(Number(m?.[1]));
+      expect([r.uid, m?.[1]]).toEqual([r.uid, DEFAULT_GRAFANA_ROOT_URL]);
+      const runbook = panelsByDash.get('kpp-runbook')?.get(Number(m?.[2]));
       expect([r.uid, runbook?.type, (runbook?.options as { content?: string } | undefined)?.content?.includes(r.uid)]).toEqual([r.uid, 'text', true]);
     }
     // Plant rules point at live (plugin) panels: that is where operators see their state.

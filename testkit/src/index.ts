@@ -6,7 +6,7 @@ export { findBinary } from '@kpp/runtime';
 export { ManagedProcess, startProcess, type StartOptions } from '@kpp/runtime';
 export { startInfluxd, type Influxd } from './influxd.js';
 export type { InfluxSeries } from '@kpp/storage';
-export { startMosquitto, type Mosquitto } from './mosquitto.js';
+export { startMosquitto, type Mosquitto, type MosquittoOptions } from './mosquitto.js';
 export { startRedis, type Redis } from './redis.js';
 export { startAedes, type InProcessBroker, type StartAedesOptions } from './aedes.js';
 export { startChromium, type Chromium, type StartChromiumOptions } from './chromium.js';

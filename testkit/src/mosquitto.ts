@@ -13,14 +13,26 @@ export interface Mosquitto {
   stop(): Promise<void>;
 }
 
-export async function startMosquitto(): Promise<Mosquitto> {
+export interface MosquittoOptions {
+  /** More mosquitto.conf lines, after the listener (e.g. `password_file …`). */
+  config?: string[];
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosquitto> {
   const bin = requireBinary('mosquitto');
   const dir = await tempDir('kpp-mosquitto-');
   const port = await freePort();
   const conf = join(dir.path, 'mosquitto.conf');
   await writeFile(
     conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n`,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'max_queued_messages 100000',
+      ...(opts.config ?? []),
+      '',
+    ].join('\n'),
   );
   const proc = await startProcess('mosquitto', bin, {
     args: ['-c', conf, '-v'],

@@ -7,65 +7,54 @@ import { ROLLUP_RETENTION_POLICY, TOPIC_ROOT, isValidComponentId } from '@kpp/pr
  */
 export const writerConfigSchema = z.object({
   // MQTT input
-  mqttUrl: z.string().url().default('mqtt://127.0.0.1:1883'),
-  mqttUsername: z.string().optional(),
-  mqttPassword: z.string().optional(),
-  /** Fixed client id: with `clean: false` the broker keeps the session (and queues QoS 1) while the writer is away. */
-  clientId: z.string().min(1).max(128).default('kpp-writer'),
-  topicRoot: z.string().min(1).default(TOPIC_ROOT),
-  mqttKeepaliveS: z.number().int().min(1).max(3600).default(30),
-  mqttReconnectMs: z.number().int().min(50).max(60_000).default(1000),
+  mqttUrl: z.string().url().default('mqtt://127.0.0.1:1883').describe('broker to read frames and health from (mqtt://, mqtts://, ws://, wss://)'),
+  mqttUsername: z.string().optional().describe('MQTT user name (a writer role in the broker users file)'),
+  mqttPassword: z.string().optional().describe('MQTT password'),
+  clientId: z.string().min(1).max(128).default('kpp-writer').describe('fixed MQTT client id: the broker keeps its session and queues QoS 1 frames while the writer is away'),
+  topicRoot: z.string().min(1).default(TOPIC_ROOT).describe('topic root subscribed to'),
+  mqttKeepaliveS: z.number().int().min(1).max(3600).default(30).describe('MQTT keepalive, seconds'),
+  mqttReconnectMs: z.number().int().min(50).max(60_000).default(1000).describe('ms between MQTT reconnect attempts'),
 
   // InfluxDB output
-  influxApi: z.enum(['v1', 'v2']).default('v1'),
-  influxUrl: z.string().url().default('http://127.0.0.1:8086'),
-  /** v2 */
-  org: z.string().default(''),
-  bucket: z.string().default('kpp'),
-  token: z.string().optional(),
-  /** v1 */
-  db: z.string().min(1).default('kpp'),
-  /** Retention policy raw points go to (v1). */
-  rp: z.string().min(1).default('autogen'),
-  /** Retention policy the 1-minute rollups go to (v1). */
-  rollupRp: z.string().min(1).default(ROLLUP_RETENTION_POLICY),
-  /** InfluxQL durations, e.g. `INF`, `30d`. */
-  rawRetention: z.string().regex(/^(INF|\d+[hdw])$/, 'expected INF or a duration like 30d').default('INF'),
-  rollupRetention: z.string().regex(/^(INF|\d+[hdw])$/, 'expected INF or a duration like 365d').default('INF'),
-  /** Continuous queries recompute this far back, so late (spooled, replayed) points are rolled up too. */
-  rollupResampleFor: z.string().regex(/^\d+[smhd]$/, 'expected a duration like 10m').default('15m'),
-  user: z.string().optional(),
-  password: z.string().optional(),
-  /** Create the database, retention policies and continuous queries at start (v1); check the bucket (v2). */
-  bootstrap: z.boolean().default(true),
-  httpTimeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+  influxApi: z.enum(['v1', 'v2']).default('v1').describe('InfluxDB write API: v1 (1.x, /write) or v2 (2.x, /api/v2/write)'),
+  influxUrl: z.string().url().default('http://127.0.0.1:8086').describe('InfluxDB base URL'),
+  org: z.string().default('').describe('v2: organization'),
+  bucket: z.string().default('kpp').describe('v2: bucket'),
+  token: z.string().optional().describe('v2: API token'),
+  db: z.string().min(1).default('kpp').describe('v1: database'),
+  rp: z.string().min(1).default('autogen').describe('v1: retention policy raw points go to'),
+  rollupRp: z.string().min(1).default(ROLLUP_RETENTION_POLICY).describe('v1: retention policy the 1-minute rollups go to'),
+  rawRetention: z.string().regex(/^(INF|\d+[hdw])$/, 'expected INF or a duration like 30d').default('INF').describe('v1: how long raw points are kept (INF or an InfluxQL duration like 30d)'),
+  rollupRetention: z.string().regex(/^(INF|\d+[hdw])$/, 'expected INF or a duration like 365d').default('INF').describe('v1: how long rollups are kept (INF or an InfluxQL duration like 365d)'),
+  rollupResampleFor: z.string().regex(/^\d+[smhd]$/, 'expected a duration like 10m').default('15m').describe('v1: continuous queries recompute this far back, so late (spooled, replayed) points are rolled up too'),
+  user: z.string().optional().describe('v1: InfluxDB user'),
+  password: z.string().optional().describe('v1: InfluxDB password'),
+  bootstrap: z.boolean().default(true).describe('at start create the database, retention policies and continuous queries (v1), or check the bucket (v2)'),
+  httpTimeoutMs: z.number().int().min(100).max(300_000).default(10_000).describe('timeout of one InfluxDB request, ms'),
 
   // Batching and retries
-  batchSize: z.number().int().min(1).max(50_000).default(1000),
-  flushIntervalMs: z.number().int().min(1).max(60_000).default(1000),
-  /** Retriable failures (network, 429, 5xx) of one batch before it is dead-lettered; 0 = retry for ever (the spool holds the data). */
-  maxRetries: z.number().int().min(0).default(0),
-  retryMinDelayMs: z.number().int().min(1).default(250),
-  retryMaxDelayMs: z.number().int().min(1).default(5000),
-  retryJitterMs: z.number().int().min(0).default(250),
+  batchSize: z.number().int().min(1).max(50_000).default(1000).describe('points per InfluxDB write at most'),
+  flushIntervalMs: z.number().int().min(1).max(60_000).default(1000).describe('a partial batch is written after this many ms'),
+  maxRetries: z.number().int().min(0).default(0).describe('retriable failures (network, 429, 5xx) of one batch before it is dead-lettered; 0 = retry for ever (the spool holds the data)'),
+  retryMinDelayMs: z.number().int().min(1).default(250).describe('first retry delay, ms (doubles per failure)'),
+  retryMaxDelayMs: z.number().int().min(1).default(5000).describe('longest retry delay, ms'),
+  retryJitterMs: z.number().int().min(0).default(250).describe('random ms added to each retry delay'),
 
   // Durable spool
-  spoolDir: z.string().min(1).default('data/writer/spool'),
-  /** Unconfirmed bytes the spool may hold; when full the writer stops acknowledging (the broker holds the rest). */
-  spoolMaxBytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
-  spoolSegmentBytes: z.number().int().min(4 * 1024).default(8 * 1024 * 1024),
-  /** The spool is fsynced at least this often (bounds what a machine crash could take). */
-  fsyncIntervalMs: z.number().int().min(1).max(100).default(100),
-  deadLetterFile: z.string().min(1).default('data/writer/dead-letter.jsonl'),
+  spoolDir: z.string().min(1).default('data/writer/spool').describe('durable spool: frames are written here before they are acknowledged to the broker'),
+  spoolMaxBytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024).describe('unconfirmed bytes the spool may hold; when full the writer stops acknowledging (the broker holds the rest)'),
+  spoolSegmentBytes: z.number().int().min(4 * 1024).default(8 * 1024 * 1024).describe('size of one spool segment file, bytes'),
+  fsyncIntervalMs: z.number().int().min(1).max(100).default(100).describe('the spool is fsynced at least this often, ms (bounds what a machine crash could take)'),
+  deadLetterFile: z.string().min(1).default('data/writer/dead-letter.jsonl').describe('batches InfluxDB rejected for good (or after maxRetries) are appended here'),
 
   // Health
-  healthIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+  healthIntervalMs: z.number().int().min(100).max(60_000).default(1000).describe('ms between health messages'),
   instance: z
     .string()
     .refine(isValidComponentId, 'expected an id of the form [a-z][a-z0-9_-]{0,31}')
-    .default('w1'),
-  /** On stop(), how long to keep trying to flush the spool before leaving it for the next start. */
-  stopTimeoutMs: z.number().int().min(0).default(5000),
+    .default('w1')
+    .describe('writer id in its health topic kpp/v1/health/writer/{instance}'),
+  stopTimeoutMs: z.number().int().min(0).default(5000).describe('on stop, ms to keep flushing the spool before leaving the rest for the next start'),
 });
 
 export type WriterConfig = z.infer<typeof writerConfigSchema>;

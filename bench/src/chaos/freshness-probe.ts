@@ -30,25 +30,26 @@ export class FreshnessProbe {
 
   stop(): void {
     clearInterval(this.timer);
-    for (const w of this.waiters) {
-      clearTimeout(w.timer);
-      w.resolve(undefined);
-    }
-    this.waiters.clear();
+    for (const w of this.waiters) w.resolve(undefined);
   }
 
-  /** Resolves with the wall time at which a frame with ts ≥ sinceMs was first seen stored (undefined on timeout). */
-  waitFresh(sinceMs: number, timeoutMs: number): Promise<number | undefined> {
+  /**
+   * Resolves with the wall time at which a frame with ts ≥ sinceMs was first seen stored
+   * (undefined on timeout, or at once when `signal` aborts).
+   */
+  waitFresh(sinceMs: number, timeoutMs: number, signal?: AbortSignal): Promise<number | undefined> {
     if (this.latestTs !== undefined && this.latestTs >= sinceMs) return Promise.resolve(Date.now());
+    if (signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const waiter = {
-        sinceMs,
-        resolve,
-        timer: setTimeout(() => {
-          this.waiters.delete(waiter);
-          resolve(undefined);
-        }, timeoutMs),
+      const settle = (at: number | undefined) => {
+        clearTimeout(waiter.timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters.delete(waiter);
+        resolve(at);
       };
+      const onAbort = () => settle(undefined);
+      const waiter = { sinceMs, resolve: settle, timer: setTimeout(onAbort, timeoutMs) };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);
     });
   }
@@ -66,11 +67,7 @@ export class FreshnessProbe {
       if (typeof ts === 'number') this.latestTs = Math.max(this.latestTs ?? 0, ts);
       const now = Date.now();
       for (const w of this.waiters) {
-        if (this.latestTs !== undefined && this.latestTs >= w.sinceMs) {
-          clearTimeout(w.timer);
-          this.waiters.delete(w);
-          w.resolve(now);
-        }
+        if (this.latestTs !== undefined && this.latestTs >= w.sinceMs) w.resolve(now);
       }
     } catch {
       /* influxd down or stopped: that is what faults do */

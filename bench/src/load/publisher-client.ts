@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PublisherCommand, PublisherReply } from './publisher-protocol.js';
 import type { Cleanup } from '../stack/temp.js';
+import { within } from '../scenario.js';
 
 type Reply<K extends PublisherReply['kind']> = Extract<PublisherReply, { kind: K }>;
 
@@ -66,7 +67,7 @@ export class LoadPublisher {
 
   async close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (!this.pending) await Promise.race([this.ask({ cmd: 'close' }), new Promise((r) => setTimeout(r, 2000))]);
+    if (!this.pending) await within(this.ask({ cmd: 'close' }), 2000);
     this.child.kill('SIGTERM');
     await new Promise((r) => (this.child.exitCode !== null ? r(undefined) : this.child.once('exit', r)));
   }

@@ -10,7 +10,7 @@ import { startKppWriter } from '../stack/components.js';
 import { startBenchInfluxd, type BenchInfluxd } from '../stack/influxd.js';
 import { Cleanup } from '../stack/temp.js';
 import { round1, round3 } from '../stats.js';
-import { sleep, windowS, type ScenarioContext } from '../scenario.js';
+import { sleep, windowS, within, type ScenarioContext } from '../scenario.js';
 
 export interface ThroughputStep {
   target_fps: number;
@@ -354,7 +354,7 @@ async function brokerFps(broker: BrokerUnderTest, pub: LoadPublisher, frames: nu
   const all = new Promise<void>((r) => (done = r));
   const started = performance.now();
   await pub.burst(frames, UNITS, 500);
-  await Promise.race([all, sleep(30_000)]);
+  await within(all, 30_000);
   const cpu = watch.stop().broker?.cpu_pct ?? 0;
   await client.endAsync(true).catch(() => undefined);
   void firstAt;

@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { reject, ok, type Result } from '@kpp/protocol';
 import { hashPassword, parseHash, type ScryptParams } from './password-hash.js';
@@ -74,7 +75,7 @@ export interface AddUserOptions {
 
 /**
  * Adds a user to the users file or replaces its password and role (`kpp broker passwd`).
- * Creates the file (mode 0600) when missing; refuses to touch a file it cannot parse. The
+ * Creates the file (mode 0600, and its directory) when missing; refuses to touch a file it cannot parse. The
  * file is replaced atomically, so a running broker never reads half of it.
  */
 export async function addUser(
@@ -118,6 +119,7 @@ export async function addUser(
 
   const tmp = `${file}.${process.pid}.tmp`;
   try {
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(tmp, JSON.stringify({ users }, null, 2) + '\n', { mode: 0o600 });
     await rename(tmp, file);
   } catch (err) {

@@ -32,6 +32,10 @@ export interface BrokerGauges {
   clients: number;
   largestBacklogBytes: number;
   slowClients: number;
+  /** 1 while the MQTT-over-WebSocket listener accepts connections (the browsers' live path). */
+  wsListening: number;
+  /** Open WebSocket connections: live viewers and any other WebSocket client. */
+  wsClients: number;
 }
 
 export interface ProcessGauges {

@@ -39,6 +39,8 @@ export function brokerHealthMetrics(
     metrics[`sub_denied_${reason}_total`] = n;
   metrics.largest_backlog_bytes = gauges.largestBacklogBytes;
   metrics.slow_clients = gauges.slowClients;
+  metrics.ws_listening = gauges.wsListening;
+  metrics.ws_clients = gauges.wsClients;
   metrics.cpu_pct = round(proc.cpu_pct);
   metrics.rss_bytes = proc.rss_bytes;
   metrics.heap_used_bytes = proc.heap_used_bytes;

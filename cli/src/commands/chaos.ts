@@ -44,7 +44,7 @@ export function registerChaos(program: Command): void {
     .action(async (flags: ChaosFlags) => {
       // Imported when the command runs: `kpp up` and the others need none of it (RSS).
       const { FAULT_TARGETS, formatChaos, runChaos } = await import('@kpp/bench');
-      const durationS = positive('--duration', flags.duration, 30, 86_400);
+      const durationS = positive('--duration', flags.duration, 10, 86_400);
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed) || seed < 0)
         throw new Error(`--seed must be an integer ≥ 0, got "${flags.seed}"`);

@@ -8,7 +8,8 @@ import {
   type OfflineReport,
   type ParamsFile,
 } from '@kpp/simulator';
-import { createLogger, runUntilSignal } from '@kpp/runtime';
+import { runUntilSignal } from '@kpp/runtime';
+import { commandLogger } from '../logging.js';
 import { loadConfig, schemaResolver } from '../config-sources.js';
 import { addSchemaOptions, schemaFlags } from '../schema-options.js';
 
@@ -54,7 +55,7 @@ export function registerSim(program: Command): void {
       process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatReport(report));
       return;
     }
-    const logger = createLogger();
+    const logger = await commandLogger(cmd);
     await runUntilSignal([new SimulatorService(config, { logger, params })], logger);
   });
 }

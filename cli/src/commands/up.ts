@@ -2,14 +2,16 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createBroker, resolveBrokerConfig, type BrokerPorts } from '@kpp/broker';
-import { createLogger, findBinary, runUntilSignal, type Service } from '@kpp/runtime';
+import { findBinary, runUntilSignal, type Service } from '@kpp/runtime';
 import { SimulatorService, simulatorConfigSchema } from '@kpp/simulator';
 import { createWriter, writerConfigSchema, type Writer } from '@kpp/writer';
 import { loadConfig, schemaResolver } from '../config-sources.js';
 import { ensureLocalCredentials } from '../local-credentials.js';
 import { LocalGrafana } from '../local-grafana.js';
 import { LocalInfluxd } from '../local-influxd.js';
+import { LocalPreview } from '../local-preview.js';
 import { startLiveStatus } from '../live-status.js';
+import { commandLogger } from '../logging.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -23,6 +25,8 @@ interface UpFlags {
   grafana?: boolean;
   grafanaPort: string;
   grafanaHome: string;
+  preview?: boolean;
+  previewPort: string;
 }
 
 /**
@@ -43,8 +47,10 @@ export function registerUp(program: Command): void {
     .option('--grafana', "also run Grafana (a `grafana` or `grafana-server` on PATH) with this repository's provisioning and plugin")
     .option('--grafana-port <port>', 'HTTP port for Grafana', '3000')
     .option('--grafana-home <dir>', "Grafana's install home", '/usr/share/grafana')
-    .action(async (flags: UpFlags) => {
-      const logger = createLogger();
+    .option('--preview', 'also serve the plugin with live panels in a page of its own (no Grafana needed)')
+    .option('--preview-port <port>', 'HTTP port of the preview page', '3001')
+    .action(async (flags: UpFlags, command: Command) => {
+      const logger = await commandLogger(command);
       const log = logger.child({ component: 'up' });
       const dataDir = resolve(flags.dataDir);
       const { usersFile, credentialsFile, credentials } = await ensureLocalCredentials(dataDir);
@@ -62,6 +68,7 @@ export function registerUp(program: Command): void {
       let writer: Writer | undefined;
       let sim: SimulatorService | undefined;
       let grafanaUrl: string | undefined;
+      let preview: LocalPreview | undefined;
       // Parts made once the broker has bound its ports.
       const lazy = (name: string, make: () => Service): Service => {
         let made: Service | undefined;
@@ -110,6 +117,24 @@ export function registerUp(program: Command): void {
         );
       }
 
+      if (flags.preview)
+        services.push(
+          lazy('preview', () => {
+            preview = new LocalPreview(
+              {
+                repoRoot: REPO_ROOT,
+                port: Number(flags.previewPort),
+                brokerWsUrl: `ws://127.0.0.1:${ports().wsPort}/mqtt`,
+                username: 'viewer',
+                password: credentials.viewer ?? '',
+                influxUrl,
+              },
+              logger,
+            );
+            return preview;
+          }),
+        );
+
       // Writer and simulator are made after the broker has bound its ports.
       services.push(
         lazy('writer', () => {
@@ -145,6 +170,7 @@ export function registerUp(program: Command): void {
         metrics: `http://127.0.0.1:${p.httpPort}/metrics`,
         influxdb: influxUrl ?? 'none (spooling)',
         ...(grafanaUrl ? { grafana: grafanaUrl } : {}),
+        ...(preview ? { preview: preview.url } : {}),
         credentials: credentialsFile,
       };
       log.info(urls, 'KPP Live is up (Ctrl-C stops everything)');

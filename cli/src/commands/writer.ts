@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createWriter, writerConfigSchema } from '@kpp/writer';
-import { createLogger, runUntilSignal } from '@kpp/runtime';
+import { runUntilSignal } from '@kpp/runtime';
+import { commandLogger } from '../logging.js';
 import { loadConfig, schemaResolver } from '../config-sources.js';
 import { addSchemaOptions, schemaFlags } from '../schema-options.js';
 
@@ -9,7 +10,7 @@ export function registerWriter(program: Command): void {
   addSchemaOptions(cmd, writerConfigSchema);
   cmd.action(async (opts: Record<string, unknown>) => {
     const config = loadConfig(schemaResolver('writer', writerConfigSchema), schemaFlags(opts, writerConfigSchema), opts.config as string | undefined);
-    const logger = createLogger();
+    const logger = await commandLogger(cmd);
     const writer = createWriter(config, { logger });
     await runUntilSignal([{ name: 'writer', start: () => writer.start(), stop: () => writer.stop() }], logger);
   });

@@ -20,5 +20,8 @@ export * from './backfill-merge';
 export * from './history';
 export * from './influxql';
 export * from './frame-source';
+export * from './history-join';
+export * from './emission';
 export * from './live-query';
+export * from './history-range';
 export * from './probe';

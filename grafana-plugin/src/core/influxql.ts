@@ -1,12 +1,21 @@
 import {
   quoteIdent as ident,
   quoteLiteral as literal,
+  ROLLUP_RETENTION_POLICY,
   UNIT_MEASUREMENT,
+  UNIT_ROLLUP_MEASUREMENT,
   UNIT_TAG,
   type FieldSpec,
 } from '@kpp/protocol';
 import type { Rows } from './decimate';
 import { toColumnValue, type HistoryRequest, type HistorySeries } from './history';
+
+/**
+ * The writer's 1-minute rollup of the unit measurement (mean of numbers, last of booleans and
+ * enums, same field names), in its own retention policy.
+ */
+export const UNIT_ROLLUP_SOURCE = `${ident(ROLLUP_RETENTION_POLICY)}.${ident(UNIT_ROLLUP_MEASUREMENT)}`;
+export const ROLLUP_MS = 60_000;
 
 /** Raw ticks per unit above which history is aggregated into min/max buckets by InfluxDB. */
 export const RAW_ROW_LIMIT = 20_000;
@@ -16,12 +25,16 @@ export interface HistoryQuery {
   aggregated: boolean;
   /** Bucket width (ms) when aggregated. */
   bucketMs: number;
+  /** Read from the 1-minute rollups rather than raw ticks. */
+  rollup: boolean;
 }
 
 /**
  * The InfluxQL for a history request: raw ticks when the range holds few enough of them,
  * otherwise min and max per bucket for numbers (so spikes survive) and last() for booleans and
- * enums, in ⌊maxDataPoints/2⌋ buckets with fill(null) so empty buckets stay gaps.
+ * enums, in ⌊maxDataPoints/2⌋ buckets with fill(null) so empty buckets stay gaps. Buckets of a
+ * minute or more read the 1-minute rollups (whole minutes), never scanning raw 10 Hz data over
+ * long ranges; their extremes are then those of the minute means.
  */
 export function buildHistoryQuery(req: HistoryRequest): HistoryQuery {
   const from = Math.floor(req.fromMs);
@@ -37,10 +50,13 @@ export function buildHistoryQuery(req: HistoryRequest): HistoryQuery {
       text: `SELECT ${select} FROM ${ident(UNIT_MEASUREMENT)} WHERE ${where.join(' AND ')} GROUP BY ${ident(UNIT_TAG)}`,
       aggregated: false,
       bucketMs: 0,
+      rollup: false,
     };
   }
   const buckets = Math.max(1, Math.floor(req.maxDataPoints / 2) - 1);
-  const bucketMs = Math.max(Math.ceil(req.tickMs), Math.ceil((to - from) / buckets));
+  let bucketMs = Math.max(Math.ceil(req.tickMs), Math.ceil((to - from) / buckets));
+  const rollup = bucketMs >= ROLLUP_MS;
+  if (rollup) bucketMs = Math.ceil(bucketMs / ROLLUP_MS) * ROLLUP_MS;
   const select = req.fields
     .flatMap((f) =>
       f.kind === 'number'
@@ -49,9 +65,10 @@ export function buildHistoryQuery(req: HistoryRequest): HistoryQuery {
     )
     .join(', ');
   return {
-    text: `SELECT ${select} FROM ${ident(UNIT_MEASUREMENT)} WHERE ${where.join(' AND ')} GROUP BY time(${bucketMs}ms), ${ident(UNIT_TAG)} fill(null)`,
+    text: `SELECT ${select} FROM ${rollup ? UNIT_ROLLUP_SOURCE : ident(UNIT_MEASUREMENT)} WHERE ${where.join(' AND ')} GROUP BY time(${bucketMs}ms), ${ident(UNIT_TAG)} fill(null)`,
     aggregated: true,
     bucketMs,
+    rollup,
   };
 }
 

@@ -1,20 +1,14 @@
 import { FIELD_BY_NAME, type FieldSpec, type Frame, type UnitMeta } from '@kpp/protocol';
-import { mergeHistoryAndLive, missingRange } from './backfill-merge';
-import type { ConnectionStatus } from './connection';
 import type { Rows } from './decimate';
+import type { Emission, SeriesSnapshot } from './emission';
 import type { FrameSource } from './frame-source';
-import { toColumnValue, type HistoryFetcher, type HistorySeries } from './history';
+import { toColumnValue } from './history';
+import { HistoryJoin, type BackfillOptions } from './history-join';
 import { JitterBuffer } from './jitter-buffer';
 import { Playout, type PlayoutOptions, type Slot } from './playout';
-import type { Scheduler } from './scheduler';
+import { Timers, type Scheduler } from './scheduler';
 import { SeriesStore } from './series-store';
 import { createSmoother, interpolate, type Smoother, type SmoothingOptions } from './smoothing';
-
-export interface BackfillOptions {
-  fetch: HistoryFetcher;
-  fromMs: number;
-  toMs: number;
-}
 
 export interface LiveQueryOptions {
   /** Unit ids, or 'all' for every unit (`+`): one series per unit either way. */
@@ -31,70 +25,19 @@ export interface LiveQueryOptions {
   backfill?: BackfillOptions;
 }
 
-export interface SeriesSnapshot {
-  unit: string;
-  fields: FieldSpec[];
-  rows: Rows;
-  /** ts of the interpolated head row (the last row) when there is one. */
-  headTs?: number;
-}
-
-export type BackfillState = 'off' | 'pending' | 'done' | 'failed';
-
-export interface LiveStatus {
-  connection: ConnectionStatus;
-  /** Current emission rate (frames per second); steps down under load. */
-  fps: number | undefined;
-  delayMs: number;
-  /** Local − master clock offset used for playout (ms). */
-  offsetMs: number | undefined;
-  tickMs: number | undefined;
-  late: number;
-  missing: number;
-  duplicates: number;
-  stepDowns: number;
-  backfill: BackfillState;
-  backfillError?: string;
-  /** Dropped ticks re-fetched from history to close the seam. */
-  seamRefetches: number;
-  /** Payloads the data source rejected so far (bad topic, corrupt or invalid frame), by code. */
-  rejected: Record<string, number>;
-  /** How late the emission timer fired for this emission (ms); undefined outside a slot. */
-  slotLateMs: number | undefined;
-}
-
-export interface Emission {
-  /** Local wall time of the emission. */
-  at: number;
-  series: SeriesSnapshot[];
-  status: LiveStatus;
-  /** ts of every tick shown for the first time by this emission. */
-  newTicks: number[];
-}
-
-const SEAM_REFETCHES = 6;
-const SEAM_RETRY_MS = 1000;
-/** Live rows kept aside (for re-merging with history) before the seam is declared final. */
-const LIVE_ROWS_CAP = 6000;
-
 interface UnitState {
   unit: string;
   jitter: JitterBuffer<Frame>;
   smoothers: Smoother[];
   store: SeriesStore | undefined;
   last: { ts: number; seq: number; values: number[] } | undefined;
-  /** Live rows since the query started, kept until the seam with history is settled. */
-  liveRows: Rows | undefined;
-  history: HistorySeries | undefined;
-  seam: 'open' | 'refetching' | 'settled';
-  refetches: number;
 }
 
 /**
  * One query target streaming live: frames of its units go through a jitter buffer and are played
  * on the master clock (ts + delay) at most maxFps times a second, smoothed, kept in a store that
- * never holds more than maxDataPoints, and optionally opened with history merged on ts. Every
- * emission hands fresh plain rows to `onEmit`. Imports nothing from Grafana.
+ * never holds more than maxDataPoints, and optionally opened with history merged on ts
+ * (HistoryJoin). Every emission hands fresh plain rows to `onEmit`. Imports nothing from Grafana.
  */
 export class LiveQuery {
   private readonly units = new Map<string, UnitState>();
@@ -104,11 +47,9 @@ export class LiveQuery {
   private fields: FieldSpec[];
   private head: { unit: string; ts: number; values: (number | null)[] }[] = [];
   private newTicks: number[] = [];
-  private backfill: BackfillState = 'off';
-  private backfillError: string | undefined;
-  private seamRefetches = 0;
+  private readonly history: HistoryJoin | undefined;
   private stopped = false;
-  private timers = new Set<unknown>();
+  private readonly timers: Timers;
   private lastConnectionState: string | undefined;
   private slotLateMs: number | undefined;
 
@@ -118,9 +59,24 @@ export class LiveQuery {
     private readonly scheduler: Scheduler,
     private readonly onEmit: (emission: Emission) => void
   ) {
+    this.timers = new Timers(scheduler);
     this.fieldNames = opts.fields.filter((f) => FIELD_BY_NAME.has(f));
     this.fields = this.fieldNames.map((f) => FIELD_BY_NAME.get(f) as FieldSpec);
     this.playout = new Playout(opts.playout, scheduler, source.clockSync, (slot) => this.onSlot(slot));
+    if (opts.backfill)
+      this.history = new HistoryJoin(
+        opts.backfill,
+        {
+          units: opts.units,
+          maxDataPoints: opts.maxDataPoints,
+          fields: () => this.fields,
+          tickMs: () => this.tickMs(),
+          wants: (unit) => this.wants(unit),
+          onRows: (unit, rows) => this.rebuild(this.unitState(unit), rows),
+          onChange: () => this.emit(),
+        },
+        scheduler
+      );
   }
 
   start(): void {
@@ -136,30 +92,22 @@ export class LiveQuery {
         if (s.state === this.lastConnectionState) return;
         this.lastConnectionState = s.state;
         // The panel shows the connection state at once, not at the next tick.
-        this.later(0, () => this.emit());
+        this.timers.later(0, () => this.emit());
       })
     );
-    if (this.opts.backfill) this.fetchHistory(this.opts.backfill.fromMs, this.opts.backfill.toMs, undefined);
+    this.history?.start();
   }
 
   stop(): void {
     this.stopped = true;
     this.playout.stop();
-    for (const t of this.timers) this.scheduler.clearTimeout(t);
+    this.history?.stop();
     this.timers.clear();
     for (const release of this.releases.splice(0)) release();
   }
 
   get stats() {
     return this.playout.stats;
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const t = this.scheduler.setTimeout(() => {
-      this.timers.delete(t);
-      if (!this.stopped) fn();
-    }, ms);
-    this.timers.add(t);
   }
 
   private wants(unit: string): boolean {
@@ -175,10 +123,6 @@ export class LiveQuery {
         smoothers: this.fields.map(() => createSmoother(this.opts.smoothing)),
         store: undefined,
         last: undefined,
-        liveRows: this.opts.backfill ? { ts: [], columns: this.fields.map(() => []) } : undefined,
-        history: undefined,
-        seam: this.opts.backfill ? 'open' : 'settled',
-        refetches: 0,
       };
       this.units.set(unit, u);
     }
@@ -248,8 +192,8 @@ export class LiveQuery {
           head.push({ unit: u.unit, ts: slot.displayTs, values });
         }
       }
-      if (u.seam === 'open' && u.history && u.liveRows && u.liveRows.ts.length > 0) this.checkSeam(u);
     }
+    this.history?.checkSeams();
     if (head.length > 0 || this.head.length > 0) changed = true;
     this.head = head;
     if (changed) {
@@ -265,7 +209,7 @@ export class LiveQuery {
     if (u.last && (gapBefore > 0 || frame.ts - u.last.ts > 1.5 * tick)) {
       const gapTs = u.last.ts + tick;
       store.pushGap(gapTs);
-      pushRow(u.liveRows, gapTs, null);
+      this.history?.recordLive(u.unit, gapTs, null);
       for (const s of u.smoothers) s.reset();
     }
     const raw = this.values(frame);
@@ -274,8 +218,7 @@ export class LiveQuery {
       return out === null ? NaN : out;
     });
     store.push(frame.ts, smoothed);
-    pushRow(u.liveRows, frame.ts, smoothed);
-    if (u.liveRows && u.liveRows.ts.length > LIVE_ROWS_CAP) this.settle(u);
+    this.history?.recordLive(u.unit, frame.ts, smoothed);
     u.last = { ts: frame.ts, seq: frame.seq, values: smoothed };
     this.newTicks.push(frame.ts);
   }
@@ -320,131 +263,22 @@ export class LiveQuery {
         missing,
         duplicates,
         stepDowns: this.playout.stats.stepDowns,
-        backfill: this.backfill,
-        ...(this.backfillError ? { backfillError: this.backfillError } : {}),
-        seamRefetches: this.seamRefetches,
+        backfill: this.history?.state ?? 'off',
+        ...(this.history?.error ? { backfillError: this.history.error } : {}),
+        seamRefetches: this.history?.seamRefetches ?? 0,
         rejected: { ...this.source.stats.rejected },
         slotLateMs: this.slotLateMs,
       },
     });
   }
 
-  // ---- Backfill -------------------------------------------------------------------------
-
-  private fetchHistory(fromMs: number, toMs: number, only: UnitState | undefined): void {
-    const backfill = this.opts.backfill as BackfillOptions;
-    if (!only) this.backfill = 'pending';
-    const units = only ? [only.unit] : this.opts.units;
-    backfill
-      .fetch({
-        units,
-        fields: this.fields,
-        fromMs,
-        toMs,
-        maxDataPoints: this.opts.maxDataPoints,
-        tickMs: this.tickMs(),
-      })
-      .then(
-        (series) => {
-          if (this.stopped) return;
-          if (!only) this.backfill = 'done';
-          for (const s of series) {
-            if (!this.wants(s.unit) || (only && s.unit !== only.unit)) continue;
-            const u = this.unitState(s.unit);
-            u.history = u.history ? appendHistory(u.history, s) : s;
-            this.rebuild(u);
-          }
-          if (only && only.seam === 'refetching') only.seam = 'open';
-          this.emit();
-        },
-        (err: unknown) => {
-          if (this.stopped) return;
-          if (only) {
-            if (only.seam === 'refetching') only.seam = 'open';
-            return;
-          }
-          this.backfill = 'failed';
-          this.backfillError = err instanceof Error ? err.message : String(err);
-          for (const u of this.units.values()) this.settle(u);
-          this.emit();
-        }
-      );
-  }
-
-  /** Rebuilds a unit's store from its history and the live rows seen so far, merged on ts. */
-  private rebuild(u: UnitState): void {
-    const history = u.history;
-    if (!history) return;
-    const live = u.liveRows ?? { ts: [], columns: this.fields.map(() => []) };
-    const merged = mergeHistoryAndLive(history, live, this.tickMs()).rows;
-    const store = this.newStore();
-    for (let i = 0; i < merged.ts.length; i++) {
-      store.push(
-        merged.ts[i] as number,
-        merged.columns.map((col) => {
-          const v = col[i];
-          return v === null || v === undefined ? NaN : v;
-        })
-      );
-    }
-    u.store = store;
-  }
-
-  /** History and live meet within a tick, or the missing stretch is fetched again (the writer lags). */
-  private checkSeam(u: UnitState): void {
-    const history = u.history as HistorySeries;
-    const liveFirst = (u.liveRows as Rows).ts[0];
-    const histLast = lastValueTs(history);
-    const gap = missingRange(histLast ?? this.opts.backfill?.fromMs, liveFirst, this.tickMs());
-    if (!gap || history.aggregated) return this.settle(u);
-    if (u.refetches >= SEAM_REFETCHES) return this.settle(u);
-    u.seam = 'refetching';
-    u.refetches++;
-    this.seamRefetches++;
-    this.later(u.refetches === 1 ? 0 : SEAM_RETRY_MS, () => this.fetchHistory(gap.fromMs, gap.toMs, u));
-  }
-
-  private settle(u: UnitState): void {
-    u.seam = 'settled';
-    u.liveRows = undefined;
+  /** Replaces a unit's store with rows merged from history and live. */
+  private rebuild(u: UnitState, rows: Rows): void {
+    u.store = this.newStore();
+    u.store.pushRows(rows);
   }
 }
 
 function nullable(v: number | undefined): number | null {
   return v === undefined || Number.isNaN(v) ? null : v;
-}
-
-function pushRow(rows: Rows | undefined, ts: number, values: number[] | null): void {
-  if (!rows) return;
-  rows.ts.push(ts);
-  rows.columns.forEach((col, c) => {
-    const v = values ? values[c] : undefined;
-    col.push(v === undefined || Number.isNaN(v) ? null : v);
-  });
-}
-
-/** ts of the last history row that has any value (trailing all-null buckets do not count). */
-function lastValueTs(h: HistorySeries): number | undefined {
-  for (let i = h.ts.length - 1; i >= 0; i--) {
-    if (h.columns.some((c) => c[i] !== null && c[i] !== undefined)) return h.ts[i];
-  }
-  return undefined;
-}
-
-/** Adds re-fetched rows (later than what history holds) to a unit's history. */
-function appendHistory(h: HistorySeries, more: HistorySeries): HistorySeries {
-  const last = lastValueTs(h) ?? -Infinity;
-  const out: HistorySeries = { ...h, ts: [...h.ts], columns: h.columns.map((c) => [...c]) };
-  // Drop trailing empty rows of the first fetch: the re-fetch covers that time.
-  while (out.ts.length > 0 && (out.ts[out.ts.length - 1] as number) > last) {
-    out.ts.pop();
-    for (const c of out.columns) c.pop();
-  }
-  for (let i = 0; i < more.ts.length; i++) {
-    const ts = more.ts[i] as number;
-    if (ts <= last) continue;
-    out.ts.push(ts);
-    out.columns.forEach((c, k) => c.push(more.columns[k]?.[i] ?? null));
-  }
-  return out;
 }

@@ -19,6 +19,32 @@ export const systemScheduler: Scheduler = {
 };
 
 /**
+ * One-shot timers owned by one object: `clear()` cancels every pending one, and none fires
+ * after it (the owner stopping).
+ */
+export class Timers {
+  private readonly pending = new Set<unknown>();
+  private cleared = false;
+
+  constructor(private readonly scheduler: Scheduler) {}
+
+  later(ms: number, fn: () => void): void {
+    if (this.cleared) return;
+    const t = this.scheduler.setTimeout(() => {
+      this.pending.delete(t);
+      if (!this.cleared) fn();
+    }, ms);
+    this.pending.add(t);
+  }
+
+  clear(): void {
+    this.cleared = true;
+    for (const t of this.pending) this.scheduler.clearTimeout(t);
+    this.pending.clear();
+  }
+}
+
+/**
  * A hand-driven scheduler for tests: `advance(ms)` runs due timers in deadline order, moving
  * `now()` to each deadline as it goes.
  */

@@ -59,6 +59,16 @@ export class SeriesStore {
     if (evicted && this.buckets) this.buckets.push(this.evicted.ts, this.evicted.values);
   }
 
+  /** Appends rows in ts order (history); nulls stay nulls. */
+  pushRows(rows: Rows): void {
+    for (let i = 0; i < rows.ts.length; i++) {
+      this.push(
+        rows.ts[i] as number,
+        rows.columns.map((col) => col[i] ?? NaN)
+      );
+    }
+  }
+
   /** A gap: one all-null row at `ts`, so the line breaks there. */
   pushGap(ts: number): void {
     this.push(ts, new Array<number>(this.opts.columns).fill(NaN));

@@ -6,7 +6,7 @@ import {
   type DataQueryResponse,
   type DataSourceInstanceSettings,
 } from '@grafana/data';
-import { ManualScheduler } from '../../src/core';
+import { ManualScheduler, type HistoryFetcher, type HistoryRequest } from '../../src/core';
 import { DataSource, parseUnits } from '../../src/datasource';
 import { framesToSeries } from '../../src/history-grafana';
 import { DEFAULT_QUERY, type KppOptions, type KppQuery } from '../../src/types';
@@ -36,7 +36,7 @@ const templateSrv = {
   },
 };
 
-function setup(jsonData: KppOptions = {}) {
+function setup(jsonData: KppOptions = {}, history?: HistoryFetcher) {
   const broker = new FakeBroker();
   const scheduler = new ManualScheduler(T0 - 1000);
   const sim = new FakeSimulator(broker, ['u1', 'u2', 'u3'], T0);
@@ -44,6 +44,7 @@ function setup(jsonData: KppOptions = {}) {
     transport: broker.factory,
     scheduler,
     templateSrv: templateSrv as never,
+    ...(history ? { history: () => history } : {}),
   });
   const run = async (from: number, to: number) => {
     for (let seq = from; seq < to; seq++) {
@@ -55,16 +56,16 @@ function setup(jsonData: KppOptions = {}) {
   return { broker, scheduler, sim, ds, run };
 }
 
-function request(targets: Array<Partial<KppQuery>>): DataQueryRequest<KppQuery> {
-  const to = dateTime(T0);
-  const from = dateTime(T0 - 60_000);
+function request(targets: Array<Partial<KppQuery>>, range?: { fromMs: number; toMs: number }): DataQueryRequest<KppQuery> {
+  const to = dateTime(range?.toMs ?? T0);
+  const from = dateTime(range?.fromMs ?? T0 - 60_000);
   return {
     requestId: 'r1',
     app: 'dashboard',
     interval: '100ms',
     intervalMs: 100,
     maxDataPoints: 1000,
-    range: { from, to, raw: { from: 'now-1m', to: 'now' } },
+    range: { from, to, raw: range ? { from, to } : { from: 'now-1m', to: 'now' } },
     scopedVars: {},
     startTime: T0,
     timezone: 'utc',
@@ -166,6 +167,87 @@ describe('DataSource.query', () => {
       status: 'success',
       message: 'Connected: clock 10.0 Hz, 3 units, 2 ms behind',
     });
+  });
+});
+
+describe('DataSource time ranges', () => {
+  /** History of one point a second for each requested unit over the requested range. */
+  const recording = () => {
+    const requests: HistoryRequest[] = [];
+    const fetch: HistoryFetcher = async (req) => {
+      requests.push(req);
+      const ts: number[] = [];
+      for (let t = Math.ceil(req.fromMs / 1000) * 1000; t <= req.toMs; t += 1000) ts.push(t);
+      const units = req.units === 'all' ? ['u1'] : req.units;
+      return units.map((unit) => ({ unit, aggregated: false, ts, columns: req.fields.map(() => ts.map((t) => t / 1000)) }));
+    };
+    return { requests, fetch };
+  };
+
+  it('a range ending an hour ago is history only: one Done response, complete, no subscription', async () => {
+    const h = recording();
+    const { ds, broker } = setup({ historyDatasourceUid: 'influx' }, h.fetch);
+    const responses: DataQueryResponse[] = [];
+    let complete = false;
+    ds.query(request([{ unit: 'u1', fields: ['p_net_w'] }], { fromMs: T0 - 2 * 3600_000, toMs: T0 - 3600_000 })).subscribe({
+      next: (r) => responses.push(r),
+      complete: () => (complete = true),
+    });
+    await flush();
+    await flush();
+    expect(complete).toBe(true);
+    expect(responses.map((r) => r.state)).toEqual([LoadingState.Done]);
+    expect(h.requests).toEqual([expect.objectContaining({ units: ['u1'], fromMs: T0 - 2 * 3600_000, toMs: T0 - 3600_000 })]);
+    const ts = responses[0]!.data[0].fields[0].values as number[];
+    expect(ts.length).toBeGreaterThan(500);
+    expect(ts.length).toBeLessThanOrEqual(1000);
+    expect(ts[ts.length - 1]).toBeLessThanOrEqual(T0 - 3600_000);
+    expect(broker.subscriptions()).toEqual([]);
+  });
+
+  it('an absolute range ending within a few seconds of now streams, opened with its history; one ending earlier does not', async () => {
+    const h = recording();
+    const { ds, broker, run, scheduler } = setup({ historyDatasourceUid: 'influx' }, h.fetch);
+    const now = scheduler.now();
+    const states: LoadingState[] = [];
+    const sub = ds.query(request([{ unit: 'u2', fields: ['p_net_w'] }], { fromMs: now - 600_000, toMs: now - 3000 })).subscribe((r) => states.push(r.state as LoadingState));
+    await flush();
+    await run(0, 10);
+    expect(new Set(states)).toEqual(new Set([LoadingState.Streaming]));
+    expect(broker.subscriptions()).toContain('kpp/v1/units/u2/z');
+    // History of the whole range first (later requests only close the seam with live).
+    expect(h.requests[0]).toMatchObject({ fromMs: now - 600_000, toMs: now - 3000 });
+    sub.unsubscribe();
+    expect(broker.subscriptions()).not.toContain('kpp/v1/units/u2/z');
+    const later: LoadingState[] = [];
+    ds.query(request([{ unit: 'u2', fields: ['p_net_w'] }], { fromMs: scheduler.now() - 600_000, toMs: scheduler.now() - 60_000 })).subscribe((r) => later.push(r.state as LoadingState));
+    await flush();
+    expect(later).toEqual([LoadingState.Done]);
+    expect(broker.subscriptions()).not.toContain('kpp/v1/units/u2/z');
+  });
+
+  it('a past range without a history data source says so on the panel', async () => {
+    const { ds } = setup();
+    const responses: DataQueryResponse[] = [];
+    ds.query(request([{ unit: 'u1', fields: ['p_net_w'] }], { fromMs: T0 - 7200_000, toMs: T0 - 3600_000 })).subscribe((r) => responses.push(r));
+    expect(responses.map((r) => r.state)).toEqual([LoadingState.Done]);
+    expect(responses[0]!.data[0].meta.notices[0].text).toMatch(/history data source/);
+  });
+
+  it('a variable that resolves to no unit gives a notice and no subscription', async () => {
+    const { ds, broker } = setup();
+    const responses: DataQueryResponse[] = [];
+    ds.query(request([{ unit: '$empty', fields: ['p_net_w'] }])).subscribe((r) => responses.push(r));
+    await flush();
+    expect(responses.map((r) => r.state)).toEqual([LoadingState.Done]);
+    expect(responses[0]!.data[0].meta.notices[0]).toEqual({ severity: 'warning', text: expect.stringContaining('"$empty" resolves to no unit') });
+    expect(broker.subscriptions()).toEqual([]);
+  });
+
+  it('interpolateVariablesInQueries replaces the unit (multi-value as a list) and the alias for Explore', () => {
+    const { ds } = setup();
+    const [q] = ds.interpolateVariablesInQueries([{ ...DEFAULT_QUERY, refId: 'A', unit: '$unit', alias: '{{unit}}' } as KppQuery], {});
+    expect(q).toMatchObject({ refId: 'A', unit: 'u1,u2', alias: '{{unit}}' });
   });
 });
 

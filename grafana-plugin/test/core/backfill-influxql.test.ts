@@ -3,6 +3,8 @@ import {
   buildHistoryQuery,
   mergeHistoryAndLive,
   missingRange,
+  ROLLUP_MS,
+  UNIT_ROLLUP_SOURCE,
   seriesToHistory,
   type HistoryRequest,
   type Rows,
@@ -55,14 +57,23 @@ describe('InfluxQL history', () => {
     );
   });
 
-  it('asks for min/max buckets over long ranges, last() for booleans and enums', () => {
-    const q = buildHistoryQuery(req(0, 86_400_000, 'all'));
-    expect(q.aggregated).toBe(true);
-    expect(q.bucketMs).toBe(Math.ceil(86_400_000 / 499));
+  it('asks raw ticks for min/max buckets over ranges with buckets under a minute, last() for booleans and enums', () => {
+    const q = buildHistoryQuery(req(0, 2 * 3_600_000, 'all'));
+    expect(q).toMatchObject({ aggregated: true, rollup: false, bucketMs: Math.ceil((2 * 3_600_000) / 499) });
     expect(q.text).toContain('min("p_net_w") AS "p_net_w__min", max("p_net_w") AS "p_net_w__max"');
     expect(q.text).toContain('last("state") AS "state__last"');
+    expect(q.text).toContain(`FROM "kpp_unit" WHERE time >= 0ms`);
     expect(q.text).toContain(`GROUP BY time(${q.bucketMs}ms), "unit" fill(null)`);
     expect(q.text).not.toContain('"unit" =');
+  });
+
+  it('reads the 1-minute rollups once buckets are a minute or wider, in whole minutes', () => {
+    const q = buildHistoryQuery(req(0, 86_400_000, 'all'));
+    expect(86_400_000 / 499).toBeGreaterThan(ROLLUP_MS);
+    expect(q).toMatchObject({ aggregated: true, rollup: true, bucketMs: 3 * ROLLUP_MS });
+    expect(q.text).toContain(`FROM ${UNIT_ROLLUP_SOURCE} WHERE`);
+    expect(q.text).toContain('min("p_net_w") AS "p_net_w__min", max("p_net_w") AS "p_net_w__max"');
+    expect(q.text).toContain(`GROUP BY time(180000ms), "unit" fill(null)`);
   });
 
   it('escapes unit ids', () => {

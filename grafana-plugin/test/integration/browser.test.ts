@@ -42,6 +42,7 @@ const stats = (id: string, range?: { fromMs?: number; toMs?: number }) =>
 const open = (id: string, opts: Parameters<Window['kpp']['openPanel']>[1]) =>
   page.evaluate(([panel, o]) => window.kpp.openPanel(panel as string, o as never), [id, opts] as const);
 const close = (id: string) => page.evaluate((panel) => window.kpp.closePanel(panel), id);
+const panelState = (id: string) => page.evaluate((panel) => window.kpp.panelState(panel), id);
 const pageNow = () => page.evaluate(() => window.kpp.now());
 
 function column(frame: FrameJson, name: string): Array<number | null> {
@@ -52,6 +53,41 @@ function column(frame: FrameJson, name: string): Array<number | null> {
 
 const times = (frame: FrameJson) => column(frame, 'Time') as number[];
 
+/**
+ * SUBSCRIBE and UNSUBSCRIBE packets of the plugin's clients (not its probes) at the bare Aedes,
+ * and the subscriptions they hold per filter. `stop()` removes the listeners.
+ */
+function watchSubscriptions(aedes: Stack['aedes']) {
+  const live = new Map<string, number>();
+  const subscribePackets: string[] = [];
+  const unsubscribePackets: string[] = [];
+  const onSub = (subs: Array<{ topic: string }>, client: { id: string } | null) => {
+    if (!client?.id.startsWith('kpp-grafana-') || client.id.includes('probe')) return;
+    for (const s of subs) {
+      subscribePackets.push(s.topic);
+      live.set(s.topic, (live.get(s.topic) ?? 0) + 1);
+    }
+  };
+  const onUnsub = (topics: string[], client: { id: string } | null) => {
+    if (!client?.id.startsWith('kpp-grafana-')) return;
+    for (const t of topics) {
+      unsubscribePackets.push(t);
+      live.set(t, (live.get(t) ?? 1) - 1);
+    }
+  };
+  aedes.aedes.on('subscribe', onSub as never);
+  aedes.aedes.on('unsubscribe', onUnsub as never);
+  return {
+    live,
+    subscribePackets,
+    unsubscribePackets,
+    stop: () => {
+      aedes.aedes.removeListener('subscribe', onSub as never);
+      aedes.aedes.removeListener('unsubscribe', onUnsub as never);
+    },
+  };
+}
+
 function record(name: string, value: unknown): void {
   measurements[name] = value;
   console.log(`[kpp e2e] ${name}: ${JSON.stringify(value)}`);
@@ -61,7 +97,8 @@ beforeAll(async () => {
   stack = await startStack();
   page = stack.chrome.page;
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(stack.server.url);
+  // The page bundle is several MB: on a loaded machine "load" takes longer than the 30 s default.
+  await page.goto(stack.server.url, { timeout: 120_000 });
   await page.waitForFunction(() => Boolean(window.kpp), undefined, { timeout: 30_000 });
   const info = await page.evaluate(
     ([url, password]) =>
@@ -239,25 +276,8 @@ describe('KPP Live data source in Chromium', () => {
 
   it('two panels on one unit make one MQTT subscription at the broker; closing both removes it', async () => {
     const { aedes } = stack;
-    const live = new Map<string, number>(); // filter → subscriptions held by plugin clients
-    const subscribePackets: string[] = [];
-    const unsubscribePackets: string[] = [];
-    const onSub = (subs: Array<{ topic: string }>, client: { id: string } | null) => {
-      if (!client?.id.startsWith('kpp-grafana-') || client.id.includes('probe')) return;
-      for (const s of subs) {
-        subscribePackets.push(s.topic);
-        live.set(s.topic, (live.get(s.topic) ?? 0) + 1);
-      }
-    };
-    const onUnsub = (topics: string[], client: { id: string } | null) => {
-      if (!client?.id.startsWith('kpp-grafana-')) return;
-      for (const t of topics) {
-        unsubscribePackets.push(t);
-        live.set(t, (live.get(t) ?? 1) - 1);
-      }
-    };
-    aedes.aedes.on('subscribe', onSub as never);
-    aedes.aedes.on('unsubscribe', onUnsub as never);
+    const watch = watchSubscriptions(aedes);
+    const { live, subscribePackets, unsubscribePackets } = watch; // live: filter → subscriptions held by plugin clients
     try {
       await page.evaluate(
         (url) => window.kpp.init({ name: 'aedes', jsonData: { brokerUrl: url } }),
@@ -276,7 +296,12 @@ describe('KPP Live data source in Chromium', () => {
         targets: [{ unit: 'u1', fields: ['p_net_w', 'chain_speed_mps'], smoothing: 'ema', alpha: 0.2 }],
         rangeMs: 60_000,
       });
-      await sleep(2500);
+      // Both streaming (a loaded machine may take longer than the usual 2.5 s to show 10 ticks).
+      await waitFor(async () => (await stats('a1')).ticks > 10 && (await stats('a2')).ticks > 10, {
+        timeoutMs: 15_000,
+        intervalMs: 250,
+        what: 'both panels streaming',
+      });
       const a1 = await stats('a1');
       const a2 = await stats('a2');
       expect(a1.ticks).toBeGreaterThan(10);
@@ -299,8 +324,7 @@ describe('KPP Live data source in Chromium', () => {
       expect(afterOne).toBe(1);
       expect(unsubscribePackets.filter((t) => t === z)).toHaveLength(1);
     } finally {
-      aedes.aedes.removeListener('subscribe', onSub as never);
-      aedes.aedes.removeListener('unsubscribe', onUnsub as never);
+      watch.stop();
     }
   }, 30_000);
 
@@ -355,7 +379,76 @@ describe('KPP Live data source in Chromium', () => {
     await close('restart');
   }, 60_000);
 
-  it('a 24-hour panel of 10 Hz data at maxDataPoints 1000 holds ≤ 2000 points and still shows a one-tick spike', async () => {
+  it('time ranges: 2 h ago → 1 h ago is history only (Done, no SUBSCRIBE); zooming out to now streams; zooming back in stops streaming', async () => {
+    const { aedes } = stack;
+    // An hour of u1 (one point a second), from 2 h to 1 h ago.
+    const hourEnd = Math.floor(Date.now() / 1000) * 1000 - 3600_000;
+    const lines = Array.from({ length: 3600 }, (_, i) => `kpp_unit,unit=u1 p_net_w=${1000 + i} ${hourEnd - (3599 - i) * 1000}`);
+    await writeLines(stack.influxd.url, 'kpp', lines);
+    const watch = watchSubscriptions(aedes);
+    const { live, subscribePackets: subscribes } = watch;
+    const z = 'kpp/v1/units/u1/z';
+    const past = { ds: 'ranges', title: 'u1, 2 h ago → 1 h ago', targets: [{ unit: 'u1', fields: ['p_net_w'] }], rangeMs: 3600_000, toMs: hourEnd, maxDataPoints: 1000 };
+    try {
+      await page.evaluate(
+        (url) => window.kpp.init({ name: 'ranges', jsonData: { brokerUrl: url, historyDatasourceUid: 'influx-kpp' } }),
+        aedes.wsUrl as string
+      );
+      // 1. The past hour: history, Done, the query completes, nothing subscribed.
+      await open('range', past);
+      await waitFor(async () => (await panelState('range'))?.complete, { timeoutMs: 20_000, what: 'the history-only query to complete' });
+      const pastState = await panelState('range');
+      const pastFrames = await frames('range');
+      const pastTs = times(pastFrames[0]!);
+      await sleep(1000); // a SUBSCRIBE, were there one, would have reached the broker by now
+      const subscribesPast = subscribes.length;
+      // 2. Zoom out to a 3-hour range ending now (absolute, as a drag-zoom makes it): live, with history.
+      const zoomedOutAt = Date.now();
+      await open('range', { ...past, title: 'u1, 3 h → now', rangeMs: 3 * 3600_000, toMs: zoomedOutAt });
+      await waitFor(() => (live.get(z) ?? 0) === 1, { timeoutMs: 10_000, what: 'the SUBSCRIBE of the live range' });
+      await waitFor(async () => (await stats('range')).ticks > 10, { timeoutMs: 15_000, what: 'live ticks on the zoomed-out panel' });
+      const outState = await panelState('range');
+      const outTs = times((await frames('range'))[0]!);
+      // 3. Zoom back in to the past hour: the subscription goes, history again, Done.
+      await open('range', past);
+      await waitFor(() => (live.get(z) ?? 0) === 0, { timeoutMs: 10_000, what: 'the UNSUBSCRIBE after zooming into the past' });
+      await waitFor(async () => (await panelState('range'))?.complete, { timeoutMs: 20_000, what: 'the history-only query to complete again' });
+      const backState = await panelState('range');
+      const backTs = times((await frames('range'))[0]!);
+      record('time ranges', {
+        past: { ...pastState, points: pastTs.length, first: pastTs[0], last: pastTs[pastTs.length - 1], subscribes: subscribesPast },
+        zoomedOut: { state: outState?.state, points: outTs.length, olderThanAnHour: outTs.filter((t) => t <= hourEnd).length, subscribes: subscribes.filter((t) => t === z).length },
+        zoomedBackIn: { ...backState, points: backTs.length, liveSubscriptions: live.get(z) },
+      });
+      expect(pastState).toMatchObject({ state: 'Done', complete: true, emissions: 1 });
+      expect(subscribesPast).toBe(0);
+      expect(pastTs.length).toBeGreaterThan(500);
+      expect(pastTs.length).toBeLessThanOrEqual(1000);
+      // Min/max buckets (≈ 7 s) sit on InfluxDB's bucket grid, the max half a bucket after the
+      // min: the drawn points may reach one bucket past either end of the range, no further.
+      expect(pastTs[0]!).toBeGreaterThan(hourEnd - 3600_000 - 10_000);
+      expect(pastTs[pastTs.length - 1]!).toBeLessThan(hourEnd + 10_000);
+      expect(outState?.state).toBe('Streaming');
+      expect(outTs.filter((t) => t <= hourEnd).length).toBeGreaterThan(100);
+      expect(outTs[outTs.length - 1]!).toBeGreaterThan(zoomedOutAt - 5000);
+      expect(backState).toMatchObject({ state: 'Done', complete: true });
+      expect(backTs).toEqual(pastTs);
+    } finally {
+      await close('range');
+      watch.stop();
+    }
+  }, 90_000);
+
+  it('a template variable that resolves to no unit shows a panel notice, Done', async () => {
+    await open('novar', { title: '$nothing', targets: [{ unit: '$nothing', fields: ['p_net_w'] }], rangeMs: 60_000 });
+    await waitFor(async () => (await panelState('novar'))?.complete, { timeoutMs: 5000, what: 'the notice' });
+    const [f] = await frames('novar');
+    expect(await panelState('novar')).toMatchObject({ state: 'Done', complete: true });
+    expect(f?.meta?.notices?.[0]).toEqual({ severity: 'warning', text: expect.stringContaining('"$nothing" resolves to no unit') });
+    await close('novar');
+  }, 30_000);
+
+  it('a 24-hour panel of 10 Hz data at maxDataPoints 1000 reads the 1-minute rollups: ≤ 2000 points, the spike’s minute stands out', async () => {
     const end = Math.floor(Date.now() / TICK_MS) * TICK_MS - 5000;
     const n = 24 * 3600 * 10;
     const spikeAt = Math.floor(n * 0.37);
@@ -371,6 +464,14 @@ describe('KPP Live data source in Chromium', () => {
       await writeLines(stack.influxd.url, 'kpp', lines);
       await new Promise((r) => setImmediate(r));
     }
+    // The writer's continuous query rolls up new minutes only: roll up the seeded day as
+    // `rollupBackfill` does after an import.
+    await stack.influxd.query(
+      `SELECT mean("p_net_w") AS "p_net_w" INTO "kpp"."rollup"."kpp_unit_1m" FROM "kpp"."autogen"."kpp_unit" WHERE "unit" = 'spike' AND time >= ${end - n * TICK_MS}ms AND time <= ${end}ms GROUP BY time(1m), "unit"`,
+      'kpp'
+    );
+    const [rolled] = await stack.influxd.query(`SELECT max("p_net_w"), count("p_net_w") FROM "rollup"."kpp_unit_1m" WHERE "unit" = 'spike'`, 'kpp');
+    const spikeMinute = Number(rolled?.values[0]?.[1]);
     const seedS = (Date.now() - started) / 1000;
     await open('day', {
       title: 'spike: 24 h of 10 Hz, maxDataPoints 1000',
@@ -386,9 +487,11 @@ describe('KPP Live data source in Chromium', () => {
       { timeoutMs: 30_000, intervalMs: 250, what: 'the 24-hour history on the panel' }
     );
     const v = column(f, 'p_net_w').filter((x): x is number => x !== null);
-    record('24 h panel', { rawTicks: n, seedS, points: times(f).length, max: Math.max(...v), spike: 5_000_000 });
+    record('24 h panel', { rawTicks: n, rollupMinutes: rolled?.values[0]?.[2], seedS, points: times(f).length, max: Math.max(...v), spikeMinuteMean: spikeMinute, spike: 5_000_000 });
     expect(times(f).length).toBeLessThanOrEqual(2000);
-    expect(Math.max(...v)).toBe(5_000_000);
+    // The panel's highest point is the spike's minute mean: it read the rollups, not raw ticks.
+    expect(Math.max(...v)).toBeCloseTo(spikeMinute, 3);
+    expect(spikeMinute).toBeGreaterThan(2 * Math.max(...v.filter((x) => x < spikeMinute)));
     await close('day');
   }, 180_000);
 

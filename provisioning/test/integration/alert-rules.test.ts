@@ -8,20 +8,26 @@
  *
  * The phases run in order on one stack (about 4 minutes):
  *  1. healthy running: every rule's query returns data, no rule fires (three evaluations);
- *  2. faults: compressor failure (u2), a stop at full speed (u1), an overspeed setpoint (u3),
- *     a malformed frame and a forbidden publish: each drives its own rule across its threshold;
- *  3. stream stopped (simulator stopped): stale stream fires after its 30 s window;
+ *  2. faults: compressor failure (u2), a normal stop from 1 m/s (u1), an overspeed setpoint (u3),
+ *     a burst of malformed frames and of forbidden publishes: each drives its own rule across its
+ *     threshold; the stop's tension transient is a warning only (no critical alert for u1), and a
+ *     single malformed frame or forbidden publish alerts nothing;
+ *  3. stream stopped (simulator stopped): stale stream fires after its 30–40 s window;
+ *  3b. a unit that stopped an hour ago (frames fast-forwarded 2 h → 1 h back): still firing;
  *  4. bearing overheating, fast-forwarded: a second simulator runs 40× faster than the wall clock
  *     over a window 3 hours back, and the bearing rule, evaluated at past instants every 10 s,
  *     fires once the bearing has stayed over 85 °C for its `for`, and not before;
- *  5. writer stopped: writer health missing and stale stream fire.
+ *  5. writer stopped: writer health missing and stale stream fire;
+ *  6. the broker's WebSocket listener closes: the live-path rule fires while frames still flow.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Server } from 'node:net';
 import { topics } from '@kpp/protocol';
 import { sleep, waitFor } from '@kpp/testkit';
 import { AlertBook, evaluateRule, interpolateInfluxQl, seriesToFrames, type QueryRunner } from '../support/alert-eval.js';
 import { fastTime, malformedFrame, startKppStack, type KppStack } from '../support/kpp-stack.js';
 import { allPanels, alertRules, dashboards, durationS, type AlertRuleDef } from '../support/provisioning.js';
+import { CHAIN_RATED_TENSION_N, WRITER_REJECTS_PER_5M } from '../../scripts/generate.mjs';
 
 const RULES = alertRules();
 const rule = (uid: string) => RULES.find((r) => r.uid === uid) as AlertRuleDef;
@@ -29,6 +35,10 @@ const PLANT_RULES = RULES.filter((r) => r.group === 'kpp-plant').map((r) => r.ui
 const INTERVAL_MS = Math.max(...RULES.map((r) => r.intervalS)) * 1000;
 /** Frames reach InfluxDB within about a second of their tick (writer batches every 250 ms here). */
 const WRITE_SLACK_MS = 5000;
+/** Liveness rules sum the last four 10-s buckets, the last one filling: a 30 to 40 s window. */
+const LIVENESS_MIN_MS = 30_000;
+const LIVENESS_MAX_MS = 40_000;
+const CRITICAL = new Set(RULES.filter((r) => r.labels.severity === 'critical').map((r) => r.uid));
 
 let stack: KppStack;
 const run: QueryRunner = (q) => stack.influxd.query(q, 'kpp');
@@ -46,6 +56,8 @@ async function evaluateEvery(book: AlertBook, limitMs: number, done: () => boole
 }
 
 const firingUnits = (book: AlertBook, uid: string) => book.state(uid).alerting().sort();
+/** Units of the main simulator (u*) and pipeline instances: the fast-forwarded units of phases 4 and 7 (b*, d*), dead since, stay out. */
+const current = (key: string) => !/^unit=[bd]/.test(key);
 
 /** The rule's evaluation window plus `for` plus one group interval: when it must have fired. */
 const deadlineOf = (uid: string) => {
@@ -94,6 +106,7 @@ describe('alert rules on the real stack', () => {
     const keys = (uid: string) => last.find((e) => e.rule === uid)?.instances.map((i) => i.key).sort();
     for (const uid of PLANT_RULES) expect([uid, keys(uid)]).toEqual([uid, ['unit=u1', 'unit=u2', 'unit=u3']]);
     expect(keys('kpp-broker-drops')).toEqual(['instance=b1']);
+    expect(keys('kpp-live-path-down')).toEqual(['instance=b1']);
     expect(keys('kpp-tick-overruns')).toEqual(['instance=s1']);
     for (const uid of ['kpp-e2e-latency', 'kpp-writer-spool-age', 'kpp-writer-rejects', 'kpp-writer-silent']) expect([uid, keys(uid)]).toEqual([uid, ['instance=w1']]);
   }, 150_000);
@@ -121,23 +134,44 @@ describe('alert rules on the real stack', () => {
     expect(ran).toBeGreaterThanOrEqual(15);
   }, 60_000);
 
-  it('2. faults drive their rules across the threshold: compressor failure, stop at speed, overspeed, a malformed frame, a forbidden publish', async () => {
+  it('2. faults drive their rules across the threshold: compressor failure, overspeed, bursts of malformed frames and forbidden publishes; a normal stop from 1 m/s is a warning, never critical; single events alert nothing', async () => {
     const book = new AlertBook(RULES, run);
     await book.evaluate(Date.now());
     expect(book.firing()).toEqual({});
 
+    // One stray malformed frame (simulator's account: the writer rejects it) and one forbidden
+    // publish (writer's account, which may publish only its health: the broker drops it) alert
+    // nothing: counters alert on rates.
+    await stack.publishAs('sim', topics.frame('u1'), malformedFrame('u1', Date.now()));
+    await stack.publishAs('writer', topics.frame('u3'), malformedFrame('u3', Date.now()));
+    await waitFor(async () => (await run(`SELECT last("rejects_total") FROM "kpp_health" WHERE "component" = 'writer'`))[0]?.values[0]?.[1] === 1, {
+      timeoutMs: 15_000,
+      what: 'the stray reject counted in the stored writer health',
+    });
+    await waitFor(async () => (await run(`SELECT last("dropped_forbidden_total") FROM "kpp_health" WHERE "component" = 'broker'`))[0]?.values[0]?.[1] === 1, {
+      timeoutMs: 15_000,
+      what: 'the stray drop counted in the stored broker health',
+    });
+    await book.evaluate(Date.now());
+    expect(book.firing()).toEqual({});
+
+    // Bursts first (a publisher sending bad frames, a client publishing where it may not), then
+    // the plant faults, so the stop's transient is inside the rules' windows when evaluation starts.
+    const bad = malformedFrame('u1', Date.now());
+    const forbidden = malformedFrame('u3', Date.now());
     const t0 = Date.now();
+    await Promise.all([
+      ...Array.from({ length: 2 * WRITER_REJECTS_PER_5M }, () => stack.publishAs('sim', topics.frame('u1'), bad)),
+      ...Array.from({ length: 100 }, () => stack.publishAs('writer', topics.frame('u3'), forbidden)),
+    ]);
     expect(await stack.command('u2', { cmd: 'inject_fault', fault: 'compressor_failure' })).toMatchObject({ ok: true });
+    // A normal stop from the default 1 m/s: the chain pulls over its rating for a few tenths of a second.
     expect(await stack.command('u1', { cmd: 'stop' })).toMatchObject({ ok: true });
     expect(await stack.command('u3', { cmd: 'set', params: { target_speed_mps: 1.4 } })).toMatchObject({ ok: true });
-    // A frame with a field of the wrong type, from the simulator's account: the writer rejects it.
-    await stack.publishAs('sim', topics.frame('u1'), malformedFrame('u1', Date.now()));
-    // A frame from the writer's account, which may publish only its health: the broker drops it.
-    await stack.publishAs('writer', topics.frame('u3'), malformedFrame('u3', Date.now()));
 
     const expected: Record<string, string[]> = {
       'kpp-receiver-under-injection': ['unit=u2'],
-      'kpp-chain-tension': ['unit=u1'],
+      'kpp-chain-tension-peak': ['unit=u1'],
       'kpp-generator-overspeed': ['unit=u3'],
       'kpp-writer-rejects': ['instance=w1'],
       'kpp-broker-drops': ['instance=b1'],
@@ -155,6 +189,16 @@ describe('alert rules on the real stack', () => {
     }
     // No other plant rule fired on any unit (each fault shows as its own rule only).
     for (const uid of PLANT_RULES.filter((u) => !(u in expected))) expect([uid, firingUnits(book, uid)]).toEqual([uid, []]);
+    // The stop really pulled over the rating, and paged no one: no critical rule ever went
+    // Alerting (or Pending) for u1.
+    const [peak] = await run(`SELECT max("chain_tension_n") FROM "kpp_unit" WHERE "unit" = 'u1' AND time >= ${t0 - 1000}ms`);
+    log(`u1 stop from 1 m/s: chain tension peak ${Math.round(Number(peak?.values[0]?.[1]))} N`);
+    expect(Number(peak?.values[0]?.[1])).toBeGreaterThan(CHAIN_RATED_TENSION_N);
+    for (const uid of CRITICAL) {
+      expect([uid, book.state(uid).firstAlerting.has('unit=u1')]).toEqual([uid, false]);
+      const seen = book.log.filter((e) => e.rule === uid).flatMap((e) => e.instances.filter((i) => i.key === 'unit=u1' && i.condition));
+      expect([uid, seen.length]).toEqual([uid, 0]);
+    }
   }, 150_000);
 
   it('3. stream stopped: with the simulator stopped, stale stream fires for every unit after 30 s; the writer stays healthy', async () => {
@@ -169,10 +213,10 @@ describe('alert rules on the real stack', () => {
     expect(firingUnits(book, 'kpp-stale-stream')).toEqual(['unit=u1', 'unit=u2', 'unit=u3']);
     const firedAfter = Math.min(...book.state('kpp-stale-stream').firstAlerting.values()) - t0;
     log(`stale stream alerting ${(firedAfter / 1000).toFixed(1)} s after the simulator stopped`);
-    // Not before the 30 s window has emptied (less the time frames take to reach InfluxDB)…
-    expect(firedAfter).toBeGreaterThanOrEqual(30_000 - WRITE_SLACK_MS);
+    // Not before the window has emptied (less the time frames take to reach InfluxDB)…
+    expect(firedAfter).toBeGreaterThanOrEqual(LIVENESS_MIN_MS - WRITE_SLACK_MS);
     // …and at the first evaluation after it.
-    expect(firedAfter).toBeLessThanOrEqual(30_000 + INTERVAL_MS + WRITE_SLACK_MS);
+    expect(firedAfter).toBeLessThanOrEqual(LIVENESS_MAX_MS + INTERVAL_MS + WRITE_SLACK_MS);
     expect(firingUnits(book, 'kpp-writer-silent')).toEqual([]);
   }, 120_000);
 
@@ -181,12 +225,17 @@ describe('alert rules on the real stack', () => {
     const v0 = Math.floor((Date.now() - 3 * 3600_000) / 1000) * 1000;
     const time = fastTime(v0, SPEED);
     const sim = await stack.startSim('s2', { units: 1, unitPrefix: 'b', maxCatchUpTicks: 100, compact: false }, time);
-    await waitFor(() => time.now() >= v0 + 60_000, { timeoutMs: 10_000, what: 'one simulated minute of healthy running' });
-    expect(await stack.command('b1', { cmd: 'inject_fault', fault: 'bearing_overheating' })).toMatchObject({ ok: true });
-    const vFault = time.now();
-    await waitFor(() => time.now() >= vFault + 17 * 60_000, { timeoutMs: 60_000, intervalMs: 200, what: '17 simulated minutes' });
+    let vFault = 0;
+    try {
+      await waitFor(() => time.now() >= v0 + 60_000, { timeoutMs: 10_000, what: 'one simulated minute of healthy running' });
+      expect(await stack.command('b1', { cmd: 'inject_fault', fault: 'bearing_overheating' })).toMatchObject({ ok: true });
+      vFault = time.now();
+      await waitFor(() => time.now() >= vFault + 17 * 60_000, { timeoutMs: 60_000, intervalMs: 200, what: '17 simulated minutes' });
+    } finally {
+      // A simulator left running 40× fast would load everything after this phase.
+      if (stack.sims.has('s2')) await stack.stopSim('s2');
+    }
     const lastSeq = sim.stats().lastSeq;
-    await stack.stopSim('s2');
     const vEnd = sim.clock.startedAtMs + (lastSeq * 1000) / 10;
     await waitFor(async () => ((await run(`SELECT count("seq") FROM "kpp_unit" WHERE "unit" = 'b1' AND time >= ${vEnd}ms`))[0]?.values[0]?.[1] ?? 0) === 1, {
       timeoutMs: 30_000,
@@ -227,29 +276,85 @@ describe('alert rules on the real stack', () => {
     await waitFor(
       async () => {
         const evals = await Promise.all(watched.map((uid) => evaluateRule(rule(uid), run, Date.now())));
-        return evals.every((e) => e.instances.length > 0 && e.instances.every((i) => !i.condition));
+        return evals.every((e) => e.instances.length > 0 && e.instances.filter((i) => current(i.key)).every((i) => !i.condition));
       },
       { timeoutMs: 30_000, intervalMs: 1000, what: 'frames flowing again' },
     );
     const book = new AlertBook(RULES, run);
     await book.evaluate(Date.now(), watched);
-    expect(book.firing()).toEqual({});
+    // The bearing phase's unit b1, stopped hours ago (in simulated time), is still firing.
+    expect(firingUnits(book, 'kpp-stale-stream')).toEqual(['unit=b1']);
+    expect(firingUnits(book, 'kpp-writer-silent')).toEqual([]);
     const t0 = Date.now();
     await stack.stopWriter();
     await evaluateEvery(
       book,
       90_000,
-      () => firingUnits(book, 'kpp-writer-silent').length === 1 && firingUnits(book, 'kpp-stale-stream').length === 3,
+      () => firingUnits(book, 'kpp-writer-silent').length === 1 && firingUnits(book, 'kpp-stale-stream').filter(current).length === 3,
       watched,
     );
     log(`after the writer stopped:\n${book.report()}`);
     expect(firingUnits(book, 'kpp-writer-silent')).toEqual(['instance=w1']);
-    expect(firingUnits(book, 'kpp-stale-stream')).toEqual(['unit=u1', 'unit=u2', 'unit=u3']);
+    expect(firingUnits(book, 'kpp-stale-stream')).toEqual(['unit=b1', 'unit=u1', 'unit=u2', 'unit=u3']);
     for (const uid of watched) {
-      const firedAfter = Math.min(...book.state(uid).firstAlerting.values()) - t0;
+      const fired = [...book.state(uid).firstAlerting.entries()].filter(([k]) => current(k)).map(([, at]) => at);
+      const firedAfter = Math.min(...fired) - t0;
       log(`${uid} alerting ${(firedAfter / 1000).toFixed(1)} s after the writer stopped`);
-      expect(firedAfter).toBeGreaterThanOrEqual(30_000 - WRITE_SLACK_MS);
-      expect(firedAfter).toBeLessThanOrEqual(30_000 + INTERVAL_MS + WRITE_SLACK_MS);
+      expect(firedAfter).toBeGreaterThanOrEqual(LIVENESS_MIN_MS - WRITE_SLACK_MS);
+      expect(firedAfter).toBeLessThanOrEqual(LIVENESS_MAX_MS + INTERVAL_MS + WRITE_SLACK_MS);
     }
   }, 150_000);
+
+  it('6. the broker’s WebSocket listener closes: the live-path rule fires for the broker while frames still reach InfluxDB', async () => {
+    await stack.startWriter();
+    const watched = ['kpp-live-path-down'];
+    const book = new AlertBook(RULES, run);
+    await waitFor(async () => (await evaluateRule(rule('kpp-live-path-down'), run, Date.now())).instances.some((i) => i.value === 1), {
+      timeoutMs: 30_000,
+      what: 'broker health with ws_listening = 1 stored again',
+    });
+    await book.evaluate(Date.now(), watched);
+    expect(book.firing()).toEqual({});
+    // The broker's own MQTT-over-WebSocket server (the one listening on its WebSocket port) stops listening.
+    const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+    const wsServer = handles.find((h): h is Server => h instanceof Server && (h.address() as { port?: number } | null)?.port === stack.wsPort);
+    expect(wsServer).toBeDefined();
+    await new Promise<void>((resolve) => wsServer?.close(() => resolve()));
+    await evaluateEvery(book, 60_000, () => firingUnits(book, 'kpp-live-path-down').length === 1, watched);
+    log(`after the WebSocket listener closed:\n${book.report()}`);
+    expect(firingUnits(book, 'kpp-live-path-down')).toEqual(['instance=b1']);
+  }, 120_000);
+
+  it('7. a unit that stopped an hour ago still fires stale stream (its frames end 1 h back), beside units that run', async () => {
+    // Two simulated minutes of unit d1, ending over an hour ago, fast-forwarded 40×.
+    const v0 = Math.floor((Date.now() - 3600_000 - 300_000) / 1000) * 1000;
+    const time = fastTime(v0, 40);
+    const sim = await stack.startSim('s3', { units: 1, unitPrefix: 'd', maxCatchUpTicks: 100, compact: false }, time);
+    await waitFor(() => time.now() >= v0 + 120_000, { timeoutMs: 30_000, intervalMs: 100, what: 'two simulated minutes' });
+    const lastSeq = sim.stats().lastSeq;
+    await stack.stopSim('s3');
+    const vEnd = sim.clock.startedAtMs + (lastSeq * 1000) / 10;
+    await waitFor(async () => ((await run(`SELECT count("seq") FROM "kpp_unit" WHERE "unit" = 'd1' AND time >= ${vEnd}ms`))[0]?.values[0]?.[1] ?? 0) === 1, {
+      timeoutMs: 30_000,
+      what: 'the last frame of d1 in InfluxDB',
+    });
+    const stoppedAgoS = (Date.now() - vEnd) / 1000;
+    log(`d1: last frame ${(stoppedAgoS / 60).toFixed(1)} min ago`);
+    expect(stoppedAgoS).toBeGreaterThanOrEqual(3600);
+
+    // Grafana's evaluations over the next minutes: d1 is in every result (as 0) and stays Alerting.
+    const book = new AlertBook(RULES, run);
+    const started = Date.now();
+    for (let k = 0; k < 3; k++) {
+      const at = Date.now();
+      const [e] = await book.evaluate(at, ['kpp-stale-stream']);
+      const d1 = e?.instances.find((i) => i.key === 'unit=d1');
+      expect([k, d1?.value, book.state('kpp-stale-stream').instances.get('unit=d1')?.state]).toEqual([k, 0, 'Alerting']);
+      if (k < 2) await sleep(Math.max(0, at + INTERVAL_MS - Date.now()));
+    }
+    log(`stale stream over ${((Date.now() - started) / 1000).toFixed(0)} s: ${book.state('kpp-stale-stream').summary()}`);
+    // The units that run do not fire; the rule's labels are per unit.
+    expect(firingUnits(book, 'kpp-stale-stream').filter((k) => k.startsWith('unit=u'))).toEqual([]);
+    expect(firingUnits(book, 'kpp-stale-stream')).toContain('unit=d1');
+  }, 120_000);
 });

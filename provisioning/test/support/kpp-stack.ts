@@ -28,6 +28,8 @@ export interface KppStack {
   influxd: Influxd;
   broker: KppBroker;
   mqttUrl: string;
+  /** The broker's MQTT-over-WebSocket port. */
+  wsPort: number;
   dir: TempDir;
   writer: Writer | undefined;
   sims: Map<string, SimulatorService>;
@@ -71,6 +73,7 @@ export async function startKppStack(): Promise<KppStack> {
     influxd,
     broker,
     mqttUrl,
+    wsPort: ports.wsPort,
     dir,
     writer: undefined,
     sims: new Map(),

@@ -85,9 +85,10 @@ export interface Stack {
  * Everything the browser tests run against, all real: influxd, the KPP broker, the simulator
  * (3 units, 10 Hz), the writer, a second (bare Aedes) broker with its own simulator, the harness
  * page server and headless Chromium. Fails loudly when chromium or influxd is missing, or when
- * the plugin has not been built.
+ * the plugin has not been built. `hostModules`: the page supplies another Grafana line's
+ * packages (see preview/build-harness.mjs).
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(opts: { hostModules?: string } = {}): Promise<Stack> {
   if (!existsSync(join(PLUGIN_DIST, 'module.js')) || !existsSync(join(PLUGIN_DIST, 'plugin.json')))
     throw new Error(
       `${PLUGIN_DIST}/module.js is missing: run npm run build -w grafana-plugin (root npm test builds it)`
@@ -101,7 +102,7 @@ export async function startStack(): Promise<Stack> {
     stops.push(() => chrome.stop());
     const dir = await tempDir('kpp-plugin-e2e-');
     stops.push(() => dir.remove());
-    const [influxd, harnessDist] = await Promise.all([startInfluxd(), buildHarness(join(dir.path, 'harness'))]);
+    const [influxd, harnessDist] = await Promise.all([startInfluxd(), buildHarness(join(dir.path, 'harness'), opts)]);
     stops.push(() => influxd.stop());
     const broker = new KppBrokerHandle();
     await broker.start();
