@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 import { KppError } from '@kpp/protocol';
 import { silentLogger, type Clock, type Service } from '@kpp/runtime';
 import { FileUserStore, type UserStore } from './auth/user-store.js';
+import { ApiKeys, createViewerTokens } from './auth/viewer-token.js';
 import { ClientTracker } from './clients.js';
 import { defaultBrokerId, type BrokerConfig } from './config.js';
 import type { HookContext } from './hooks/context.js';
+import { viewerTokenEndpoint } from './http/viewer-token-endpoint.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { SlowConsumerPolicy } from './limits/slow-consumer-policy.js';
 import { startRunning, stopRunning, type LifecycleDeps, type Running } from './lifecycle.js';
@@ -77,7 +79,9 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     now,
   );
   const sweep = new SlowConsumerSweep(config, slowConsumers, clients, logger);
-  const hooks: HookContext = { config, logger, metrics, clients, users, slowConsumers };
+  const apiKeys = new ApiKeys(config.apiKeys);
+  const tokens = apiKeys.size > 0 ? createViewerTokens(config, logger, now) : undefined;
+  const hooks: HookContext = { config, logger, metrics, clients, users, slowConsumers, tokens };
   const parts: LifecycleDeps = {
     id,
     config,
@@ -92,6 +96,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     now,
     running: () => state === 'running',
     healthy: () => state === 'running' || state === 'starting',
+    viewerToken: tokens ? viewerTokenEndpoint(apiKeys, tokens, logger) : undefined,
   };
 
   async function start(): Promise<BrokerPorts> {

@@ -27,6 +27,14 @@ export const brokerConfigSchema = z.object({
   usersFile: z.string().min(1).optional().describe('JSON users file with scrypt hashes and roles (written by `kpp broker passwd`); without it only anonymous read is possible'),
   allowAnonymousRead: z.boolean().default(false).describe('let clients without a username connect read-only (subscribe kpp/v1/#, publish nothing); for local development'),
 
+  // Viewer tokens (POST /api/v1/viewer-token on the HTTP port)
+  /** Keys allowed to ask for viewer tokens (Grafana's data-source proxy sends one); none = no tokens. */
+  apiKeys: z.array(z.string().min(16, 'expected an API key of at least 16 characters')).default([]),
+  /** HMAC-SHA256 secret that signs tokens; every broker of a cluster needs the same. Generated per process when absent. */
+  tokenSecret: z.string().min(32, 'expected a token secret of at least 32 characters').optional(),
+  /** Lifetime of a viewer token; anything above 600 s is cut to 600 s. */
+  tokenTtlSeconds: z.number().int().min(1).default(300),
+
   // Limits
   maxPayloadBytes: z
     .number()
@@ -115,6 +123,12 @@ function crossCheck(config: BrokerConfig): ConfigResult<BrokerConfig> | undefine
     return failure(
       'CONFIG_CONFLICT',
       'broker config: sessionFile is for a single broker; with redisUrl the sessions are kept in Redis',
+    );
+  }
+  if (config.redisUrl !== undefined && config.apiKeys.length > 0 && !config.tokenSecret) {
+    return failure(
+      'CONFIG_CONFLICT',
+      'broker config: tokenSecret is required with apiKeys and redisUrl (every broker of a cluster must accept the same tokens)',
     );
   }
   return undefined;

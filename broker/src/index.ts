@@ -67,3 +67,11 @@ export {
   type BacklogState,
 } from './limits/slow-consumer-policy.js';
 export { DROPPED_TOPIC } from './hooks/context.js';
+export {
+  ViewerTokens,
+  ApiKeys,
+  MAX_TOKEN_TTL_S,
+  UNBOUND_TOKEN_USER,
+  type ViewerClaims,
+} from './auth/viewer-token.js';
+export { VIEWER_TOKEN_PATH } from './http/viewer-token-endpoint.js';

@@ -18,7 +18,7 @@ import { authorizePublishHook } from './hooks/authorize-publish.js';
 import { authorizeSubscribeHook } from './hooks/authorize-subscribe.js';
 import type { HookContext } from './hooks/context.js';
 import { preConnectHook } from './hooks/pre-connect.js';
-import { listenHttp } from './http/http-server.js';
+import { listenHttp, type HttpEndpoints } from './http/http-server.js';
 import type { BrokerGauges } from './metrics/broker-metrics.js';
 import { HealthReporter } from './metrics/health-reporter.js';
 import { SessionMemoryPersistence } from './persistence/memory-persistence.js';
@@ -37,6 +37,8 @@ export interface LifecycleDeps extends Omit<ConnectionsDeps, 'config'> {
   gauges: () => BrokerGauges;
   /** Liveness (GET /healthz): the broker is starting or running. */
   healthy: () => boolean;
+  /** POST /api/v1/viewer-token, when API keys are configured. */
+  viewerToken: HttpEndpoints['viewerToken'];
 }
 
 /** Everything a started broker holds, released by `stopRunning`. */
@@ -151,6 +153,7 @@ export async function startRunning(deps: LifecycleDeps): Promise<Running> {
       healthy: deps.healthy,
       ready: () => deps.running() && (cluster?.ready() ?? true),
       logger,
+      ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}),
     });
 
     const sampler = new ProcessMetricsSampler();

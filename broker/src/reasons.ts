@@ -8,6 +8,8 @@
 export const DROP_REASONS = {
   forbidden: 'the publisher may not publish to that topic (ACL); acknowledged and discarded',
   topic_levels: 'the topic has more levels than maxTopicLevels; acknowledged and discarded',
+  token_publish:
+    'a client logged in with a viewer token published (tokens are subscribe-only); acknowledged and discarded',
   slow_consumer:
     "the subscriber's outbound backlog is over slowConsumerBacklogBytes; not sent to it",
 } as const;
@@ -23,6 +25,9 @@ export const CONNECT_REJECTIONS = {
   unsupported_protocol:
     'a protocol level other than MQTT 3.1.1 (or 3.1), e.g. an MQTT 5 client; CONNACK 1 (unacceptable protocol version)',
   identifier_rejected: 'an empty client id with CleanSession=0; CONNACK 2 (identifier rejected)',
+  token_expired: 'a viewer token past its expiry; CONNACK 4 (bad user name or password)',
+  token_invalid:
+    'a viewer token with a bad signature, for another user, or with no token issuer configured; CONNACK 4',
 } as const;
 export type ConnectRejection = keyof typeof CONNECT_REJECTIONS;
 

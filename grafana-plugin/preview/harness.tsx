@@ -60,7 +60,7 @@ interface PluginModule {
 interface DataSourceLike {
   query(request: unknown): rxjs.Observable<DataQueryResponse>;
   testDatasource(): Promise<{ status: string; message: string }>;
-  connection?: { status(): { state: string } };
+  connection?: { status(): { state: string; connects: number; renewals?: number; connectedAt?: number } };
 }
 
 let pluginModule: PluginModule | undefined;
@@ -77,6 +77,8 @@ function instanceSettings(json: Record<string, unknown>) {
     type: PLUGIN_ID,
     name: 'KPP Live',
     access: 'proxy',
+    // Grafana's data-source proxy URL for this instance (see serve.mjs's dataSourceProxy).
+    url: '/api/datasources/proxy/uid/kpp-live',
     readOnly: false,
     jsonData: json,
     meta: pluginMeta,
@@ -408,6 +410,9 @@ const api = {
   },
   renderEditors,
   connectionState: (name?: string) => instance(name).connection?.status().state,
+  connectionStatus: (name?: string) => instance(name).connection?.status(),
+  /** The instance settings the page built the data source from (what Grafana hands a browser). */
+  settings: (name = 'main') => instanceSettings(instances.get(name)?.jsonData ?? {}),
   /** The React the page hands the plugin (18 on the Grafana 11.6 line, 19 on 13.2). */
   reactVersion: () => ReactAll.version,
   now,

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dataSourceProxy } from './datasource-proxy.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TYPES = {
@@ -65,9 +66,17 @@ export async function serveHarness(opts) {
     }
   };
 
+  const proxy = opts.dataSourceProxy ? dataSourceProxy(opts.dataSourceProxy, opts.pluginDist) : undefined;
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = decodeURIComponent(url.pathname);
+    if (proxy && path.startsWith('/api/datasources/proxy/')) {
+      void proxy(req, res, path, url.search).then((handled) => {
+        if (!handled) res.writeHead(404).end('not found');
+      });
+      return;
+    }
     if (path === '/' || path === '/index.html') return sendFile(res, join(here, 'index.html'));
     if (path === '/preview-config.json') {
       if (!opts.preview) return res.writeHead(404).end('not a preview');

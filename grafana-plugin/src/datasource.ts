@@ -23,12 +23,15 @@ import {
   systemScheduler,
   type HistoryFetcher,
   type Scheduler,
+  type CredentialSource,
   type TransportFactory,
 } from './core';
 import { mqttTransport } from './core/mqtt-transport';
 import { emissionFrames, historyFrames, noticeFrame } from './frames';
 import { grafanaHistoryFetcher } from './history-grafana';
-import { DEFAULT_QUERY, DEFAULTS, type KppOptions, type KppQuery } from './types';
+import { LEGACY_NOTICE, legacyLogin } from './legacy';
+import { DEFAULT_QUERY, DEFAULTS, TOKEN_ROUTE, type KppOptions, type KppQuery } from './types';
+import { fetchViewerToken } from './viewer-token';
 
 /** What tests and the preview page may swap; Grafana constructs the data source without it. */
 export interface DataSourceDeps {
@@ -72,6 +75,8 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
     KppOptions;
   private readonly scheduler: Scheduler;
   private readonly transport: TransportFactory;
+  /** How the browser logs in: a fetched token, a legacy stored password, or anonymously (undefined). */
+  private readonly login: CredentialSource | { username: string; password: string } | undefined;
   private connectionInstance: Connection | undefined;
   private sourceInstance: FrameSource | undefined;
 
@@ -91,6 +96,21 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
     };
     this.scheduler = deps.scheduler ?? systemScheduler;
     this.transport = deps.transport ?? mqttTransport;
+    const legacy = legacyLogin(j);
+    if (j.tokenUrl) {
+      // Grafana's proxy URL of this data source; the route adds the API key server-side.
+      const url = `${instanceSettings.url ?? ''}/${TOKEN_ROUTE}`;
+      this.login = () => fetchViewerToken(url);
+    } else if (legacy) {
+      console.warn(LEGACY_NOTICE);
+      this.login = legacy;
+    }
+  }
+
+  /** Credentials for one connection attempt (anonymous: none). */
+  private async credentials(): Promise<{ username?: string; password?: string }> {
+    if (typeof this.login === 'function') return this.login();
+    return this.login ?? {};
   }
 
   /** The one connection of this data-source instance (opened on the first subscription). */
@@ -98,8 +118,7 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
     this.connectionInstance ??= new Connection(
       {
         url: this.options.brokerUrl,
-        ...(this.options.username ? { username: this.options.username } : {}),
-        ...(this.options.password ? { password: this.options.password } : {}),
+        ...(typeof this.login === 'function' ? { credentials: this.login } : this.login),
         clientId: `kpp-grafana-${this.uid}-${Math.random().toString(16).slice(2, 8)}`.slice(0, 64),
       },
       this.transport,
@@ -236,10 +255,15 @@ export class DataSource extends DataSourceApi<KppQuery, KppOptions> {
 
   /** Health check: connect, wait for the clock, count units. */
   async testDatasource(): Promise<TestDataSourceResponse> {
+    let login: { username?: string; password?: string };
+    try {
+      login = await this.credentials();
+    } catch (err) {
+      return { status: 'error', message: `No broker token: ${err instanceof Error ? err.message : String(err)}` };
+    }
     const result = await probeBroker(this.transport, this.scheduler, {
       url: this.options.brokerUrl,
-      ...(this.options.username ? { username: this.options.username } : {}),
-      ...(this.options.password ? { password: this.options.password } : {}),
+      ...login,
       prefix: this.options.topicPrefix,
     });
     return { status: result.ok ? 'success' : 'error', message: result.message };

@@ -31,19 +31,20 @@ export const DEFAULT_QUERY: Partial<KppQuery> = {
   alias: '',
 };
 
-/** Data-source settings (jsonData). */
+/**
+ * Data-source settings (jsonData). Grafana hands these to every user who can query the data
+ * source, so they hold no secret: the broker API key is in KppSecureJsonData.
+ */
 export interface KppOptions extends DataSourceJsonData {
   /** MQTT over WebSocket, e.g. ws://localhost:8083/mqtt. */
   brokerUrl?: string;
-  /** Broker account the browser logs in with: use a viewer (read-only) account. */
-  username?: string;
   /**
-   * Password of that viewer account. Deliberately jsonData, not secureJsonData: Grafana never
-   * sends secureJsonData to the browser, and in a frontend-only data source it is the browser
-   * that logs in to the broker, so a secret password could not be used at all. The broker's ACL
-   * makes the viewer role read-only.
+   * The broker's viewer-token endpoint as Grafana's server reaches it, e.g.
+   * http://broker:9090/api/v1/viewer-token: the target of the plugin's `viewer-token` proxy
+   * route. When set, the browser logs in with short-lived tokens fetched through that route;
+   * when empty, it connects anonymously (a broker with allowAnonymousRead, for local use).
    */
-  password?: string;
+  tokenUrl?: string;
   /** Topic prefix, default kpp/v1. */
   topicPrefix?: string;
   /** Playout delay behind the master clock (ms), default 150. */
@@ -55,6 +56,15 @@ export interface KppOptions extends DataSourceJsonData {
   /** Which stream to read: compact binary (default) or JSON frames. */
   stream?: StreamKind;
 }
+
+/** Encrypted settings: Grafana keeps them on its server and only its data-source proxy reads them. */
+export interface KppSecureJsonData {
+  /** Key of the broker's viewer-token endpoint (one of the broker's `apiKeys`). */
+  brokerApiKey?: string;
+}
+
+/** Path of the plugin.json route that fetches viewer tokens (under the data source's proxy URL). */
+export const TOKEN_ROUTE = 'viewer-token';
 
 export const DEFAULTS = {
   brokerUrl: 'ws://localhost:8083/mqtt',

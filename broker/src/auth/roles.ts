@@ -6,7 +6,8 @@ export const ROLES = ['simulator', 'writer', 'viewer', 'operator', 'admin'] as c
 export type Role = (typeof ROLES)[number];
 /** What a client without a username gets when `allowAnonymousRead` is on. */
 export type Principal =
-  { username: string; role: Role } | { username: undefined; role: 'anonymous' };
+  | { username: string; role: Role; viaToken?: true }
+  | { username: undefined; role: 'anonymous' };
 
 export interface Acl {
   /** Topic filters the role may publish to. */

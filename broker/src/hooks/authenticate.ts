@@ -2,6 +2,7 @@ import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import { burnPasswordCheck, verifyPassword } from '../auth/password-hash.js';
 import { canPublish, type Principal } from '../auth/roles.js';
 import { topicLevels } from '../auth/topic-filter.js';
+import { looksLikeToken } from '../auth/viewer-token.js';
 import type { ConnectRejection } from '../reasons.js';
 import { DROPPED_TOPIC, type HookContext } from './context.js';
 
@@ -13,7 +14,8 @@ const NOT_AUTHORIZED = 5;
 /**
  * CONNECT: capacity (clients holding a slot, so concurrent connects cannot overshoot), then credentials. Users come from the users file (scrypt hashes, checked
  * off the event loop in constant time; unknown names cost the same as wrong passwords).
- * No username: read-only when `allowAnonymousRead`, else CONNACK 5.
+ * No username: read-only when `allowAnonymousRead`, else CONNACK 5. A password that is a viewer
+ * token (see viewer-token.ts) is checked by signature and expiry instead, and admits a viewer.
  */
 export function authenticateHook(ctx: HookContext): NonNullable<AedesOptions['authenticate']> {
   const refuse = (
@@ -68,6 +70,13 @@ export function authenticateHook(ctx: HookContext): NonNullable<AedesOptions['au
         return done(null, true);
       }
       const secret = password ? password.toString('utf8') : '';
+      if (looksLikeToken(secret)) {
+        const check = ctx.tokens?.verify(secret, username);
+        if (!check?.ok)
+          return refuse(client, check?.reason ?? 'token_invalid', BAD_USERNAME_OR_PASSWORD, done);
+        admit(client, { username, role: 'viewer', viaToken: true });
+        return done(null, true);
+      }
       const record = ctx.users ? await ctx.users.lookup(username) : undefined;
       const valid = record
         ? await verifyPassword(secret, record.password)

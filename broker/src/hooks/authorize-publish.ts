@@ -49,7 +49,9 @@ export function authorizePublishHook(
       }
       const principal = ctx.clients.principal(client);
       if (!principal || !canPublish(principal.role, packet.topic)) {
-        ctx.metrics.drop('forbidden');
+        ctx.metrics.drop(
+          principal?.username !== undefined && principal.viaToken ? 'token_publish' : 'forbidden',
+        );
         ctx.logger.debug(
           { ...ctx.clients.describe(client), role: principal?.role, topic: packet.topic },
           'publish dropped: not allowed for this role',

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { UserStore } from '../auth/user-store.js';
+import type { ViewerTokens } from '../auth/viewer-token.js';
 import type { ClientTracker } from '../clients.js';
 import type { BrokerConfig } from '../config.js';
 import type { SlowConsumerPolicy } from '../limits/slow-consumer-policy.js';
@@ -14,6 +15,8 @@ export interface HookContext {
   /** Undefined when no users file is configured (only anonymous read is then possible). */
   users: UserStore | undefined;
   slowConsumers: SlowConsumerPolicy;
+  /** Checks viewer tokens given as CONNECT passwords; undefined when no apiKeys are configured. */
+  tokens: ViewerTokens | undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Listener } from '../transports/tcp-listener.js';
+import { VIEWER_TOKEN_PATH, type EndpointReply } from './viewer-token-endpoint.js';
 
 export interface HttpEndpoints {
   /** Prometheus text exposition. */
@@ -12,9 +13,11 @@ export interface HttpEndpoints {
   /** Accepting clients (started, not stopping, cluster backends connected). */
   ready: () => boolean;
   logger: Logger;
+  /** POST /api/v1/viewer-token (see viewer-token-endpoint.ts); 404 when no apiKeys are configured. */
+  viewerToken?: (headers: IncomingHttpHeaders) => EndpointReply;
 }
 
-/** GET /metrics, /healthz and /readyz for Prometheus, probes and load balancers. */
+/** GET /metrics, /healthz and /readyz for Prometheus, probes and load balancers; POST /api/v1/viewer-token. */
 export function listenHttp(
   host: string,
   port: number,
@@ -22,6 +25,26 @@ export function listenHttp(
 ): Promise<Listener> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === VIEWER_TOKEN_PATH) {
+      if (!endpoints.viewerToken) {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('viewer tokens are off: the broker has no apiKeys\n');
+        return;
+      }
+      if (req.method !== 'POST') {
+        res.writeHead(405, { Allow: 'POST' }).end();
+        return;
+      }
+      // The body is not used; drain it so the connection can be reused.
+      req.resume();
+      const reply = endpoints.viewerToken(req.headers);
+      res.writeHead(reply.status, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+      });
+      res.end(JSON.stringify(reply.body));
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;

@@ -2,10 +2,11 @@ import React, { type ChangeEvent } from 'react';
 import type { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 import { DataSourcePicker } from '@grafana/runtime';
 import { UNIT_MEASUREMENT } from '@kpp/protocol';
-import { Alert, Field, FieldSet, Input, RadioButtonGroup } from '@grafana/ui';
-import { DEFAULTS, type KppOptions } from '../types';
+import { Alert, Button, Field, FieldSet, Input, RadioButtonGroup, SecretInput } from '@grafana/ui';
+import { legacyLogin, withoutLegacyLogin } from '../legacy';
+import { DEFAULTS, type KppOptions, type KppSecureJsonData } from '../types';
 
-export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<KppOptions>;
+export type ConfigEditorProps = DataSourcePluginOptionsEditorProps<KppOptions, KppSecureJsonData>;
 
 const STREAMS = [
   { label: 'Compact (…/z)', value: 'compact' as const, description: 'quantized, delta-coded binary: the smallest' },
@@ -16,7 +17,7 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
   const j = options.jsonData;
   const set = <K extends keyof KppOptions>(key: K, value: KppOptions[K]) =>
     onOptionsChange({ ...options, jsonData: { ...j, [key]: value } });
-  const text = (key: 'brokerUrl' | 'username' | 'password' | 'topicPrefix') => (e: ChangeEvent<HTMLInputElement>) =>
+  const text = (key: 'brokerUrl' | 'tokenUrl' | 'topicPrefix') => (e: ChangeEvent<HTMLInputElement>) =>
     set(key, e.currentTarget.value);
   const num = (key: 'playoutDelayMs' | 'maxFps') => (e: ChangeEvent<HTMLInputElement>) => {
     const v = e.currentTarget.value;
@@ -35,23 +36,60 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
             width={50}
           />
         </Field>
-        <Field label="Username" description="A viewer account (read-only in the broker's ACL)">
+        <Field
+          label="Token URL"
+          description="The broker's viewer-token endpoint as Grafana's server reaches it; empty = anonymous read (local use only)"
+        >
           <Input
-            id="kpp-username"
-            value={j.username ?? ''}
-            placeholder="viewer"
-            onChange={text('username')}
-            width={30}
+            id="kpp-token-url"
+            value={j.tokenUrl ?? ''}
+            placeholder="http://localhost:9090/api/v1/viewer-token"
+            onChange={text('tokenUrl')}
+            width={50}
           />
         </Field>
-        <Field label="Password" description="Password of that viewer account">
-          <Input id="kpp-password" type="password" value={j.password ?? ''} onChange={text('password')} width={30} />
+        <Field
+          label="Broker API key"
+          description="One of the broker's apiKeys; stored encrypted, never sent to browsers"
+        >
+          <SecretInput
+            id="kpp-api-key"
+            isConfigured={Boolean(options.secureJsonFields?.brokerApiKey)}
+            value={options.secureJsonData?.brokerApiKey ?? ''}
+            onChange={(e: ChangeEvent<HTMLInputElement>) =>
+              onOptionsChange({ ...options, secureJsonData: { brokerApiKey: e.currentTarget.value } })
+            }
+            onReset={() =>
+              onOptionsChange({
+                ...options,
+                secureJsonFields: { ...options.secureJsonFields, brokerApiKey: false },
+                secureJsonData: { brokerApiKey: '' },
+              })
+            }
+            width={50}
+          />
         </Field>
-        <Alert severity="info" title="The browser logs in to the broker">
-          This data source runs in the browser, and Grafana never hands a browser plugin its encrypted secrets, so the
-          viewer password is stored with the other settings and can be read by anyone who can query this data source.
-          Give it a viewer account only: it can subscribe, never publish.
+        <Alert severity="info" title="The browser logs in with short-lived tokens">
+          Grafana's server adds the API key to a token request (this plugin's data-source proxy route); the browser only
+          gets a viewer token that can subscribe, never publish, and expires within 10 minutes. It is renewed while
+          panels stream.
         </Alert>
+        {legacyLogin(j) && (
+          <Alert severity="warning" title="A broker password is stored in the settings (deprecated)">
+            This data source was saved with a viewer password in its settings, which every user who can query it can
+            read. It keeps working read-only until you migrate: set the token URL and the broker API key above, then
+            remove the stored password and save.
+            <div>
+              <Button
+                variant="secondary"
+                size="sm"
+                onClick={() => onOptionsChange({ ...options, jsonData: withoutLegacyLogin(j) })}
+              >
+                Remove the stored password
+              </Button>
+            </div>
+          </Alert>
+        )}
         <Field label="Topic prefix" description="Namespace of the KPP topics">
           <Input
             id="kpp-prefix"

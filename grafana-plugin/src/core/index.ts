@@ -8,6 +8,7 @@ export * from './backoff';
 export * from './topic-match';
 export * from './subscription-registry';
 export * from './connection';
+export * from './handover';
 export * from './clock-sync';
 export * from './jitter-buffer';
 export * from './playout';

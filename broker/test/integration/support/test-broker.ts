@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import {
   brokerConfig,
   createBroker,
@@ -58,11 +58,12 @@ export interface TestBroker {
 export async function startTestBroker(
   overrides: BrokerConfigInput = {},
   users?: UserStore,
+  logger: Logger = testLogger(),
 ): Promise<TestBroker> {
   const config = brokerConfig({ mqttPort: 0, wsPort: 0, httpPort: 0, id: 'test', ...overrides });
   if (!config.ok) throw new Error(config.reason.message);
   const broker = createBroker(config.value, {
-    logger: testLogger(),
+    logger,
     users: users ?? (await testUsers()),
   });
   const ports = await broker.start();
