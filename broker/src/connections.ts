@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
-import type { ExactDedupe } from './aedes-patches/exact-dedupe.js';
 import type { ClientTracker } from './clients.js';
 import type { BrokerConfig } from './config.js';
 import { PacketSizeGuard } from './limits/packet-size-guard.js';
@@ -10,6 +9,7 @@ import type { RateLimiter } from './limits/rate-limiter.js';
 import type { BrokerMetrics, Transport } from './metrics/broker-metrics.js';
 import type { DisconnectReason } from './reasons.js';
 import { setConnectionMeta } from './transports/connection-meta.js';
+import { coalesceWrites } from './transports/write-coalescing.js';
 
 export interface ConnectionsDeps {
   config: Pick<BrokerConfig, 'maxPayloadBytes'>;
@@ -33,7 +33,6 @@ export class Connections {
   constructor(
     private readonly deps: ConnectionsDeps,
     private readonly aedes: Aedes,
-    private readonly exactDedupe: ExactDedupe,
   ) {
     aedes.on('clientError', (client: Client, err: Error) => this.onClientError(client, err));
     aedes.on('connectionError', (client: Client, err: Error) => this.onClientError(client, err));
@@ -59,8 +58,8 @@ export class Connections {
     metrics.connection(transport);
     this.open.add(conn);
     conn.once('close', () => this.open.delete(conn));
+    coalesceWrites(conn);
     const client = this.aedes.handle(conn, req);
-    this.exactDedupe.adopt(client);
     // Added after Aedes's 'readable' listener, so it only observes what Aedes reads.
     const guard = new PacketSizeGuard(config.maxPayloadBytes);
     const watch = (chunk: Buffer) => {

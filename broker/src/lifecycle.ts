@@ -119,7 +119,7 @@ export async function startRunning(deps: LifecycleDeps): Promise<Running> {
     (aedes as NodeJS.EventEmitter).on('error', (err: Error) =>
       logger.error({ err }, 'broker error'),
     );
-    const connections = new Connections(deps, aedes, exactDedupe);
+    const connections = new Connections(deps, aedes);
 
     const highWaterMark = writeHighWaterMark(
       config.slowConsumerBacklogBytes,
