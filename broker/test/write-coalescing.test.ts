@@ -60,4 +60,12 @@ describe('coalesceWrites', () => {
     await finished;
     expect(batches.flat()).toEqual(['ab', 'cd', 'e']);
   });
+
+  it('sends what was written before destroy() (a refusing CONNACK) instead of discarding it', async () => {
+    const { stream, batches } = recordingStream();
+    stream.write('connack');
+    stream.destroy();
+    await nextTurn();
+    expect(batches).toEqual([['connack']]);
+  });
 });

@@ -16,10 +16,18 @@ export function coalesceWrites(stream: Writable): void {
   const write = stream.write;
   let corked = false;
   const flush = () => {
+    if (!corked) return;
     corked = false;
-    // end() and destroy() release the cork themselves; uncork on a finished stream is a no-op.
+    // end() releases the cork itself; uncork on a finished stream is a no-op.
     stream.uncork();
   };
+  // destroy() discards corked bytes: what was written before it (a CONNACK refusing the client,
+  // the last deliveries) goes out first, as it did when every packet was flushed on its own.
+  const destroy = stream.destroy;
+  stream.destroy = function destroyAfterFlush(this: Writable, ...args: Parameters<Writable['destroy']>) {
+    if (corked) flush();
+    return destroy.apply(this, args);
+  } as Writable['destroy'];
   stream.write = function coalescedWrite(this: Writable, ...args: Parameters<Writable['write']>) {
     if (!corked) {
       corked = true;
