@@ -48,7 +48,8 @@ describe('topicMatches', () => {
     for (const filter of filters) {
       for (const topic of topics) {
         const expected = byLevels(filter, topic);
-        if (topicMatches(filter, topic) !== expected) throw new Error(`${filter} vs ${topic}: want ${expected}`);
+        if (topicMatches(filter, topic) !== expected)
+          throw new Error(`${filter} vs ${topic}: want ${expected}`);
         if (expected) matched++;
       }
     }

@@ -41,7 +41,10 @@ describe('coalesceWrites', () => {
     stream.write('g');
     stream.write('h');
     await nextTurn();
-    expect(batches).toEqual([['a', 'b', 'c', 'd', 'e', 'f'], ['g', 'h']]);
+    expect(batches).toEqual([
+      ['a', 'b', 'c', 'd', 'e', 'f'],
+      ['g', 'h'],
+    ]);
   });
 
   it('keeps write() reporting backpressure and end() flushing what is corked', async () => {

@@ -43,7 +43,11 @@ export class ExactDedupe {
       (client as unknown as { duplicates: Record<string, number> }).duplicates[brokerId] = 0;
       let seen = this.recent.get(client);
       if (!seen) {
-        seen = { brokerIds: new Array<string | undefined>(RECENT), counters: new Float64Array(RECENT), next: 0 };
+        seen = {
+          brokerIds: new Array<string | undefined>(RECENT),
+          counters: new Float64Array(RECENT),
+          next: 0,
+        };
         this.recent.set(client, seen);
       }
       for (let i = 0; i < RECENT; i++) {

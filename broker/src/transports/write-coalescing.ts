@@ -24,7 +24,10 @@ export function coalesceWrites(stream: Writable): void {
   // destroy() discards corked bytes: what was written before it (a CONNACK refusing the client,
   // the last deliveries) goes out first, as it did when every packet was flushed on its own.
   const destroy = stream.destroy;
-  stream.destroy = function destroyAfterFlush(this: Writable, ...args: Parameters<Writable['destroy']>) {
+  stream.destroy = function destroyAfterFlush(
+    this: Writable,
+    ...args: Parameters<Writable['destroy']>
+  ) {
     if (corked) flush();
     return destroy.apply(this, args);
   } as Writable['destroy'];

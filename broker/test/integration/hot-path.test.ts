@@ -21,7 +21,11 @@ describe('broker hot path', () => {
 
   async function connect(user: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
     if (!b) throw new Error('no broker');
-    const c = await mqtt.connectAsync(b.tcpUrl, { ...credentials(user), reconnectPeriod: 0, ...opts });
+    const c = await mqtt.connectAsync(b.tcpUrl, {
+      ...credentials(user),
+      reconnectPeriod: 0,
+      ...opts,
+    });
     clients.push(c);
     return c;
   }
@@ -38,7 +42,8 @@ describe('broker hot path', () => {
     return seen;
   }
 
-  const count = (seen: Map<string, number[]>) => [...seen.values()].reduce((n, l) => n + l.length, 0);
+  const count = (seen: Map<string, number[]>) =>
+    [...seen.values()].reduce((n, l) => n + l.length, 0);
   const inOrder = (n: number) => Array.from({ length: n }, (_, i) => i);
 
   it('delivers every packet of bursts written in one turn, in order, at QoS 0 and QoS 1', async () => {
@@ -88,7 +93,11 @@ describe('broker hot path', () => {
     });
     const broker = b.broker;
     // keepalive 0: the paused client must not give up on PINGRESPs it does not read.
-    const writer = await connect('writer', { clientId: 'backlog-writer', clean: false, keepalive: 0 });
+    const writer = await connect('writer', {
+      clientId: 'backlog-writer',
+      clean: false,
+      keepalive: 0,
+    });
     await writer.subscribeAsync(topics.allFrames(), { qos: 1 });
     const got = record(writer);
     let closed = false;
