@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
-import type { ExactDedupe } from './aedes-patches/exact-dedupe.js';
 import { writeHighWaterMark, type ClientTracker } from './clients.js';
 import type { BrokerConfig } from './config.js';
 import { PacketSizeGuard } from './limits/packet-size-guard.js';
@@ -11,6 +10,7 @@ import type { BrokerMetrics, Transport } from './metrics/broker-metrics.js';
 import type { DisconnectReason } from './reasons.js';
 import { setConnectionMeta } from './transports/connection-meta.js';
 import { reportScreening, screenConnect } from './transports/connect-screen.js';
+import { coalesceWrites } from './transports/write-coalescing.js';
 
 export interface ConnectionsDeps {
   config: Pick<
@@ -39,7 +39,6 @@ export class Connections {
   constructor(
     private readonly deps: ConnectionsDeps,
     private readonly aedes: Aedes,
-    private readonly exactDedupe: ExactDedupe,
   ) {
     this.highWaterMark = writeHighWaterMark(
       deps.config.slowConsumerBacklogBytes,
@@ -80,8 +79,8 @@ export class Connections {
   /** A connection past the CONNECT screen goes to Aedes, watched for oversize packets. */
   private handOn(conn: Duplex, req: IncomingMessage | undefined): void {
     const { clients, config } = this.deps;
+    coalesceWrites(conn);
     const client = this.aedes.handle(conn, req);
-    this.exactDedupe.adopt(client);
     // Added after Aedes's 'readable' listener, so it only observes what Aedes reads.
     const guard = new PacketSizeGuard(config.maxPayloadBytes);
     const watch = (chunk: Buffer) => {

@@ -121,7 +121,7 @@ export async function startRunning(deps: LifecycleDeps): Promise<Running> {
     (aedes as NodeJS.EventEmitter).on('error', (err: Error) =>
       logger.error({ err }, 'broker error'),
     );
-    const connections = new Connections(deps, aedes, exactDedupe);
+    const connections = new Connections(deps, aedes);
 
     const { highWaterMark } = connections;
     const tcp = await listenTcp({

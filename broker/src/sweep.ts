@@ -12,7 +12,7 @@ export function aedesClients(aedes: Aedes): Client[] {
 
 /**
  * The slow-consumer sweep: every few ms it measures each client's backlog, keeps the backlog
- * gauges, and disconnects (with a reason) a client the policy finds stuck.
+ * gauges, and disconnects (with a reason) a clean-session client the policy finds stuck.
  */
 export class SlowConsumerSweep {
   private timer: NodeJS.Timeout | undefined;
@@ -55,7 +55,8 @@ export class SlowConsumerSweep {
         );
         if (seen.state === 'ok') continue;
         slow++;
-        if (seen.state === 'stuck')
+        // A persistent session's messages stay queued either way: never cut it for its backlog.
+        if (seen.state === 'stuck' && client.clean)
           this.clients.disconnect(client, 'slow_consumer', {
             backlogBytes: backlog,
             stuckMs: seen.overMs,

@@ -132,6 +132,14 @@ describe('SlowConsumerPolicy', () => {
     expect(policy.decide(600, 0, 500)).toBe('drop'); // a lower per-connection bound wins
   });
 
+  it('forwards QoS 1 above the bound to a persistent session (its messages stay queued either way), and still drops QoS 0 for it', () => {
+    const policy = new SlowConsumerPolicy({ backlogBytes: 1000, drainTimeoutMs: 500 });
+    expect(policy.decide(5000, 1, 1000, true)).toBe('forward');
+    expect(policy.decide(5000, 2, 1000, true)).toBe('forward');
+    expect(policy.decide(5000, 0, 1000, true)).toBe('drop');
+    expect(policy.decide(5000, 1, 1000, false)).toBe('disconnect');
+  });
+
   it('calls a client stuck once it has stayed over the bound for the drain timeout', () => {
     let now = 0;
     const policy = new SlowConsumerPolicy({ backlogBytes: 1000, drainTimeoutMs: 500 }, () => now);

@@ -16,6 +16,45 @@ describe('topicMatches', () => {
   ])('%s matches %s: %s', (filter, topic, expected) => {
     expect(topicMatches(filter, topic)).toBe(expected);
   });
+
+  /** MQTT matching level by level, on split strings: the reference for the in-place walk. */
+  function byLevels(filter: string, topic: string): boolean {
+    if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
+    const f = filter.split('/');
+    const t = topic.split('/');
+    for (let i = 0; i < f.length; i++) {
+      if (f[i] === '#') return true;
+      if (i >= t.length) return false;
+      if (f[i] !== '+' && f[i] !== t[i]) return false;
+    }
+    return f.length === t.length;
+  }
+
+  it('agrees with level-by-level matching on every filter and topic built from a few levels', () => {
+    const topicLevels = ['a', 'b', 'ab', '', '$s'];
+    const filterLevels = [...topicLevels, '+', '#'];
+    const paths = (levels: string[], max: number): string[] => {
+      let out = levels.map((l) => [l]);
+      const all = [...out];
+      for (let n = 2; n <= max; n++) {
+        out = out.flatMap((p) => levels.map((l) => [...p, l]));
+        all.push(...out);
+      }
+      return all.map((p) => p.join('/'));
+    };
+    const topics = paths(topicLevels, 3);
+    const filters = paths(filterLevels, 3).filter((f) => !/#./.test(f)); // '#' only last
+    let matched = 0;
+    for (const filter of filters) {
+      for (const topic of topics) {
+        const expected = byLevels(filter, topic);
+        if (topicMatches(filter, topic) !== expected)
+          throw new Error(`${filter} vs ${topic}: want ${expected}`);
+        if (expected) matched++;
+      }
+    }
+    expect(matched).toBeGreaterThan(1000); // both outcomes exercised
+  });
 });
 
 describe('filterCovers', () => {

@@ -1,4 +1,4 @@
-// Patch of Aedes 1.x internals (replaces each client's `duplicates` table). Upstream:
+// Patch of Aedes 1.x internals (neutralises each client's `duplicates` table). Upstream:
 // moscajs/aedes#955 (messages lost when dedupe is enabled) and moscajs/aedes#994 (a QoS 2
 // message lost when followed by a QoS 0 one).
 import type { AedesOptions, AedesPublishPacket, Client } from 'aedes';
@@ -7,6 +7,13 @@ type AuthorizeForward = NonNullable<AedesOptions['authorizeForward']>;
 
 /** Packets remembered per client: a duplicate arrives in the same dispatch as its original. */
 const RECENT = 16;
+
+/** The last RECENT packets forwarded to one client, as a ring: no allocation per delivery. */
+interface Recent {
+  brokerIds: (string | undefined)[];
+  counters: Float64Array;
+  next: number;
+}
 
 /**
  * Exact de-duplication of deliveries, instead of Aedes's ordered one.
@@ -21,37 +28,36 @@ const RECENT = 16;
  * persistent session the dropped frame also stays queued and unacknowledged until the next
  * reconnect (moscajs/aedes#955, moscajs/aedes#994). `kpp chaos` lost thousands of frames this way.
  *
- * Here Aedes's check is neutralised (every client's `duplicates` table reads 0) and the
- * authorizeForward hook refuses only a packet (broker id + number) already forwarded to that
- * client among its last few deliveries.
+ * Aedes calls its check and then, in the same synchronous step, authorizeForward; the hook
+ * resets the number Aedes just recorded to 0, so its check never refuses anything, and itself
+ * refuses only a packet (broker id + number) already forwarded to that client among its last
+ * few deliveries.
  */
 export class ExactDedupe {
-  private readonly recent = new WeakMap<Client, string[]>();
-
-  /** Call for every client as soon as Aedes has made it. */
-  adopt(client: Client): void {
-    (client as unknown as { duplicates: Record<string, number> }).duplicates = new Proxy(
-      Object.create(null) as Record<string, number>,
-      {
-        get: () => 0,
-        set: () => true,
-        deleteProperty: () => true,
-      },
-    );
-  }
+  private readonly recent = new WeakMap<Client, Recent>();
 
   wrap(inner: AuthorizeForward): AuthorizeForward {
     return (client: Client, packet: AedesPublishPacket) => {
       const { brokerId, brokerCounter } = packet as { brokerId?: string; brokerCounter?: number };
-      if (!brokerId) return inner(client, packet);
-      const key = `${brokerId}:${brokerCounter}`;
+      if (!brokerId || brokerCounter === undefined) return inner(client, packet);
+      (client as unknown as { duplicates: Record<string, number> }).duplicates[brokerId] = 0;
       let seen = this.recent.get(client);
-      if (!seen) this.recent.set(client, (seen = []));
-      if (seen.includes(key)) return null;
+      if (!seen) {
+        seen = {
+          brokerIds: new Array<string | undefined>(RECENT),
+          counters: new Float64Array(RECENT),
+          next: 0,
+        };
+        this.recent.set(client, seen);
+      }
+      for (let i = 0; i < RECENT; i++) {
+        if (seen.counters[i] === brokerCounter && seen.brokerIds[i] === brokerId) return null;
+      }
       const out = inner(client, packet);
       if (out) {
-        seen.push(key);
-        if (seen.length > RECENT) seen.shift();
+        seen.brokerIds[seen.next] = brokerId;
+        seen.counters[seen.next] = brokerCounter;
+        seen.next = (seen.next + 1) % RECENT;
       }
       return out;
     };

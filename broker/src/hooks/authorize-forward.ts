@@ -16,7 +16,7 @@ export function authorizeForwardHook(
     const backlog = backlogOf(client);
     const bound = backlogBound(client, ctx.slowConsumers.options.backlogBytes);
     const qos = backlog < bound ? packet.qos : effectiveQos(client as ClientInternals, packet);
-    switch (ctx.slowConsumers.decide(backlog, qos, bound)) {
+    switch (ctx.slowConsumers.decide(backlog, qos, bound, !client.clean)) {
       case 'forward':
         ctx.metrics.messageOut(bytes);
         return packet;

@@ -68,10 +68,6 @@ export class BrokerMetrics {
   };
   private processGauges: ProcessGauges = { cpu_pct: 0, rss_bytes: 0, loop_lag_p99_ms: 0 };
 
-  private readonly received: Counter;
-  private readonly receivedBytes: Counter;
-  private readonly sent: Counter;
-  private readonly sentBytes: Counter;
   private readonly connectionsTotal: Counter<'transport'>;
   private readonly droppedTotal: Counter<'reason'>;
   private readonly rejectedTotal: Counter<'reason'>;
@@ -81,26 +77,38 @@ export class BrokerMetrics {
   constructor(brokerId: string, gauges: () => BrokerGauges) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ broker: brokerId });
-    this.received = new Counter({
-      name: 'kpp_broker_messages_received_total',
-      help: 'PUBLISH packets accepted from clients (forbidden ones included)',
-      registers,
-    });
-    this.receivedBytes = new Counter({
-      name: 'kpp_broker_received_payload_bytes_total',
-      help: 'Payload bytes of the PUBLISH packets accepted from clients',
-      registers,
-    });
-    this.sent = new Counter({
-      name: 'kpp_broker_messages_sent_total',
-      help: 'PUBLISH packets forwarded to subscribers (retained and queued ones included)',
-      registers,
-    });
-    this.sentBytes = new Counter({
-      name: 'kpp_broker_sent_payload_bytes_total',
-      help: 'Payload bytes of the PUBLISH packets forwarded to subscribers',
-      registers,
-    });
+    // Counted per message as plain numbers (two additions on the hot path) and copied into the
+    // registry only when it is scraped.
+    const total = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    total(
+      'kpp_broker_messages_received_total',
+      'PUBLISH packets accepted from clients (forbidden ones included)',
+      () => this.counts.messagesIn,
+    );
+    total(
+      'kpp_broker_received_payload_bytes_total',
+      'Payload bytes of the PUBLISH packets accepted from clients',
+      () => this.counts.bytesIn,
+    );
+    total(
+      'kpp_broker_messages_sent_total',
+      'PUBLISH packets forwarded to subscribers (retained and queued ones included)',
+      () => this.counts.messagesOut,
+    );
+    total(
+      'kpp_broker_sent_payload_bytes_total',
+      'Payload bytes of the PUBLISH packets forwarded to subscribers',
+      () => this.counts.bytesOut,
+    );
     this.connectionsTotal = new Counter({
       name: 'kpp_broker_connections_total',
       help: 'Network connections accepted, by transport',
@@ -177,15 +185,11 @@ export class BrokerMetrics {
   messageIn(bytes: number): void {
     this.counts.messagesIn++;
     this.counts.bytesIn += bytes;
-    this.received.inc();
-    this.receivedBytes.inc(bytes);
   }
 
   messageOut(bytes: number): void {
     this.counts.messagesOut++;
     this.counts.bytesOut += bytes;
-    this.sent.inc();
-    this.sentBytes.inc(bytes);
   }
 
   connection(transport: Transport): void {
