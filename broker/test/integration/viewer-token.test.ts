@@ -145,7 +145,7 @@ describe('viewer tokens: expiry and configuration', () => {
     expect(counters(b).rejected.token_expired).toBe(1);
     const text = await (await fetch(`${b.httpUrl}/metrics`)).text();
     expect(text).toMatch(/kpp_broker_connections_rejected_total\{reason="token_expired"[^}]*\} 1/);
-    await waitFor(() => b.broker.lastHealth()?.metrics['rejected_token_expired_total'] === 1, {
+    await waitFor(() => b.broker.health()?.metrics['rejected_token_expired_total'] === 1, {
       timeoutMs: 10_000,
     });
   });

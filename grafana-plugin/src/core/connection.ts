@@ -1,3 +1,4 @@
+// Over 300 lines: one state machine (connect, retry, idle close and the token-renewal handover share the live and pending links); split apart, each part would reach into the others' link state.
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 import { DuplicateFilter } from './handover';
 import type { Scheduler } from './scheduler';

@@ -226,7 +226,7 @@ describe('secrets stay on the server', () => {
     const expired = counters().rejected.token_expired;
     expect(await refusal(body.username, body.token)).toBe(4);
     expect(counters().rejected.token_expired).toBe(expired + 1);
-    await waitFor(() => (broker.lastHealth()?.metrics['rejected_token_expired_total'] ?? 0) >= expired + 1, {
+    await waitFor(() => (broker.health()?.metrics['rejected_token_expired_total'] ?? 0) >= expired + 1, {
       timeoutMs: 10_000,
     });
   }, 60_000);

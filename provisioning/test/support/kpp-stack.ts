@@ -12,7 +12,7 @@ import { Fleet, SimulatorService, simulatorConfigSchema, tickStamp, type Simulat
 import { startInfluxd, tempDir, waitFor, type Influxd, type TempDir } from '@kpp/testkit';
 import { createWriter, writerConfigSchema, type Writer } from '@kpp/writer';
 
-export type TimeSource = NonNullable<SimulatorDeps['time']>;
+export type TimeSource = NonNullable<SimulatorDeps['clock']>;
 /** A command without its id (the stack numbers them). */
 export type CommandBody = Command extends infer C ? (C extends Command ? Omit<C, 'id'> : never) : never;
 
@@ -109,7 +109,7 @@ export async function startKppStack(): Promise<KppStack> {
       if (stack.sims.has(instance)) throw new Error(`simulator ${instance} already running`);
       const sim = new SimulatorService(
         simulatorConfigSchema.parse({ mqttUrl, username: 'sim', password: passwordOf('sim'), instance, units: 3, rateHz: 10, ...over }),
-        { logger, ...(time ? { time } : {}) },
+        { logger, ...(time ? { clock: time } : {}) },
       );
       await sim.start();
       stack.sims.set(instance, sim);
