@@ -18,8 +18,10 @@ export interface LocalGrafanaOptions {
     KPP_INFLUX_URL: string;
     KPP_INFLUX_TOKEN: string;
     KPP_BROKER_WS_URL: string;
-    KPP_VIEWER_USERNAME: string;
-    KPP_VIEWER_PASSWORD: string;
+    /** The broker's viewer-token endpoint as this Grafana's server reaches it. */
+    KPP_BROKER_TOKEN_URL: string;
+    /** One of the broker's apiKeys: provisioned into the data source's secureJsonData. */
+    KPP_BROKER_API_KEY: string;
     KPP_ALERT_WEBHOOK_URL: string;
   };
 }
@@ -74,6 +76,8 @@ export class LocalGrafana implements Runnable {
         GF_SERVER_HTTP_PORT: String(this.opts.port),
         GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS: PLUGIN_ID,
         GF_AUTH_ANONYMOUS_ENABLED: 'false',
+        // X-Grafana-User on data-source proxy calls: the broker binds each viewer token to it.
+        GF_DATAPROXY_SEND_USER_HEADER: 'true',
       },
       ownProcessGroup: true,
     });

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
-import { brokerConfigSchema } from '@kpp/broker';
+import { brokerConfigSchema, resolveBrokerConfig, VIEWER_TOKEN_PATH } from '@kpp/broker';
 import { envName } from '@kpp/runtime';
 import { simulatorConfigSchema } from '@kpp/simulator';
 import { writerConfigSchema } from '@kpp/writer';
@@ -71,6 +71,20 @@ function validator() {
 /** `./path:target[:mode]` → the repository-relative source path (bind mounts only). */
 function bindSources(service: Service): string[] {
   return (service.volumes ?? []).map((v) => v.split(':')[0] as string).filter((src) => src.startsWith('./') || src.startsWith('/'));
+}
+
+/**
+ * Compose's interpolation of `${VAR}`, `${VAR:-default}` (unset or empty) and `${VAR-default}`
+ * (unset) from the host environment `host`, applied to a service's environment.
+ */
+function interpolate(env: Record<string, string>, host: Record<string, string>): Record<string, string> {
+  const one = (v: string) =>
+    v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}/g, (_m, name: string, colon: string | undefined, fallback: string | undefined) => {
+      const set = host[name];
+      if (fallback === undefined) return set ?? '';
+      return set === undefined || (colon === ':' && set === '') ? fallback : set;
+    });
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, one(String(v))]));
 }
 
 const semver = (v: string) => v.split('.').map(Number) as [number, number, number];
@@ -177,6 +191,30 @@ describe('docker-compose.yml', () => {
       for (const m of readFileSync(f, 'utf8').matchAll(/\$\{?([A-Z][A-Z0-9_]*)\}?/g)) used.add(m[1] as string);
     expect(used.size).toBeGreaterThan(3);
     for (const v of used) expect([v, v in env]).toEqual([v, true]);
+  });
+
+  it("grafana gets viewer tokens from the broker's HTTP port with a key the broker accepts, and names its user; no anonymous read", () => {
+    const grafana = compose.services.grafana as Service;
+    const kpp = compose.services.kpp as Service;
+    expect(grafana.environment?.GF_DATAPROXY_SEND_USER_HEADER).toBe('true');
+    // With the defaults and with a key set in the host's environment (or .env).
+    for (const host of [{}, { KPP_BROKER_API_KEY: 'a-key-set-by-whoever-deploys-it' }]) {
+      const g = interpolate(grafana.environment ?? {}, host);
+      const broker = resolveBrokerConfig({ env: interpolate(kpp.environment ?? {}, host) });
+      if (!broker.ok) throw new Error(broker.reason.message);
+      expect(broker.value.apiKeys).toContain(g.KPP_BROKER_API_KEY);
+      expect(broker.value.allowAnonymousRead).toBe(false);
+      // Grafana's server reaches the broker by service name, on the port the broker's HTTP
+      // endpoint listens on (bound beyond loopback), at the viewer-token path.
+      const url = new URL(g.KPP_BROKER_TOKEN_URL ?? '');
+      expect(url.protocol).toBe('http:');
+      expect(compose.services[url.hostname]).toBe(kpp);
+      expect(Number(url.port)).toBe(broker.value.httpPort);
+      expect(url.pathname).toBe(VIEWER_TOKEN_PATH);
+      expect(broker.value.host).toBe('0.0.0.0');
+    }
+    expect(interpolate(grafana.environment ?? {}, { KPP_BROKER_API_KEY: 'a-key-set-by-whoever-deploys-it' }).KPP_BROKER_API_KEY).toBe('a-key-set-by-whoever-deploys-it');
+    expect(Object.keys(grafana.environment ?? {}).filter((k) => k.startsWith('KPP_VIEWER_'))).toEqual([]);
   });
 
   it('every service has a health check, depends only on healthy services, and uses declared named volumes', () => {

@@ -45,6 +45,13 @@ const DATASOURCES = datasources();
 const RULES = alertRules();
 const dsByUid = new Map(DATASOURCES.map((d) => [d.uid, d]));
 
+/** A data-source proxy route of plugin.json (the fields checked here). */
+interface PluginRoute {
+  path: string;
+  url?: string;
+  headers?: { name: string; content: string }[];
+}
+
 /** Names of the properties of `interface Name` in a TypeScript source (top level of its body). */
 function interfaceKeys(source: string, name: string): string[] {
   const start = source.indexOf(`interface ${name}`);
@@ -100,6 +107,25 @@ describe('data sources', () => {
     const known = interfaceKeys(readFileSync(join(REPO_ROOT, 'grafana-plugin', 'src', 'types.ts'), 'utf8'), 'KppOptions');
     expect(known).toContain('brokerUrl');
     for (const key of Object.keys(dsByUid.get('kpp-live')?.jsonData ?? {})) expect([key, known.includes(key)]).toEqual([key, true]);
+    const secure = interfaceKeys(readFileSync(join(REPO_ROOT, 'grafana-plugin', 'src', 'types.ts'), 'utf8'), 'KppSecureJsonData');
+    expect(secure).toContain('brokerApiKey');
+    for (const key of Object.keys(dsByUid.get('kpp-live')?.secureJsonData ?? {})) expect([key, secure.includes(key)]).toEqual([key, true]);
+  });
+
+  it('no KPP Live data source keeps a secret in jsonData: the API key is secureJsonData, for the viewer-token route to tokenUrl', () => {
+    const live = DATASOURCES.filter((d) => d.type === pluginId);
+    expect(live.length).toBeGreaterThan(0);
+    const route = (JSON.parse(readFileSync(PLUGIN_JSON, 'utf8')) as { routes?: PluginRoute[] }).routes?.find((r) => r.path === 'viewer-token');
+    // The proxy route reads the two settings provisioned here (by those names).
+    expect(route?.url).toBe('{{ .JsonData.tokenUrl }}');
+    expect(route?.headers?.map((h) => h.content)).toContain('Bearer {{ .SecureJsonData.brokerApiKey }}');
+    for (const d of live) {
+      const keys = Object.keys(d.jsonData ?? {});
+      expect([d.uid, keys.filter((k) => /pass(word)?|secret|api_?key|credential/i.test(k))]).toEqual([d.uid, []]);
+      expect([d.uid, 'password' in (d.jsonData ?? {}), 'username' in (d.jsonData ?? {})]).toEqual([d.uid, false, false]);
+      expect([d.uid, String(d.jsonData?.tokenUrl)]).toEqual([d.uid, expect.stringMatching(/^\$\{?KPP_BROKER_TOKEN_URL\}?$/)]);
+      expect([d.uid, String(d.secureJsonData?.brokerApiKey)]).toEqual([d.uid, expect.stringMatching(/^\$\{?KPP_BROKER_API_KEY\}?$/)]);
+    }
   });
 });
 

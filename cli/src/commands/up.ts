@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createBroker, resolveBrokerConfig, type BrokerPorts } from '@kpp/broker';
+import { createBroker, resolveBrokerConfig, VIEWER_TOKEN_PATH, type BrokerPorts } from '@kpp/broker';
 import { findBinary, runUntilSignal, type Runnable } from '@kpp/runtime';
 import { SimulatorService, SimulatorWorkers, simulatorConfigSchema } from '@kpp/simulator';
 import { createWriter, writerConfigSchema, type Writer } from '@kpp/writer';
@@ -55,9 +55,14 @@ export function registerUp(program: Command): void {
       const logger = await commandLogger(command);
       const log = logger.child({ component: 'up' });
       const dataDir = resolve(flags.dataDir);
-      const { usersFile, credentialsFile, credentials } = await ensureLocalCredentials(dataDir);
+      const { usersFile, credentialsFile, credentials, apiKey, tokenSecret } = await ensureLocalCredentials(dataDir);
 
-      const broker = createBroker(loadConfig(resolveBrokerConfig, { usersFile }), { logger });
+      // The generated API key (the one `--grafana` provisions) joins any configured ones, so a
+      // Grafana given KPP_BROKER_API_KEYS (docker-compose.yml) keeps its key; a configured
+      // tokenSecret wins over the generated one.
+      const configured = loadConfig(resolveBrokerConfig, { usersFile });
+      const brokerConfig = { ...configured, apiKeys: [...configured.apiKeys, apiKey], tokenSecret: configured.tokenSecret ?? tokenSecret };
+      const broker = createBroker(brokerConfig, { logger });
       let bound: BrokerPorts | undefined;
       const ports = (): BrokerPorts => {
         if (!bound) throw new Error('broker has not started');
@@ -106,8 +111,8 @@ export function registerUp(program: Command): void {
                   KPP_INFLUX_URL: influxUrl ?? '',
                   KPP_INFLUX_TOKEN: process.env.KPP_WRITER_TOKEN ?? '',
                   KPP_BROKER_WS_URL: `ws://127.0.0.1:${ports().wsPort}/mqtt`,
-                  KPP_VIEWER_USERNAME: 'viewer',
-                  KPP_VIEWER_PASSWORD: credentials.viewer ?? '',
+                  KPP_BROKER_TOKEN_URL: `http://127.0.0.1:${ports().httpPort}${VIEWER_TOKEN_PATH}`,
+                  KPP_BROKER_API_KEY: apiKey,
                   KPP_ALERT_WEBHOOK_URL: process.env.KPP_ALERT_WEBHOOK_URL ?? '',
                 },
               },

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { connectAsync } from 'mqtt';
 import { promisify } from 'node:util';
 import { freePort, requireBinary, startProcess, tempDir, waitFor, type ManagedProcess, type TempDir } from '@kpp/testkit';
 
@@ -94,12 +95,32 @@ describe('kpp up (npm start)', () => {
       expect(env.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS).toBe('kpp-live-datasource');
       expect(env.GF_SERVER_HTTP_PORT).toBe(String(gport));
       expect(env.KPP_BROKER_WS_URL).toBe(`ws://127.0.0.1:${ws}/mqtt`);
-      expect(env.KPP_VIEWER_USERNAME).toBe('viewer');
-      const creds = JSON.parse(await readFile(`${data.path}/credentials.json`, 'utf8')) as Record<string, string>;
-      expect(env.KPP_VIEWER_PASSWORD).toBe(creds.viewer);
+      expect(env.GF_DATAPROXY_SEND_USER_HEADER).toBe('true');
       // The assembled provisioning tree points at this repository.
       const prov = env.GF_PATHS_PROVISIONING!;
       expect(await readdir(`${prov}/datasources`)).toContain('kpp.yaml');
+
+      // The KPP Live data source gets the token URL and the API key, no password: Grafana's
+      // environment has every variable the file reads for them, with the broker's values.
+      const datasources = await readFile(`${prov}/datasources/kpp.yaml`, 'utf8');
+      expect(datasources).not.toMatch(/^\s*(username|password):/m);
+      expect(Object.keys(env).filter((k) => k.startsWith('KPP_VIEWER_'))).toEqual([]);
+      const variable = (key: string) => env[new RegExp(`^\\s*${key}:\\s*\\$\\{?(\\w+)\\}?\\s*$`, 'm').exec(datasources)?.[1] ?? '(none)'];
+      const creds = JSON.parse(await readFile(`${data.path}/credentials.json`, 'utf8')) as Record<string, string>;
+      const apiKey = variable('brokerApiKey');
+      const tokenUrl = variable('tokenUrl');
+      expect(apiKey).toBe(creds['broker-api-key']);
+      expect(tokenUrl).toBe(`http://127.0.0.1:${http}/api/v1/viewer-token`);
+      // What Grafana's data-source proxy route does with them: the broker accepts that key, binds
+      // the token to X-Grafana-User, and the browser logs in to the WebSocket listener with it.
+      const denied = await fetch(tokenUrl!, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}x` } });
+      expect(denied.status).toBe(401);
+      const res = await fetch(tokenUrl!, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}`, 'X-Grafana-User': 'alice' } });
+      expect(res.status).toBe(200);
+      const issued = (await res.json()) as { username: string; token: string };
+      expect(issued.username).toBe('alice');
+      const viewer = await connectAsync(env.KPP_BROKER_WS_URL!, { username: issued.username, password: issued.token, reconnectPeriod: 0, protocolVersion: 4 });
+      await viewer.endAsync();
       expect(await readdir(`${prov}/alerting`)).toContain('kpp-rules.yaml');
       const provider = await readFile(`${prov}/dashboards/kpp.yaml`, 'utf8');
       const dashboards = /path: (.+)/.exec(provider)![1]!;
