@@ -7,8 +7,9 @@ export interface LocalPreviewOptions {
   port: number;
   /** The broker's MQTT-over-WebSocket URL as the browser reaches it. */
   brokerWsUrl: string;
-  username: string;
-  password: string;
+  /** The broker's viewer-token endpoint and an API key it accepts: the page logs in with tokens. */
+  tokenUrl: string;
+  brokerApiKey: string;
   /** InfluxDB 1.x for history; without it the panels are live only. */
   influxUrl: string | undefined;
 }
@@ -43,8 +44,8 @@ export class LocalPreview implements Runnable {
     };
     this.server = await startPreview({
       brokerWsUrl: this.opts.brokerWsUrl,
-      username: this.opts.username,
-      password: this.opts.password,
+      tokenUrl: this.opts.tokenUrl,
+      brokerApiKey: this.opts.brokerApiKey,
       ...(this.opts.influxUrl ? { influxUrl: this.opts.influxUrl } : {}),
       port: this.opts.port,
     });

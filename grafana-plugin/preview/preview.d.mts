@@ -3,8 +3,13 @@ import type { HarnessServer } from './serve.mjs';
 export interface PreviewOptions {
   /** The broker's MQTT-over-WebSocket URL as the browser reaches it. */
   brokerWsUrl: string;
-  username?: string;
-  password?: string;
+  /**
+   * The broker's viewer-token endpoint (as this server reaches it) and one of its API keys: the
+   * page logs in with viewer tokens through the data-source proxy stand-in, the key stays in
+   * the server. Without them the page connects anonymously.
+   */
+  tokenUrl?: string;
+  brokerApiKey?: string;
   /** InfluxDB 1.x URL for history (optional). */
   influxUrl?: string;
   influxDb?: string;

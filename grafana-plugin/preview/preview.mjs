@@ -20,16 +20,21 @@ export async function startPreview(opts) {
   const dataSources = opts.influxUrl
     ? [{ uid: 'influx', name: 'InfluxDB (kpp)', type: 'influxdb', url: '/influx', db: opts.influxDb ?? 'kpp' }]
     : [];
+  // Like Grafana: the page gets the token URL, the API key stays in this server's proxy.
+  const tokens = opts.tokenUrl ? { tokenUrl: opts.tokenUrl } : {};
   return serveHarness({
     pluginDist,
     harnessDist,
     influxUrl: opts.influxUrl,
     port: opts.port ?? 3001,
     host: opts.host ?? '127.0.0.1',
+    ...(opts.tokenUrl
+      ? { dataSourceProxy: { uid: 'kpp-live', jsonData: tokens, secureJsonData: { brokerApiKey: opts.brokerApiKey ?? '' }, user: 'preview' } }
+      : {}),
     preview: {
       jsonData: {
         brokerUrl: opts.brokerWsUrl,
-        ...(opts.username ? { username: opts.username, password: opts.password ?? '' } : {}),
+        ...tokens,
         playoutDelayMs: opts.playoutDelayMs ?? 150,
         maxFps: opts.maxFps ?? 30,
         ...(opts.influxUrl ? { historyDatasourceUid: 'influx' } : {}),

@@ -68,6 +68,8 @@ export function registerUp(program: Command): void {
         if (!bound) throw new Error('broker has not started');
         return bound;
       };
+      // The viewer-token endpoint as Grafana's server (or the preview's proxy) on this host reaches it.
+      const tokenUrl = () => `http://127.0.0.1:${ports().httpPort}${VIEWER_TOKEN_PATH}`;
       const services: Runnable[] = [
         { name: 'broker', start: async () => (bound = await broker.start()), stop: () => broker.stop() },
       ];
@@ -111,7 +113,7 @@ export function registerUp(program: Command): void {
                   KPP_INFLUX_URL: influxUrl ?? '',
                   KPP_INFLUX_TOKEN: process.env.KPP_WRITER_TOKEN ?? '',
                   KPP_BROKER_WS_URL: `ws://127.0.0.1:${ports().wsPort}/mqtt`,
-                  KPP_BROKER_TOKEN_URL: `http://127.0.0.1:${ports().httpPort}${VIEWER_TOKEN_PATH}`,
+                  KPP_BROKER_TOKEN_URL: tokenUrl(),
                   KPP_BROKER_API_KEY: apiKey,
                   KPP_ALERT_WEBHOOK_URL: process.env.KPP_ALERT_WEBHOOK_URL ?? '',
                 },
@@ -132,8 +134,8 @@ export function registerUp(program: Command): void {
                 repoRoot: REPO_ROOT,
                 port: Number(flags.previewPort),
                 brokerWsUrl: `ws://127.0.0.1:${ports().wsPort}/mqtt`,
-                username: 'viewer',
-                password: credentials.viewer ?? '',
+                tokenUrl: tokenUrl(),
+                brokerApiKey: apiKey,
                 influxUrl,
               },
               logger,
