@@ -7,12 +7,12 @@ import type { HandleResult } from './handlers/handle-result.js';
 import { writerHealth, type WriterCounters } from './health.js';
 import { MqttInput } from './mqtt-input.js';
 import { healthPoint, toLine } from './points.js';
-import { retryDelay } from './retry-policy.js';
+import { retryDelay, type BackoffOptions } from './retry-policy.js';
 import { createSink } from './sinks/create-sink.js';
 import type { InfluxSink } from './sinks/sink.js';
 import { AckGate } from './ack-gate.js';
 import { Spool } from './spool.js';
-import { SpoolDrainer } from './spool-drainer.js';
+import { SpoolDrainer, type DrainerOptions } from './spool-drainer.js';
 import { subscriptionsFor } from './unit-split.js';
 
 export interface WriterDeps {
@@ -47,6 +47,19 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   const clock = deps.clock ?? systemClock;
   const subscriptions = subscriptionsFor(config);
   const sink = deps.sink ?? createSink(config, log);
+  // Each part gets only the keys it reads.
+  const backoff: BackoffOptions = {
+    retryMinDelayMs: config.retryMinDelayMs,
+    retryMaxDelayMs: config.retryMaxDelayMs,
+    retryJitterMs: config.retryJitterMs,
+  };
+  const drainerOptions: DrainerOptions = {
+    ...backoff,
+    batchSize: config.batchSize,
+    flushIntervalMs: config.flushIntervalMs,
+    maxRetries: config.maxRetries,
+    batchesInFlight: config.batchesInFlight,
+  };
   const dispatch = createDispatcher({
     topicRoot: config.topicRoot,
     skipHealthOf: new Set([`writer/${config.instance}`]),
@@ -154,7 +167,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
     let failures = 0;
     while (!outcome.ok && !bootstrapCancelled) {
       failures += 1;
-      const wait = retryDelay(failures, config);
+      const wait = retryDelay(failures, backoff);
       if (failures === 1 || failures % 10 === 0) {
         log.warn({ err: outcome.message, retryInMs: wait }, 'InfluxDB schema bootstrap failed; frames are spooled meanwhile');
       }
@@ -203,7 +216,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
         } else ready = bootstrapLoop(Promise.resolve(first));
       } else bootstrapped = true;
 
-      drainer = new SpoolDrainer(spool, sink, deadLetter, config, clock, log);
+      drainer = new SpoolDrainer(spool, sink, deadLetter, drainerOptions, clock, log);
       drainer.start(ready);
       input = new MqttInput({
         url: config.mqttUrl,
