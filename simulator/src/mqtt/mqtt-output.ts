@@ -82,8 +82,8 @@ export class MqttOutput {
     const link = this.link;
     if (!link) return;
     const log = this.publishLog;
-    const { frame, ...out } = msg;
-    link.publish(log && frame ? { ...out, onAcked: () => log.acked(frame.unit, frame.seq) } : out);
+    const frame = msg.frame;
+    link.publish(log && frame ? { ...msg, onAcked: () => log.acked(frame.unit, frame.seq) } : msg);
   }
 
   /** What is buffered goes out first (while connected), then the client ends after what is in flight. */
