@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KppError } from '@kpp/protocol';
 
 /** The repository root: the nearest folder above this file whose package.json has workspaces. */
 export function repoRoot(): string {
@@ -23,7 +24,7 @@ export function repoRoot(): string {
 /** The built `kpp` command: components run as their own processes so CPU and RSS are per component. */
 export function kppBin(): string {
   const bin = join(repoRoot(), 'cli', 'dist', 'bin', 'kpp.js');
-  if (!existsSync(bin)) throw new Error(`bench: ${bin} is missing; build first with npx tsc -b`);
+  if (!existsSync(bin)) throw new KppError('NOT_INSTALLED', `bench: ${bin} is missing; build first with npx tsc -b`);
   return bin;
 }
 

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KppError } from '@kpp/protocol';
 import { loadMeter, machineInfo, type LoadNote } from './machine.js';
 import { resultsDir } from './paths.js';
 import { evaluateTargets, type BenchReport, type Peers } from './report.js';
@@ -47,7 +48,7 @@ const WEIGHT: Record<ScenarioName, [number, number]> = {
 /** Runs the scenarios one after another (never side by side: they would measure each other). */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
   const names = [...(options.scenarios ?? SCENARIOS)];
-  for (const n of names) if (!SCENARIOS.includes(n)) throw new Error(`unknown scenario "${n}" (one of ${SCENARIOS.join(', ')})`);
+  for (const n of names) if (!SCENARIOS.includes(n)) throw new KppError('BAD_ARGUMENT', `unknown scenario "${n}" (one of ${SCENARIOS.join(', ')})`);
   const quick = options.quick ?? false;
   const weight = (n: ScenarioName) => {
     const [q, f] = WEIGHT[n];

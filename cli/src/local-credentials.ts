@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KppError } from '@kpp/protocol';
 import { addUser, type Role } from '@kpp/broker';
 
 /** The accounts `kpp up` runs with; people use viewer/operator (Grafana uses viewer tokens). */
@@ -59,7 +60,7 @@ export async function ensureLocalCredentials(dataDir: string): Promise<LocalCred
     if (credentials[user]) continue;
     const password = randomBytes(18).toString('base64url');
     const r = await addUser(usersFile, user, password, role, { scrypt: GENERATED_PASSWORD_SCRYPT });
-    if (!r.ok) throw new Error(r.reason.message);
+    if (!r.ok) throw new KppError('USER_NOT_ADDED', r.reason.message);
     credentials[user] = password;
     changed = true;
   }

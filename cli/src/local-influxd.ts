@@ -2,6 +2,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { KppError } from '@kpp/protocol';
 import { delay, systemClock, influxdConfigPath, launchInfluxd, processInfo, type Logger, type ManagedProcess, type ProcessInfo, type Runnable } from '@kpp/runtime';
 
 /** `<dataDir>/influxdb/influxd.pid`: which influxd a `kpp up` started, and which `kpp up` owns it. */
@@ -50,7 +51,7 @@ export class LocalInfluxd implements Runnable {
   async start(): Promise<void> {
     await this.stopLeftover();
     if (!(await portIsFree(this.httpPort))) {
-      throw new Error(`port ${this.httpPort} is taken: is another InfluxDB running? Point the writer at it with KPP_WRITER_INFLUX_URL`);
+      throw new KppError('PORT_IN_USE', `port ${this.httpPort} is taken: is another InfluxDB running? Point the writer at it with KPP_WRITER_INFLUX_URL`);
     }
     const rpcPort = this.httpPort + 2;
     this.proc = await launchInfluxd({ bin: this.bin, dir: this.dir, httpPort: this.httpPort, rpcPort, ownProcessGroup: true, dieWithParent: true });
@@ -86,7 +87,8 @@ export class LocalInfluxd implements Runnable {
     const server = sameProcess(record.pid, record.startTicks);
     const ours = server !== undefined && isInfluxdWithConfig(server.argv, record.config);
     if (owner && owner.pid !== process.pid) {
-      throw new Error(
+      throw new KppError(
+        'DATA_DIR_IN_USE',
         `${this.dir} belongs to a running kpp up (pid ${record.ownerPid})` + (ours ? `, whose influxd (pid ${record.pid}) serves port ${record.httpPort}` : '') + ': stop it first',
       );
     }
@@ -141,7 +143,7 @@ async function stopProcess(p: ProcessInfo): Promise<void> {
       await delay(systemClock, 100);
     }
   }
-  throw new Error(`influxd (pid ${p.pid}) left by a dead kpp up did not stop`);
+  throw new KppError('PROCESS_NOT_STOPPED', `influxd (pid ${p.pid}) left by a dead kpp up did not stop`);
 }
 
 function portIsFree(port: number): Promise<boolean> {

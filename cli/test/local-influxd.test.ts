@@ -92,7 +92,9 @@ describe('LocalInfluxd: the pid file and what a dead owner left behind', () => {
     const owner = track(await startProcess('owner', process.execPath, { args: ['-e', 'setInterval(() => {}, 1000)'] }));
     await writePidFile({ pid: await deadPid(), startTicks: 1, ownerPid: owner.pid, ownerStartTicks: processInfo(owner.pid)!.startTicks });
     const before = await readFile(pidFile, 'utf8');
-    await expect(local().start()).rejects.toThrow(`belongs to a running kpp up (pid ${owner.pid})`);
+    const refused = local().start();
+    await expect(refused).rejects.toThrow(`belongs to a running kpp up (pid ${owner.pid})`);
+    await expect(refused).rejects.toMatchObject({ code: 'DATA_DIR_IN_USE' });
     expect(owner.running).toBe(true);
     expect(await readFile(pidFile, 'utf8')).toBe(before);
   });
@@ -102,6 +104,8 @@ describe('LocalInfluxd: the pid file and what a dead owner left behind', () => {
     const stranger: Server = createServer();
     await new Promise<void>((r) => stranger.listen(port, '127.0.0.1', r));
     cleanup.push(() => new Promise((r) => stranger.close(r)));
-    await expect(local().start()).rejects.toThrow(`port ${port} is taken`);
+    const refused = local().start();
+    await expect(refused).rejects.toThrow(`port ${port} is taken`);
+    await expect(refused).rejects.toMatchObject({ code: 'PORT_IN_USE' });
   });
 });

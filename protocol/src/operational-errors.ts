@@ -21,6 +21,12 @@ export const OPERATIONAL_ERRORS = {
   NO_FREE_PORT: 'no free TCP port could be found',
   PROCESS_NOT_READY: 'a managed process exited or was not ready in time',
   CLOSED: 'used after it was closed',
+  BAD_ARGUMENT: 'a command-line argument is missing or does not fit its flag',
+  NOT_INSTALLED: 'a program a command runs is not installed',
+  PORT_IN_USE: 'a port a command needs is taken by another process',
+  DATA_DIR_IN_USE: 'a data directory belongs to another running kpp',
+  PROCESS_NOT_STOPPED: 'a process did not stop when told to',
+  USER_NOT_ADDED: 'a user could not be added to the users file',
 } as const;
 
 export type OperationalCode = keyof typeof OPERATIONAL_ERRORS;

@@ -8,6 +8,7 @@ import {
   UNIT_MEASUREMENT,
   UNIT_ROLLUP_MEASUREMENT,
   UNIT_TAG,
+  type Result,
 } from '@kpp/protocol';
 import { createInfluxQl, type InfluxQl } from './influxql-client.js';
 import { influxDurationLiteral, parseDuration, parseTimeSpec } from './time-spec.js';
@@ -47,7 +48,10 @@ export type HistoryErrorCode =
   | 'BAD_FORMAT'
   | 'QUERY_FAILED';
 
-export type HistoryResult<T> = { ok: true; value: T } | { ok: false; reason: { code: HistoryErrorCode; message: string } };
+export interface HistoryError {
+  code: HistoryErrorCode;
+  message: string;
+}
 
 export interface HistoryTarget {
   influxql: InfluxQl;
@@ -67,10 +71,10 @@ const ROLLUP_EVERY_MS = 60_000;
 /** Fields that can be asked for: the catalogue plus the clock stamp. */
 export const HISTORY_FIELDS: readonly string[] = [...STAMP_FIELDS, ...FIELD_CATALOGUE.map((f) => f.name)];
 
-const fail = <T>(code: HistoryErrorCode, message: string): HistoryResult<T> => ({ ok: false, reason: { code, message } });
+const fail = <T>(code: HistoryErrorCode, message: string): Result<T, HistoryError> => ({ ok: false, reason: { code, message } });
 
 /** Validates the arguments against the field catalogue and turns times into epoch ms. */
-export function parseHistoryArgs(args: HistoryArgs, nowMs: number): HistoryResult<HistoryRequest> {
+export function parseHistoryArgs(args: HistoryArgs, nowMs: number): Result<HistoryRequest, HistoryError> {
   if (!isValidUnitId(args.unit)) {
     return fail('BAD_UNIT_ID', `--unit ${JSON.stringify(args.unit)} is not a unit id (expected [a-z][a-z0-9_-]{0,31}, e.g. u1)`);
   }
@@ -133,7 +137,7 @@ export function buildHistoryQuery(req: HistoryRequest, target: Pick<HistoryTarge
 }
 
 /** Runs a validated request: checks the unit exists, queries, returns rows. */
-export async function queryHistory(req: HistoryRequest, target: HistoryTarget): Promise<HistoryResult<HistoryTable>> {
+export async function queryHistory(req: HistoryRequest, target: HistoryTarget): Promise<Result<HistoryTable, HistoryError>> {
   const units = await target.influxql.query(
     `SHOW TAG VALUES ON ${ident(target.db)} FROM ${ident(target.rp)}.${ident(UNIT_MEASUREMENT)} WITH KEY = ${ident(UNIT_TAG)}`,
     target.db,
@@ -162,7 +166,7 @@ export async function queryHistory(req: HistoryRequest, target: HistoryTarget): 
 }
 
 /** `kpp history`: validate, query, format. The string is for the CLI to print. */
-export async function history(args: HistoryArgs, target: HistoryTarget): Promise<HistoryResult<string>> {
+export async function history(args: HistoryArgs, target: HistoryTarget): Promise<Result<string, HistoryError>> {
   const req = parseHistoryArgs(args, (target.now ?? Date.now)());
   if (!req.ok) return req;
   const table = await queryHistory(req.value, target);

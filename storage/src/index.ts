@@ -6,8 +6,7 @@ export {
   type InfluxQl,
   type InfluxQlOptions,
   type InfluxSeries,
-  type QueryResult,
-  type QueryFailure,
+  type QueryError,
 } from './influxql-client.js';
 export {
   history,
@@ -23,7 +22,7 @@ export {
   type HistoryRequest,
   type HistoryTarget,
   type HistoryQuery,
-  type HistoryResult,
+  type HistoryError,
   type HistoryErrorCode,
 } from './history.js';
 export { formatHistory, historyText, historyCsv, historyJson, type HistoryFormat, type HistoryTable, type HistoryValue } from './history-format.js';

@@ -1,3 +1,4 @@
+import type { Result } from '@kpp/protocol';
 
 /** One series of an InfluxQL result (the 1.x `/query` JSON shape). */
 export interface InfluxSeries {
@@ -17,8 +18,14 @@ export interface InfluxQlOptions {
   fetch?: typeof fetch;
 }
 
-export type QueryFailure = { ok: false; reason: { code: 'QUERY_FAILED'; message: string; status?: number; retriable: boolean } };
-export type QueryResult = { ok: true; value: InfluxSeries[] } | QueryFailure;
+/** Why a statement failed: the server's or the network's message, and whether trying again may help. */
+export interface QueryError {
+  code: 'QUERY_FAILED';
+  message: string;
+  /** HTTP status when the server answered. */
+  status?: number;
+  retriable: boolean;
+}
 
 /**
  * Runs InfluxQL statements against `/query` (InfluxDB 1.x, and 2.x/3.x through their v1
@@ -27,7 +34,7 @@ export type QueryResult = { ok: true; value: InfluxSeries[] } | QueryFailure;
  */
 export interface InfluxQl {
   /** One statement; times as epoch ms. Never throws: failures come back as QUERY_FAILED. */
-  query(q: string, db?: string): Promise<QueryResult>;
+  query(q: string, db?: string): Promise<Result<InfluxSeries[], QueryError>>;
 }
 
 /** For tests and benchmarks, where a failed statement should stop the run: the series, or an Error naming the statement. */
@@ -81,7 +88,7 @@ export function createInfluxQl(opts: InfluxQlOptions): InfluxQl {
   };
 }
 
-function fail(message: string, status: number | undefined, retriable: boolean): QueryFailure {
+function fail(message: string, status: number | undefined, retriable: boolean): Result<never, QueryError> {
   return { ok: false, reason: { code: 'QUERY_FAILED', message, ...(status !== undefined ? { status } : {}), retriable } };
 }
 

@@ -2,13 +2,13 @@ export { writerConfigSchema, type WriterConfig, type WriterConfigInput } from '.
 export { createWriter, type Writer, type WriterDeps, type WriterStats } from './writer.js';
 export { framePoint, healthPoint, toLine } from './points.js';
 export { createDispatcher, type Dispatch } from './handlers/dispatcher.js';
-export type { HandleResult } from './handlers/handle-result.js';
+export type { HandleResult, HandledPoint, HandleRejection } from './handlers/handle-result.js';
 export { Spool, SpoolLockedError, type SpoolOptions, type SpoolStats, type SpoolBatch, type SpoolRecord } from './spool.js';
 export { DeadLetterFile, payloadExcerpt, type DeadLetter, type RejectedInput, type RejectedBatch } from './dead-letter.js';
-export type { InfluxSink, WriteOutcome, BootstrapOutcome } from './sinks/sink.js';
+export type { InfluxSink, SinkFailure } from './sinks/sink.js';
 export { createV1Sink, type V1SinkOptions } from './sinks/v1-sink.js';
 export { createV2Sink, type V2SinkOptions } from './sinks/v2-sink.js';
-export { createSink } from './sinks/create-sink.js';
+export { createSink, type SinkConfig } from './sinks/create-sink.js';
 export { retryDelay, parseRetryAfter, type BackoffOptions } from './retry-policy.js';
 export { bootstrapV1, rollupBackfill, continuousQueries, type V1SchemaOptions } from './sinks/schema-bootstrap.js';
 export { writerHealth, type WriterCounters } from './health.js';

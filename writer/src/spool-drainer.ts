@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { delay, type Clock } from '@kpp/runtime';
 import type { DeadLetterFile } from './dead-letter.js';
 import { retryDelay, type BackoffOptions } from './retry-policy.js';
-import type { InfluxSink, WriteOutcome } from './sinks/sink.js';
+import type { InfluxSink, SinkFailure } from './sinks/sink.js';
 import type { Spool, SpoolBatch } from './spool.js';
 
 export interface DrainerOptions extends BackoffOptions {
@@ -219,39 +219,40 @@ export class SpoolDrainer {
         this.counters.influxUp = true;
         return true;
       }
-      this.counters.lastError = outcome.message;
-      if (!outcome.retriable) {
+      const failure = outcome.reason;
+      this.counters.lastError = failure.message;
+      if (!failure.retriable) {
         this.counters.influxUp = true; // it answered
-        this.deadLetterBatch(lines, outcome, 'INFLUX_REJECTED');
+        this.deadLetterBatch(lines, failure, 'INFLUX_REJECTED');
         return true;
       }
       failures += 1;
       if (this.counters.influxUp) {
-        this.log.warn({ target: this.sink.target, err: outcome.message }, 'InfluxDB write failed; spooling and retrying');
+        this.log.warn({ target: this.sink.target, err: failure.message }, 'InfluxDB write failed; spooling and retrying');
       }
       this.counters.influxUp = false;
       if (this.opts.maxRetries > 0 && failures > this.opts.maxRetries) {
-        this.deadLetterBatch(lines, outcome, 'RETRIES_EXHAUSTED');
+        this.deadLetterBatch(lines, failure, 'RETRIES_EXHAUSTED');
         return true;
       }
       this.counters.retries += 1;
-      const wait = retryDelay(failures, this.opts, outcome.ok ? undefined : outcome.retryAfterMs);
+      const wait = retryDelay(failures, this.opts, failure.retryAfterMs);
       if (this.stopping && this.clock.now() + wait >= this.deadline) return false;
       await (this.stopping ? delay(this.clock, wait) : this.wait(wait, false));
       if (this.overDeadline) return false;
     }
   }
 
-  private deadLetterBatch(lines: string[], outcome: WriteOutcome & { ok: false }, code: 'INFLUX_REJECTED' | 'RETRIES_EXHAUSTED'): void {
+  private deadLetterBatch(lines: string[], failure: SinkFailure, code: 'INFLUX_REJECTED' | 'RETRIES_EXHAUSTED'): void {
     this.counters.pointsDeadLettered += lines.length;
     this.deadLetter.append({
       ts: this.clock.now(),
       kind: 'influx',
       code,
-      ...(outcome.status !== undefined ? { status: outcome.status } : {}),
-      message: outcome.message,
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+      message: failure.message,
       lines,
     });
-    this.log.error({ status: outcome.status, err: outcome.message, lines: lines.length, code }, 'batch dead-lettered');
+    this.log.error({ status: failure.status, err: failure.message, lines: lines.length, code }, 'batch dead-lettered');
   }
 }

@@ -1,4 +1,4 @@
-import { encodeHealth, KppError, topics, type HealthMessage } from '@kpp/protocol';
+import { encodeHealth, KppError, topics, type HealthMessage, type Result } from '@kpp/protocol';
 import { delay, LatencyWindow, ProcessMetricsSampler, silentLogger, systemClock, type Clock, type Logger, type Service } from '@kpp/runtime';
 import type { WriterConfig } from './config.js';
 import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
@@ -7,12 +7,12 @@ import type { HandleResult } from './handlers/handle-result.js';
 import { writerHealth, type WriterCounters } from './health.js';
 import { MqttInput } from './mqtt-input.js';
 import { healthPoint, toLine } from './points.js';
-import { retryDelay } from './retry-policy.js';
+import { retryDelay, type BackoffOptions } from './retry-policy.js';
 import { createSink } from './sinks/create-sink.js';
-import type { InfluxSink } from './sinks/sink.js';
+import type { InfluxSink, SinkFailure } from './sinks/sink.js';
 import { AckGate } from './ack-gate.js';
 import { Spool } from './spool.js';
-import { SpoolDrainer } from './spool-drainer.js';
+import { SpoolDrainer, type DrainerOptions } from './spool-drainer.js';
 import { subscriptionsFor } from './unit-split.js';
 
 export interface WriterDeps {
@@ -47,6 +47,19 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   const clock = deps.clock ?? systemClock;
   const subscriptions = subscriptionsFor(config);
   const sink = deps.sink ?? createSink(config, log);
+  // Each part gets only the keys it reads.
+  const backoff: BackoffOptions = {
+    retryMinDelayMs: config.retryMinDelayMs,
+    retryMaxDelayMs: config.retryMaxDelayMs,
+    retryJitterMs: config.retryJitterMs,
+  };
+  const drainerOptions: DrainerOptions = {
+    ...backoff,
+    batchSize: config.batchSize,
+    flushIntervalMs: config.flushIntervalMs,
+    maxRetries: config.maxRetries,
+    batchesInFlight: config.batchesInFlight,
+  };
   const dispatch = createDispatcher({
     topicRoot: config.topicRoot,
     skipHealthOf: new Set([`writer/${config.instance}`]),
@@ -110,13 +123,14 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
     } catch (err) {
       // A bug, not bad input: still counted and dead-lettered, never a stalled input.
       log.error({ err, topic }, 'message handler failed');
-      result = { kind: 'reject', code: 'WRITER_ERROR', message: err instanceof Error ? err.message : String(err) };
+      result = { ok: false, reason: { code: 'WRITER_ERROR', message: err instanceof Error ? err.message : String(err) } };
     }
-    if (result.kind === 'point') {
-      if (result.ts !== undefined) latency.record(clock.now() - result.ts);
-      return (gate as AckGate).offer(result.line, ack);
+    if (!result.ok) rejectInput(topic, payload, result.reason.code, result.reason.message);
+    else if (result.value) {
+      const point = result.value;
+      if (point.ts !== undefined) latency.record(clock.now() - point.ts);
+      return (gate as AckGate).offer(point.line, ack);
     }
-    if (result.kind === 'reject') rejectInput(topic, payload, result.code, result.message);
     ack();
   }
 
@@ -149,14 +163,14 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   }
 
   /** Tries the schema bootstrap until it succeeds; resolves then (or never, if cancelled). */
-  async function bootstrapLoop(first: Promise<{ ok: boolean; retriable?: boolean; message?: string }>): Promise<void> {
+  async function bootstrapLoop(first: Promise<Result<string[], SinkFailure>>): Promise<void> {
     let outcome = await first;
     let failures = 0;
     while (!outcome.ok && !bootstrapCancelled) {
       failures += 1;
-      const wait = retryDelay(failures, config);
+      const wait = retryDelay(failures, backoff);
       if (failures === 1 || failures % 10 === 0) {
-        log.warn({ err: outcome.message, retryInMs: wait }, 'InfluxDB schema bootstrap failed; frames are spooled meanwhile');
+        log.warn({ err: outcome.reason.message, retryInMs: wait }, 'InfluxDB schema bootstrap failed; frames are spooled meanwhile');
       }
       await new Promise<void>((r) => clock.setTimeout(r, wait));
       if (bootstrapCancelled) break;
@@ -191,19 +205,19 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
       let ready: Promise<void> = Promise.resolve();
       if (config.bootstrap) {
         const first = await sink.bootstrap();
-        if (!first.ok && !first.retriable) {
+        if (!first.ok && !first.reason.retriable) {
           await spool.close();
           deadLetter.close();
           state = 'stopped';
-          throw new KppError('SCHEMA_BOOTSTRAP_FAILED', `InfluxDB schema bootstrap failed: ${first.message}`);
+          throw new KppError('SCHEMA_BOOTSTRAP_FAILED', `InfluxDB schema bootstrap failed: ${first.reason.message}`);
         }
         if (first.ok) {
           bootstrapped = true;
-          if (first.actions.length > 0) log.info({ actions: first.actions }, 'InfluxDB schema bootstrapped');
+          if (first.value.length > 0) log.info({ actions: first.value }, 'InfluxDB schema bootstrapped');
         } else ready = bootstrapLoop(Promise.resolve(first));
       } else bootstrapped = true;
 
-      drainer = new SpoolDrainer(spool, sink, deadLetter, config, clock, log);
+      drainer = new SpoolDrainer(spool, sink, deadLetter, drainerOptions, clock, log);
       drainer.start(ready);
       input = new MqttInput({
         url: config.mqttUrl,

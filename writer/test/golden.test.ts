@@ -18,7 +18,7 @@ describe('golden: MQTT message → spooled line protocol', () => {
       const input = JSON.parse(readFileSync(join(dir, name, 'input.json'), 'utf8')) as { topic: string; payload: unknown };
       const payload = typeof input.payload === 'string' ? input.payload : JSON.stringify(input.payload);
       const r = dispatch(input.topic, Buffer.from(payload));
-      const actual = r.kind === 'point' ? r.line : r.kind === 'reject' ? `REJECT ${r.code}` : 'IGNORE';
+      const actual = !r.ok ? `REJECT ${r.reason.code}` : r.value ? r.value.line : 'IGNORE';
       const file = join(dir, name, 'expected.txt');
       if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, actual + '\n');
       expect(actual).toBe(readFileSync(file, 'utf8').trimEnd());

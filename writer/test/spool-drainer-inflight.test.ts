@@ -5,16 +5,17 @@ import { tempDir, waitFor, type TempDir } from '@kpp/testkit';
 import { DeadLetterFile } from '../src/dead-letter.js';
 import { SpoolDrainer } from '../src/spool-drainer.js';
 import { Spool } from '../src/spool.js';
-import type { InfluxSink, WriteOutcome } from '../src/sinks/sink.js';
+import type { Result } from '@kpp/protocol';
+import type { InfluxSink, SinkFailure } from '../src/sinks/sink.js';
 
 /** A sink whose writes stay open until the test answers them, in any order. */
 function heldSink() {
-  const pending: { lines: string[]; answer(o: WriteOutcome): void }[] = [];
+  const pending: { lines: string[]; answer(o: Result<void, SinkFailure>): void }[] = [];
   const sink: InfluxSink = {
     api: 'held',
     target: 'held',
-    write: (lines) => new Promise<WriteOutcome>((resolve) => pending.push({ lines: [...lines], answer: resolve })),
-    bootstrap: async () => ({ ok: true, actions: [] }),
+    write: (lines) => new Promise<Result<void, SinkFailure>>((resolve) => pending.push({ lines: [...lines], answer: resolve })),
+    bootstrap: async () => ({ ok: true, value: [] }),
     close: async () => undefined,
   };
   return { sink, pending };
@@ -32,7 +33,7 @@ let held: ReturnType<typeof heldSink> | undefined;
 afterEach(async () => {
   // A real sink's write ends (HTTP timeout); answer what is still open so stop() can return.
   const answerDown = setInterval(() => {
-    for (const p of held?.pending.splice(0) ?? []) p.answer({ ok: false, retriable: true, message: 'down' });
+    for (const p of held?.pending.splice(0) ?? []) p.answer({ ok: false, reason: { retriable: true, message: 'down' } });
   }, 10);
   await drainer?.stop(0);
   clearInterval(answerDown);
@@ -66,12 +67,12 @@ describe('SpoolDrainer with several batches in flight', () => {
   it("never trims an unconfirmed batch because a later one succeeded; trims in order once it is confirmed", async () => {
     const { pending } = await setup();
     await waitFor(() => pending.length === 3, { what: '3 batches in flight' });
-    pending[1]!.answer({ ok: true });
-    pending[2]!.answer({ ok: true });
+    pending[1]!.answer({ ok: true, value: undefined });
+    pending[2]!.answer({ ok: true, value: undefined });
     await waitFor(() => drainer!.stats().batches === 2, { what: 'two later batches confirmed' });
     await new Promise((r) => setTimeout(r, 100));
     expect(spool!.stats().records).toBe(40); // batch 1 unconfirmed: nothing trimmed
-    pending[0]!.answer({ ok: true });
+    pending[0]!.answer({ ok: true, value: undefined });
     await waitFor(() => spool!.stats().records === 10, { what: 'the three batches trimmed' });
     await waitFor(() => pending.length === 4, { what: 'the last batch sent' });
     expect(pending[3]!.lines).toEqual(Array.from({ length: 10 }, (_, i) => line(30 + i)));
@@ -80,13 +81,13 @@ describe('SpoolDrainer with several batches in flight', () => {
   it('a stop with the first batch unconfirmed leaves it (and all after it) in the spool for the next start', async () => {
     const { pending } = await setup();
     await waitFor(() => pending.length === 3, { what: '3 batches in flight' });
-    pending[1]!.answer({ ok: true });
-    pending[0]!.answer({ ok: false, retriable: true, message: 'influxd restarting' });
-    pending[2]!.answer({ ok: true });
+    pending[1]!.answer({ ok: true, value: undefined });
+    pending[0]!.answer({ ok: false, reason: { retriable: true, message: 'influxd restarting' } });
+    pending[2]!.answer({ ok: true, value: undefined });
     // stop() waits for batch 1's retry, which never gets its answer: answer it as "down" until the deadline.
     const stopping = drainer!.stop(300);
     const answerDown = setInterval(() => {
-      for (const p of pending.splice(3)) p.answer({ ok: false, retriable: true, message: 'down' });
+      for (const p of pending.splice(3)) p.answer({ ok: false, reason: { retriable: true, message: 'down' } });
     }, 10);
     await stopping;
     clearInterval(answerDown);

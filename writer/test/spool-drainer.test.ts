@@ -7,7 +7,8 @@ import { systemClock } from '@kpp/runtime';
 import { DeadLetterFile } from '../src/dead-letter.js';
 import { SpoolDrainer, type DrainerOptions } from '../src/spool-drainer.js';
 import { Spool } from '../src/spool.js';
-import type { WriteOutcome } from '../src/sinks/sink.js';
+import type { Result } from '@kpp/protocol';
+import type { SinkFailure } from '../src/sinks/sink.js';
 import { fakeSink } from './support/fake-sink.js';
 
 let dir: TempDir;
@@ -18,7 +19,7 @@ let drainer: SpoolDrainer | undefined;
 const opts: DrainerOptions = { batchSize: 100, flushIntervalMs: 100, maxRetries: 0, retryMinDelayMs: 20, retryMaxDelayMs: 100, retryJitterMs: 5 };
 const line = (i: number) => `m,unit=u1 v=${i} ${1_767_225_600_000 + i * 100}`;
 
-async function setup(outcomes: WriteOutcome[] = [], o: Partial<DrainerOptions> = {}) {
+async function setup(outcomes: Result<void, SinkFailure>[] = [], o: Partial<DrainerOptions> = {}) {
   dir = await tempDir('kpp-drainer-');
   spool = await Spool.open({ dir: join(dir.path, 'spool'), maxBytes: 1 << 20, segmentBytes: 1 << 16, fsyncIntervalMs: 50 });
   deadLetter = new DeadLetterFile(join(dir.path, 'dead.jsonl'));
@@ -69,7 +70,7 @@ describe('SpoolDrainer', () => {
   });
 
   it('honours Retry-After', async () => {
-    const sink = await setup([{ ok: false, retriable: true, status: 429, retryAfterMs: 300, message: '429: slow down' }]);
+    const sink = await setup([{ ok: false, reason: { retriable: true, status: 429, retryAfterMs: 300, message: '429: slow down' } }]);
     drainer!.start();
     spool.append(line(0), Date.now() - 1000);
     await waitFor(() => sink.writes.length === 2, { what: 'second attempt' });
@@ -77,7 +78,7 @@ describe('SpoolDrainer', () => {
   });
 
   it('dead-letters a refused batch (4xx) with the server message and moves on', async () => {
-    const sink = await setup([{ ok: false, retriable: false, status: 400, message: '400: partial write: field type conflict' }]);
+    const sink = await setup([{ ok: false, reason: { retriable: false, status: 400, message: '400: partial write: field type conflict' } }]);
     drainer!.start();
     spool.append(line(0), Date.now() - 1000);
     await waitFor(() => spool.stats().records === 0, { what: 'batch dead-lettered' });
@@ -91,7 +92,7 @@ describe('SpoolDrainer', () => {
   });
 
   it('with maxRetries, dead-letters a batch that keeps failing instead of blocking for ever', async () => {
-    const fail: WriteOutcome = { ok: false, retriable: true, status: 500, message: '500: boom' };
+    const fail: Result<void, SinkFailure> = { ok: false, reason: { retriable: true, status: 500, message: '500: boom' } };
     const sink = await setup([fail, fail, fail], { maxRetries: 2 });
     drainer!.start();
     spool.append(line(0), Date.now() - 1000);

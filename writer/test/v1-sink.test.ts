@@ -19,7 +19,7 @@ async function sinkAgainst(reply: () => Reply = () => ({ status: 204 }), auth = 
 describe('v1 sink (InfluxDB 1.x /write)', () => {
   it('POSTs the lines to /write with db, rp, precision=ms and Basic credentials', async () => {
     const { sink, rec } = await sinkAgainst();
-    expect(await sink.write(['m,unit=u1 v=1 1767225723400', 'm,unit=u1 v=2 1767225723500'])).toEqual({ ok: true });
+    expect(await sink.write(['m,unit=u1 v=1 1767225723400', 'm,unit=u1 v=2 1767225723500'])).toEqual({ ok: true, value: undefined });
     const req = rec.requests[0]!;
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/write');
@@ -35,10 +35,10 @@ describe('v1 sink (InfluxDB 1.x /write)', () => {
       { status: 429, headers: { 'retry-after': '2' } },
     ];
     const { sink } = await sinkAgainst(() => replies.shift() ?? { status: 204 });
-    expect(await sink.write(['m v=1 1'])).toEqual({ ok: false, retriable: false, status: 400, message: '400: partial write: field type conflict' });
+    expect(await sink.write(['m v=1 1'])).toEqual({ ok: false, reason: { retriable: false, status: 400, message: '400: partial write: field type conflict' } });
     const r503 = await sink.write(['m v=1 1']);
-    expect(r503).toMatchObject({ ok: false, retriable: true, status: 503 });
-    expect(!r503.ok && r503.retryAfterMs).toBeGreaterThan(1e9);
-    expect(await sink.write(['m v=1 1'])).toMatchObject({ ok: false, retriable: true, status: 429, retryAfterMs: 2000 });
+    expect(r503).toMatchObject({ ok: false, reason: { retriable: true, status: 503 } });
+    expect(!r503.ok && r503.reason.retryAfterMs).toBeGreaterThan(1e9);
+    expect(await sink.write(['m v=1 1'])).toMatchObject({ ok: false, reason: { retriable: true, status: 429, retryAfterMs: 2000 } });
   });
 });

@@ -24,7 +24,7 @@ async function sinkAgainst(reply?: (n: number) => Reply) {
 describe('v2 sink (official client WriteApi)', () => {
   it('sends exactly the request InfluxData documents for /api/v2/write', async () => {
     const { sink, rec } = await sinkAgainst();
-    expect(await sink.write(LINES)).toEqual({ ok: true });
+    expect(await sink.write(LINES)).toEqual({ ok: true, value: undefined });
     expect(rec.requests).toHaveLength(1);
     const req = rec.requests[0]!;
     expect(req.method).toBe('POST');
@@ -47,25 +47,25 @@ describe('v2 sink (official client WriteApi)', () => {
       body: JSON.stringify({ code: 'invalid', message: 'unable to parse line 1: bad timestamp' }),
     }));
     const out = await sink.write(LINES);
-    expect(out).toMatchObject({ ok: false, retriable: false, status: 400 });
-    expect(!out.ok && out.message).toContain('unable to parse line 1: bad timestamp');
+    expect(out).toMatchObject({ ok: false, reason: { retriable: false, status: 400 } });
+    expect(!out.ok && out.reason.message).toContain('unable to parse line 1: bad timestamp');
   });
 
   it('429 and 503 are retriable and Retry-After (seconds) is honoured', async () => {
     const { sink } = await sinkAgainst((n) =>
       n === 0 ? { status: 429, headers: { 'retry-after': '7' }, body: 'slow down' } : { status: 503, body: 'starting' },
     );
-    expect(await sink.write(LINES)).toMatchObject({ ok: false, retriable: true, status: 429, retryAfterMs: 7000 });
+    expect(await sink.write(LINES)).toMatchObject({ ok: false, reason: { retriable: true, status: 429, retryAfterMs: 7000 } });
     const second = await sink.write(LINES);
-    expect(second).toMatchObject({ ok: false, retriable: true, status: 503 });
+    expect(second).toMatchObject({ ok: false, reason: { retriable: true, status: 503 } });
     expect(second.ok || 'retryAfterMs' in second).toBe(false);
   });
 
   it('an unreachable server is retriable', async () => {
     const sink = createV2Sink({ url: 'http://127.0.0.1:1', org: 'o', bucket: 'b', token: 't', maxBatchLines: 10, timeoutMs: 1000 });
     const out = await sink.write(LINES);
-    expect(out).toMatchObject({ ok: false, retriable: true });
-    expect(out.ok === false && out.status).toBeUndefined();
+    expect(out).toMatchObject({ ok: false, reason: { retriable: true } });
+    expect(out.ok === false && out.reason.status).toBeUndefined();
   });
 
   it('splits more lines than a batch into several requests', async () => {
@@ -74,7 +74,7 @@ describe('v2 sink (official client WriteApi)', () => {
     close = rec.close;
     const sink = createV2Sink({ url: rec.url, org: 'o', bucket: 'b', token: 't', maxBatchLines: 2, timeoutMs: 2000 });
     const lines = Array.from({ length: 5 }, (_, i) => `m v=${i} ${1767225723400 + i}`);
-    expect(await sink.write(lines)).toEqual({ ok: true });
+    expect(await sink.write(lines)).toEqual({ ok: true, value: undefined });
     n = rec.requests.length;
     expect(n).toBe(3);
     expect(rec.requests.map((r) => r.body.split('\n').length)).toEqual([2, 2, 1]);
@@ -96,7 +96,7 @@ describe('v2 sink (official client WriteApi)', () => {
   it('bootstrap fails clearly when the bucket is missing', async () => {
     const { sink } = await sinkAgainst(() => ({ status: 200, body: JSON.stringify({ buckets: [] }) }));
     const out = await sink.bootstrap();
-    expect(out).toMatchObject({ ok: false, retriable: false });
-    expect(!out.ok && out.message).toContain('bucket "kpp/raw" not found in org "kpp org"');
+    expect(out).toMatchObject({ ok: false, reason: { retriable: false } });
+    expect(!out.ok && out.reason.message).toContain('bucket "kpp/raw" not found in org "kpp org"');
   });
 });

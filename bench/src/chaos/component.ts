@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { KppError } from '@kpp/protocol';
 import type { ManagedProcess } from '@kpp/runtime';
 
 /** An exit nobody asked for: a crash the run found. */
@@ -45,7 +46,7 @@ export class Component {
   }
 
   async start(): Promise<void> {
-    if (this.proc?.running) throw new Error(`${this.name} is already running`);
+    if (this.proc?.running) throw new KppError('NOT_STARTABLE', `${this.name} is already running`);
     this.expectingExit = false;
     this.stoppingGracefully = false;
     const proc = await this.launch();

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KppError } from '@kpp/protocol';
 import { readPublishLog } from '@kpp/simulator';
 import { pause, sleep } from '../scenario.js';
 import { round1 } from '../stats.js';
@@ -125,7 +126,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     probe.start();
     const loadStart = Date.now();
     if ((await probe.waitFresh(loadStart, 60_000)) === undefined)
-      throw new Error('no frame reached InfluxDB within 60 s of starting');
+      throw new KppError('START_TIMEOUT', 'no frame reached InfluxDB within 60 s of starting');
     // A process that died by itself is restarted (and reported), so the run goes on.
     supervisor = setInterval(() => {
       for (const name of COMPONENTS) {

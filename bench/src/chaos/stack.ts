@@ -1,5 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KppError } from '@kpp/protocol';
 import {
   findBinary,
   freePort,
@@ -104,10 +105,10 @@ export class Stack {
 
   static async create(options: StackOptions): Promise<Stack> {
     const influxd = findBinary('influxd');
-    if (!influxd) throw new Error('influxd is not installed (apt-get install influxdb)');
+    if (!influxd) throw new KppError('NOT_INSTALLED', 'influxd is not installed (apt-get install influxdb)');
     const redisBin = options.redis ? findBinary('redis-server') : undefined;
     if (options.redis && !redisBin)
-      throw new Error('redis-server is not installed (apt-get install redis-server)');
+      throw new KppError('NOT_INSTALLED', 'redis-server is not installed (apt-get install redis-server)');
     const { dir } = options;
     await mkdir(join(dir, 'logs'), { recursive: true });
     await mkdir(join(dir, 'writer'), { recursive: true });
@@ -300,7 +301,7 @@ export async function waitUntil(
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new KppError('START_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

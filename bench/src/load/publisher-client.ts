@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { KppError } from '@kpp/protocol';
 import type { PublisherCommand, PublisherReply } from './publisher-protocol.js';
 import type { Cleanup } from '../stack/temp.js';
 import { within } from '../scenario.js';
@@ -35,7 +36,7 @@ export class LoadPublisher {
     const first = await new Promise<PublisherReply>((resolve) => {
       pub.pending = resolve;
     });
-    if (first.kind !== 'ready') throw new Error(`load publisher did not start: ${JSON.stringify(first)}`);
+    if (first.kind !== 'ready') throw new KppError('PROCESS_NOT_READY', `load publisher did not start: ${JSON.stringify(first)}`);
     return pub;
   }
 

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KppError } from '@kpp/protocol';
 import { findBinary, freePort, startProcess } from '@kpp/runtime';
 import { logLine, startKpp } from './kpp-process.js';
 import type { Cleanup } from './temp.js';
@@ -44,7 +45,7 @@ export async function startKppBroker(cleanup: Cleanup, opts: { nodeArgs?: string
     { readyWhen: /"msg":"broker started"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
   );
   const started = logLine(proc.output, 'broker started') as { mqttPort: number; wsPort: number } | undefined;
-  if (!started) throw new Error(`kpp broker: no ports in its start line:\n${proc.output.slice(-2000)}`);
+  if (!started) throw new KppError('PROCESS_NOT_READY', `kpp broker: no ports in its start line:\n${proc.output.slice(-2000)}`);
   const stop = async () => {
     await proc.stop();
   };
@@ -67,7 +68,7 @@ export async function startKppBroker(cleanup: Cleanup, opts: { nodeArgs?: string
  */
 export async function startMosquitto(cleanup: Cleanup): Promise<BrokerUnderTest> {
   const bin = findBinary('mosquitto');
-  if (!bin) throw new Error('mosquitto is not installed (apt-get install mosquitto)');
+  if (!bin) throw new KppError('NOT_INSTALLED', 'mosquitto is not installed (apt-get install mosquitto)');
   const dir = await cleanup.tempDir('kpp-bench-mosquitto-');
   const port = await freePort();
   const wsPort = await freePort();
@@ -118,5 +119,5 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+  throw new KppError('PROCESS_NOT_READY', `nothing listens on 127.0.0.1:${port}`);
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { KppError } from '@kpp/protocol';
 import type { ManagedProcess } from '@kpp/runtime';
 import { logLine, startKpp } from './kpp-process.js';
 import type { BrokerUnderTest } from './brokers.js';
@@ -69,7 +70,7 @@ export async function startKppSim(
     { env, readyWhen: /"msg":"connected to broker"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
   );
   const started = logLine(proc.output, 'simulator started');
-  if (typeof started?.startedAt !== 'number') throw new Error('kpp sim did not log its clock start ("simulator started" with startedAt)');
+  if (typeof started?.startedAt !== 'number') throw new KppError('PROCESS_NOT_READY', 'kpp sim did not log its clock start ("simulator started" with startedAt)');
   let stopped = false;
   const stop = async (graceMs = 3000): Promise<SimStopStats | undefined> => {
     if (stopped) return undefined;

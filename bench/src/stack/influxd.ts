@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { quoteIdent, UNIT_MEASUREMENT } from '@kpp/protocol';
+import { KppError, quoteIdent, UNIT_MEASUREMENT } from '@kpp/protocol';
 import { findBinary, freePort, launchInfluxd } from '@kpp/runtime';
 import { createInfluxQl, queryOrThrow } from '@kpp/storage';
 import type { Cleanup } from './temp.js';
@@ -19,7 +19,7 @@ export interface BenchInfluxd {
 
 export async function startBenchInfluxd(cleanup: Cleanup): Promise<BenchInfluxd> {
   const bin = findBinary('influxd');
-  if (!bin) throw new Error('influxd is not installed (apt-get install influxdb)');
+  if (!bin) throw new KppError('NOT_INSTALLED', 'influxd is not installed (apt-get install influxdb)');
   const dir = await cleanup.tempDir('kpp-bench-influxd-');
   const httpPort = await freePort();
   const rpcPort = await freePort();

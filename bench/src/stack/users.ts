@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { KppError } from '@kpp/protocol';
 import { addUser } from '@kpp/broker';
 
 export interface BenchUsers {
@@ -18,7 +19,7 @@ export async function makeUsers(dir: string): Promise<BenchUsers> {
     [writer, 'writer'],
   ] as const) {
     const r = await addUser(usersFile, u.username, u.password, role);
-    if (!r.ok) throw new Error(r.reason.message);
+    if (!r.ok) throw new KppError('USER_NOT_ADDED', r.reason.message);
   }
   return { usersFile, sim, writer };
 }

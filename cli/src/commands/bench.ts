@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { KppError } from '@kpp/protocol';
 import type { ScenarioName } from '@kpp/bench';
 
 /** Listed here for --help; @kpp/bench itself is imported only when `kpp bench` runs. */
@@ -29,12 +30,12 @@ export function registerBench(program: Command): void {
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (scenarios: string[], flags: BenchFlags) => {
       for (const s of scenarios) {
-        if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario "${s}": expected one of ${SCENARIOS.join(', ')}`);
+        if (!(SCENARIOS as readonly string[]).includes(s)) throw new KppError('BAD_ARGUMENT', `unknown scenario "${s}": expected one of ${SCENARIOS.join(', ')}`);
       }
       let durationS: number | undefined;
       if (flags.duration !== undefined) {
         durationS = Number(flags.duration);
-        if (!(durationS > 0 && durationS <= 3600)) throw new Error(`--duration must be seconds in (0, 3600], got "${flags.duration}"`);
+        if (!(durationS > 0 && durationS <= 3600)) throw new KppError('BAD_ARGUMENT', `--duration must be seconds in (0, 3600], got "${flags.duration}"`);
       }
       // Loaded on demand, so the other commands' processes (measured by the bench) don't carry it.
       const { formatSummary, runBench } = await import('@kpp/bench');
@@ -88,9 +89,9 @@ function registerBenchFleet(bench: Command): void {
       const flags = cmd.optsWithGlobals<{ units: string; duration?: string; json?: boolean; progress: boolean }>();
       flags.duration ??= '60';
       const units = Number(flags.units);
-      if (!(Number.isInteger(units) && units >= 1 && units <= 10_000)) throw new Error(`--units must be an integer in [1, 10000], got "${flags.units}"`);
+      if (!(Number.isInteger(units) && units >= 1 && units <= 10_000)) throw new KppError('BAD_ARGUMENT', `--units must be an integer in [1, 10000], got "${flags.units}"`);
       const durationS = Number(flags.duration);
-      if (!(durationS > 0 && durationS <= 3600)) throw new Error(`--duration must be seconds in (0, 3600], got "${flags.duration}"`);
+      if (!(durationS > 0 && durationS <= 3600)) throw new KppError('BAD_ARGUMENT', `--duration must be seconds in (0, 3600], got "${flags.duration}"`);
       const { runFleet, writeFleetResult } = await import('@kpp/bench');
       const bar = progressBar(flags.progress);
       bar?.start(1000, 0, { scenario: 'fleet', label: 'starting' });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { KppError } from '@kpp/protocol';
 import { addUser, brokerConfigSchema, createBroker, resolveBrokerConfig, ROLES } from '@kpp/broker';
 import { runUntilSignal } from '@kpp/runtime';
 import { commandLogger } from '../logging.js';
@@ -26,11 +27,11 @@ export function registerBroker(program: Command): void {
     .action(async (user: string, opts: { role: string; password?: string }) => {
       const parent = cmd.opts();
       const { usersFile } = loadConfig(resolveBrokerConfig, schemaFlags(parent, brokerConfigSchema), parent.config as string | undefined);
-      if (!usersFile) throw new Error('give --users-file <file> (the broker users file, created if missing)');
+      if (!usersFile) throw new KppError('BAD_ARGUMENT', 'give --users-file <file> (the broker users file, created if missing)');
       const password = opts.password ?? process.env.KPP_BROKER_NEW_PASSWORD;
-      if (!password) throw new Error('give --password or set KPP_BROKER_NEW_PASSWORD');
+      if (!password) throw new KppError('BAD_ARGUMENT', 'give --password or set KPP_BROKER_NEW_PASSWORD');
       const r = await addUser(usersFile, user, password, opts.role);
-      if (!r.ok) throw new Error(r.reason.message);
+      if (!r.ok) throw new KppError('USER_NOT_ADDED', r.reason.message);
       process.stdout.write(`${r.value.created ? 'added' : 'updated'} ${user} (${opts.role}) in ${usersFile}\n`);
     });
 }

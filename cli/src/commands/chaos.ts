@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { KppError } from '@kpp/protocol';
 import type { FaultTarget } from '@kpp/bench';
 
 interface ChaosFlags {
@@ -47,18 +48,18 @@ export function registerChaos(program: Command): void {
       const durationS = positive('--duration', flags.duration, 10, 86_400);
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed) || seed < 0)
-        throw new Error(`--seed must be an integer ≥ 0, got "${flags.seed}"`);
+        throw new KppError('BAD_ARGUMENT', `--seed must be an integer ≥ 0, got "${flags.seed}"`);
       const targets = flags.targets?.split(',').map((t) => t.trim());
       for (const t of targets ?? []) {
         if (!(FAULT_TARGETS as readonly string[]).includes(t))
-          throw new Error(`--targets: unknown target "${t}" (one of ${FAULT_TARGETS.join(', ')})`);
+          throw new KppError('BAD_ARGUMENT', `--targets: unknown target "${t}" (one of ${FAULT_TARGETS.join(', ')})`);
       }
       // Ctrl-C stops every process the run started before the command exits.
       const interrupt = new AbortController();
       const onSignal = () => interrupt.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      if (flags.broker !== 'redis' && flags.broker !== 'memory') throw new Error(`--broker must be redis or memory, got "${flags.broker}"`);
+      if (flags.broker !== 'redis' && flags.broker !== 'memory') throw new KppError('BAD_ARGUMENT', `--broker must be redis or memory, got "${flags.broker}"`);
       const report = await runChaos({
         brokerMode: flags.broker,
         signal: interrupt.signal,
@@ -81,6 +82,6 @@ export function registerChaos(program: Command): void {
 function positive(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);
   if (!(n >= min && n <= max))
-    throw new Error(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
+    throw new KppError('BAD_ARGUMENT', `${flag} must be a number in [${min}, ${max}], got "${value}"`);
   return n;
 }

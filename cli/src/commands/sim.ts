@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { KppError } from '@kpp/protocol';
 import {
   checkParamsFile,
   runOffline,
@@ -21,10 +22,10 @@ export function readParamsFile(path: string | undefined): ParamsFile | undefined
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`params file ${path}: ${(err as Error).message}`);
+    throw new KppError('CONFIG_UNREADABLE', `params file ${path}: ${(err as Error).message}`, err);
   }
   const checked = checkParamsFile(parsed);
-  if (!checked.ok) throw new Error(`${path}: ${checked.reason.message}`);
+  if (!checked.ok) throw new KppError('CONFIG_INVALID', `${path}: ${checked.reason.message}`);
   return checked.value;
 }
 
@@ -42,7 +43,7 @@ export function registerSim(program: Command): void {
     const params = readParamsFile(config.paramsFile);
     if (opts.offline) {
       const ticks = Number(opts.ticks);
-      if (!Number.isInteger(ticks) || ticks < 1) throw new Error(`--ticks must be a positive integer, got "${String(opts.ticks)}"`);
+      if (!Number.isInteger(ticks) || ticks < 1) throw new KppError('BAD_ARGUMENT', `--ticks must be a positive integer, got "${String(opts.ticks)}"`);
       const report = await runOffline({
         units: config.units,
         ticks,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { KppError } from '@kpp/protocol';
 
 interface SoakFlags {
   duration: string;
@@ -34,7 +35,7 @@ export function registerSoak(program: Command): void {
       const num = (flag: string, value: string, min: number, max: number) => {
         const n = Number(value);
         if (!(n >= min && n <= max))
-          throw new Error(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
+          throw new KppError('BAD_ARGUMENT', `${flag} must be a number in [${min}, ${max}], got "${value}"`);
         return n;
       };
       // Ctrl-C stops every process the run started before the command exits.

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { KppError } from '@kpp/protocol';
 import { createBroker, resolveBrokerConfig, VIEWER_TOKEN_PATH, type BrokerPorts } from '@kpp/broker';
 import { findBinary, runUntilSignal, type Runnable } from '@kpp/runtime';
 import { SimulatorService, SimulatorWorkers, simulatorConfigSchema } from '@kpp/simulator';
@@ -99,7 +100,7 @@ export function registerUp(program: Command): void {
 
       if (flags.grafana) {
         const bin = findBinary('grafana') ?? findBinary('grafana-server');
-        if (!bin) throw new Error('--grafana: no grafana or grafana-server on PATH (see grafana.com/docs/grafana/latest/setup-grafana/installation/)');
+        if (!bin) throw new KppError('NOT_INSTALLED', '--grafana: no grafana or grafana-server on PATH (see grafana.com/docs/grafana/latest/setup-grafana/installation/)');
         services.push(
           lazy('grafana', () => {
             const grafana = new LocalGrafana(

@@ -20,16 +20,36 @@ const SHORT_FORMS: Record<string, string> = {
   'npx kpp up --grafana': 'npx kpp up --grafana --help',
   'npx kpp broker': 'npx kpp broker --help',
   'npx kpp writer': 'npx kpp writer --help',
-  'npx kpp sim --mqtt-url mqtt://127.0.0.1:1883 --units 3 --rate 10': 'npx kpp sim --mqtt-url mqtt://127.0.0.1:1883 --units 3 --rate 10 --help',
+  'npx kpp sim --mqtt-url mqtt://127.0.0.1:1883 --units 3 --rate 10':
+    'npx kpp sim --mqtt-url mqtt://127.0.0.1:1883 --units 3 --rate 10 --help',
   'npx kpp broker --help': '=',
-  "npx kpp broker passwd viewer --users-file data/users.json --role viewer --password 'a long passphrase'": '=',
+  "npx kpp broker passwd viewer --users-file data/users.json --role viewer --password 'a long passphrase'":
+    '=',
   'npx kpp history --unit u1 --fields p_el_w,chain_speed_mps --from -1h --format csv': '=',
   'npx kpp bench bytes --json': '=',
   'npx kpp bench --quick': 'npx kpp bench bytes --quick',
   'npx kpp chaos --duration 600 --seed 1 --json': 'npx kpp chaos --help',
   'npx kpp soak --duration 1800 --json': 'npx kpp soak --help',
   'npx kpp sim --offline --units 3 --ticks 6000 --json': '=',
-  'npx kpp sim --offline --realtime --rate 50 --ticks 1500 --json': 'npx kpp sim --offline --realtime --rate 50 --ticks 100 --json',
+  'npx kpp sim --offline --realtime --rate 50 --ticks 1500 --json':
+    'npx kpp sim --offline --realtime --rate 50 --ticks 100 --json',
+  // README.md, fleet scale (each runs until stopped, or for a minute: their flags are checked through --help)
+  'npx kpp up --units 1000 --sim-workers 2': 'npx kpp up --units 1000 --sim-workers 2 --help',
+  'npx kpp sim --units 1000 --shard 1/2 --clock-epoch-ms 1767225600000 --instance s1':
+    'npx kpp sim --units 1000 --shard 1/2 --clock-epoch-ms 1767225600000 --instance s1 --help',
+  'npx kpp sim --units 1000 --shard 2/2 --clock-epoch-ms 1767225600000 --instance s1':
+    'npx kpp sim --units 1000 --shard 2/2 --clock-epoch-ms 1767225600000 --instance s1 --help',
+  'npx kpp writer --units-shard 1/2 --fleet-units 1000 --client-id kpp-writer-1 --instance w1 --spool-dir data/w1':
+    'npx kpp writer --units-shard 1/2 --fleet-units 1000 --client-id kpp-writer-1 --instance w1 --spool-dir data/w1 --help',
+  'npx kpp writer --units-shard 2/2 --fleet-units 1000 --client-id kpp-writer-2 --instance w2 --spool-dir data/w2':
+    'npx kpp writer --units-shard 2/2 --fleet-units 1000 --client-id kpp-writer-2 --instance w2 --spool-dir data/w2 --help',
+  'npx kpp bench fleet --units 1000 --duration 60 --json':
+    'npx kpp bench fleet --units 1000 --duration 60 --json --help',
+  // broker/README.md, Mosquitto as the MQTT 5 broker (long-running clients of it)
+  "npx kpp writer --mqtt-url mqtt://127.0.0.1:1883 --mqtt-username writer --mqtt-password '<password>'":
+    "npx kpp writer --mqtt-url mqtt://127.0.0.1:1883 --mqtt-username writer --mqtt-password '<password>' --help",
+  "npx kpp sim --mqtt-url mqtt://127.0.0.1:1883 --username sim --password '<password>'":
+    "npx kpp sim --mqtt-url mqtt://127.0.0.1:1883 --username sim --password '<password>' --help",
   // bench/README.md
   'npx kpp bench --quick --json': 'npx kpp bench bytes --quick --json',
   'npx kpp bench': 'npx kpp bench --help',
@@ -55,7 +75,11 @@ async function readmeCommands(): Promise<{ file: string; line: string }[]> {
 
 /** The repository as a clone has it: tracked and new (not ignored) files, without node_modules or dist. */
 async function freshCopy(to: string): Promise<void> {
-  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, maxBuffer: 1 << 26 });
+  const { stdout } = await run(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+    { cwd: REPO, maxBuffer: 1 << 26 },
+  );
   for (const file of stdout.split('\0').filter(Boolean)) {
     if (!existsSync(join(REPO, file))) continue; // deleted, not yet committed
     await mkdir(join(to, file, '..'), { recursive: true });
@@ -72,7 +96,12 @@ interface Finished {
 }
 
 /** Runs a shell command line in the fresh copy; notes when its stdout became one whole JSON value. */
-function sh(dir: string, line: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Finished> {
+function sh(
+  dir: string,
+  line: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', line], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -97,7 +126,12 @@ function sh(dir: string, line: string, env: NodeJS.ProcessEnv, timeoutMs: number
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, exitAfterResultMs: resultAt === undefined ? undefined : Date.now() - resultAt });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        exitAfterResultMs: resultAt === undefined ? undefined : Date.now() - resultAt,
+      });
     });
   });
 }
@@ -113,7 +147,11 @@ describe('a fresh copy of the repository', () => {
     dir = await tempDir('kpp-fresh-');
     await freshCopy(dir.path);
     // The npm cache holds every package of the lockfile; CI also has the registry.
-    await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir.path, maxBuffer: 1 << 26, env: { ...process.env, NODE_OPTIONS: '' } });
+    await run('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: dir.path,
+      maxBuffer: 1 << 26,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     influxd = await startInfluxd();
     await influxd.query('CREATE DATABASE kpp');
     const res = await fetch(`${influxd.url}/write?db=kpp&precision=ms`, {
@@ -137,47 +175,74 @@ describe('a fresh copy of the repository', () => {
     expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: kpp') });
   }, 120_000);
 
-  it('every kpp command of the READMEs runs and exits 0 (long-running ones in their short form)', async () => {
-    const commands = await readmeCommands();
-    expect(commands.map((c) => c.line)).toEqual(expect.arrayContaining([expect.stringMatching(/^npx kpp broker passwd /)]));
-    const unmapped = commands.filter((c) => !(c.line in SHORT_FORMS)).map((c) => `${c.file}: ${c.line}`);
-    expect(unmapped).toEqual([]);
-    const stale = Object.keys(SHORT_FORMS).filter((line) => !commands.some((c) => c.line === line));
-    expect(stale).toEqual([]);
+  it(
+    'every kpp command of the READMEs runs and exits 0 (long-running ones in their short form)',
+    async () => {
+      const commands = await readmeCommands();
+      expect(commands.map((c) => c.line)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^npx kpp broker passwd /)]),
+      );
+      const unmapped = commands
+        .filter((c) => !(c.line in SHORT_FORMS))
+        .map((c) => `${c.file}: ${c.line}`);
+      expect(unmapped).toEqual([]);
+      const stale = Object.keys(SHORT_FORMS).filter(
+        (line) => !commands.some((c) => c.line === line),
+      );
+      expect(stale).toEqual([]);
 
-    const failed: string[] = [];
-    for (const { file, line } of commands) {
-      const form = SHORT_FORMS[line] === '=' ? line : (SHORT_FORMS[line] as string);
-      const r = await sh(dir.path, form, env, 5 * 60_000);
-      if (r.code !== 0) failed.push(`${file}: ${form} → exit ${r.code}\n${r.stderr.slice(-1000)}`);
-    }
-    expect(failed).toEqual([]);
+      const failed: string[] = [];
+      for (const { file, line } of commands) {
+        const form = SHORT_FORMS[line] === '=' ? line : (SHORT_FORMS[line] as string);
+        const r = await sh(dir.path, form, env, 5 * 60_000);
+        if (r.code !== 0)
+          failed.push(`${file}: ${form} → exit ${r.code}\n${r.stderr.slice(-1000)}`);
+      }
+      expect(failed).toEqual([]);
 
-    // The two that act on something: the users file was written, history read the stored point.
-    const users = JSON.parse(await readFile(join(dir.path, 'data', 'users.json'), 'utf8')) as { users: Record<string, { role: string }> };
-    expect(users.users.viewer?.role).toBe('viewer');
-    const history = await sh(dir.path, 'npx kpp history --unit u1 --fields p_el_w,chain_speed_mps --from -1h --format csv', env, 60_000);
-    expect(history.stdout).toContain('4321.5');
-  }, 20 * 60_000);
+      // The two that act on something: the users file was written, history read the stored point.
+      const users = JSON.parse(await readFile(join(dir.path, 'data', 'users.json'), 'utf8')) as {
+        users: Record<string, { role: string }>;
+      };
+      expect(users.users.viewer?.role).toBe('viewer');
+      const history = await sh(
+        dir.path,
+        'npx kpp history --unit u1 --fields p_el_w,chain_speed_mps --from -1h --format csv',
+        env,
+        60_000,
+      );
+      expect(history.stdout).toContain('4321.5');
+    },
+    20 * 60_000,
+  );
 
   // A result printed and the process still there (an open timer, socket or worker) is a hang to
   // whoever scripts it. 5 s is far above a clean exit and far below the timers that held it.
   it.each([
     ['npx kpp chaos --duration 20 --json', 'chaos'],
     ['npx kpp bench bytes --json --no-progress', 'bench'],
-  ])('`%s` exits within 5 s of printing its result', async (line, kind) => {
-    // Without the test's InfluxDB in the environment: chaos runs and wires its own.
-    const r = await sh(dir.path, line, base, 5 * 60_000);
-    const report = JSON.parse(r.stdout) as { kind?: string; meta?: unknown; run_dir?: string; verdict?: { pass: boolean } };
-    if (kind === 'chaos') {
-      expect(report.kind).toBe('chaos');
-      // 20 s is too short for the 20 faults a passing run needs: exit 1 with the report.
-      expect(r.code).toBe(report.verdict?.pass ? 0 : 1);
-      if (report.run_dir) await rm(report.run_dir, { recursive: true, force: true });
-    } else {
-      expect(report.meta).toBeDefined();
-      expect(r.code).toBe(0);
-    }
-    expect(r.exitAfterResultMs).toBeLessThan(5000);
-  }, 6 * 60_000);
+  ])(
+    '`%s` exits within 5 s of printing its result',
+    async (line, kind) => {
+      // Without the test's InfluxDB in the environment: chaos runs and wires its own.
+      const r = await sh(dir.path, line, base, 5 * 60_000);
+      const report = JSON.parse(r.stdout) as {
+        kind?: string;
+        meta?: unknown;
+        run_dir?: string;
+        verdict?: { pass: boolean };
+      };
+      if (kind === 'chaos') {
+        expect(report.kind).toBe('chaos');
+        // 20 s is too short for the 20 faults a passing run needs: exit 1 with the report.
+        expect(r.code).toBe(report.verdict?.pass ? 0 : 1);
+        if (report.run_dir) await rm(report.run_dir, { recursive: true, force: true });
+      } else {
+        expect(report.meta).toBeDefined();
+        expect(r.code).toBe(0);
+      }
+      expect(r.exitAfterResultMs).toBeLessThan(5000);
+    },
+    6 * 60_000,
+  );
 });

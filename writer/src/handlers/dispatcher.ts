@@ -1,4 +1,4 @@
-import { parseTopic, type Payload } from '@kpp/protocol';
+import { ok, parseTopic, type Payload } from '@kpp/protocol';
 import { handleFrame } from './frame-handler.js';
 import { handleHealth } from './health-handler.js';
 import type { HandleResult } from './handle-result.js';
@@ -13,14 +13,14 @@ export interface DispatcherOptions {
 export function createDispatcher({ topicRoot, skipHealthOf }: DispatcherOptions) {
   return function dispatch(topic: string, payload: Payload): HandleResult {
     const parsed = parseTopic(topic, topicRoot);
-    if (!parsed.ok) return { kind: 'reject', ...parsed.reason };
+    if (!parsed.ok) return parsed;
     const t = parsed.value;
     if (t.kind === 'unit' && t.sub === 'frame') return handleFrame(t.unit, payload);
     if (t.kind === 'health') {
-      if (skipHealthOf?.has(`${t.component}/${t.instance}`)) return { kind: 'ignore' };
+      if (skipHealthOf?.has(`${t.component}/${t.instance}`)) return ok(undefined);
       return handleHealth(t.component, t.instance, payload);
     }
-    return { kind: 'ignore' };
+    return ok(undefined);
   };
 }
 

@@ -4,8 +4,28 @@ import type { InfluxSink } from './sink.js';
 import { createV1Sink } from './v1-sink.js';
 import { createV2Sink } from './v2-sink.js';
 
+/** The config keys the sinks read: the InfluxDB target, its credentials and schema, and the request bounds. */
+export type SinkConfig = Pick<
+  WriterConfig,
+  | 'influxApi'
+  | 'influxUrl'
+  | 'org'
+  | 'bucket'
+  | 'token'
+  | 'db'
+  | 'rp'
+  | 'rollupRp'
+  | 'rawRetention'
+  | 'rollupRetention'
+  | 'rollupResampleFor'
+  | 'user'
+  | 'password'
+  | 'httpTimeoutMs'
+  | 'batchSize'
+>;
+
 /** The sink the configuration asks for. */
-export function createSink(config: WriterConfig, logger?: Logger): InfluxSink {
+export function createSink(config: SinkConfig, logger?: Logger): InfluxSink {
   if (config.influxApi === 'v2') {
     return createV2Sink({
       url: config.influxUrl,

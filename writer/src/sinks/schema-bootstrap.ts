@@ -7,9 +7,11 @@ import {
   UNIT_MEASUREMENT,
   UNIT_ROLLUP_MEASUREMENT,
   UNIT_TAG,
+  ok,
+  type Result,
 } from '@kpp/protocol';
 import type { InfluxQl } from '@kpp/storage';
-import type { BootstrapOutcome } from './sink.js';
+import type { SinkFailure } from './sink.js';
 
 export interface V1SchemaOptions {
   db: string;
@@ -61,7 +63,7 @@ export function continuousQueries(o: V1SchemaOptions): { name: string; statement
  * (created, or altered when their duration changed), and the 1-minute continuous queries
  * (recreated when their definition changed).
  */
-export async function bootstrapV1(influxql: InfluxQl, o: V1SchemaOptions): Promise<BootstrapOutcome> {
+export async function bootstrapV1(influxql: InfluxQl, o: V1SchemaOptions): Promise<Result<string[], SinkFailure>> {
   const actions: string[] = [];
   const run = async (q: string, db?: string) => {
     const r = await influxql.query(q, db);
@@ -95,9 +97,9 @@ export async function bootstrapV1(influxql: InfluxQl, o: V1SchemaOptions): Promi
       await run(statement);
       actions.push(`replaced continuous query ${name}`);
     }
-    return { ok: true, actions };
+    return ok(actions);
   } catch (err) {
-    if (err instanceof BootstrapError) return { ok: false, retriable: err.retriable, message: err.message };
+    if (err instanceof BootstrapError) return { ok: false, reason: { retriable: err.retriable, message: err.message } };
     throw err;
   }
 }
@@ -108,7 +110,7 @@ export async function rollupBackfill(
   o: Pick<V1SchemaOptions, 'db' | 'rp' | 'rollupRp'>,
   fromMs: number,
   toMs: number,
-): Promise<BootstrapOutcome> {
+): Promise<Result<string[], SinkFailure>> {
   const where = ` WHERE time >= ${Math.floor(fromMs)}ms AND time < ${Math.ceil(toMs)}ms`;
   const statements = [
     `${unitRollupSelect(o)}${where} GROUP BY time(1m), ${ident(UNIT_TAG)}`,
@@ -116,9 +118,9 @@ export async function rollupBackfill(
   ];
   for (const q of statements) {
     const r = await influxql.query(q, o.db);
-    if (!r.ok) return { ok: false, retriable: r.reason.retriable, message: r.reason.message };
+    if (!r.ok) return { ok: false, reason: { retriable: r.reason.retriable, message: r.reason.message } };
   }
-  return { ok: true, actions: ['rolled up'] };
+  return ok(['rolled up']);
 }
 
 class BootstrapError extends Error {

@@ -1,19 +1,16 @@
-/** Outcome of one write of a batch of line-protocol lines. Never thrown. */
-export type WriteOutcome =
-  | { ok: true }
-  | {
-      ok: false;
-      /** Network errors, 429 and 5xx: try again later. Other 4xx: the data is refused. */
-      retriable: boolean;
-      /** HTTP status when the server answered. */
-      status?: number;
-      /** From a Retry-After header, in ms. */
-      retryAfterMs?: number;
-      /** The server's message, or the network error. */
-      message: string;
-    };
+import type { Result } from '@kpp/protocol';
 
-export type BootstrapOutcome = { ok: true; actions: string[] } | { ok: false; retriable: boolean; message: string };
+/** Why a write or a schema step failed. Never thrown: it is the reason of a failed Result. */
+export interface SinkFailure {
+  /** Network errors, 429 and 5xx: try again later. Other 4xx: the data is refused. */
+  retriable: boolean;
+  /** HTTP status when the server answered. */
+  status?: number;
+  /** From a Retry-After header, in ms. */
+  retryAfterMs?: number;
+  /** The server's message, or the network error. */
+  message: string;
+}
 
 /**
  * Where points go. The writer is tested against a fake sink in-process, and against a real
@@ -23,9 +20,10 @@ export interface InfluxSink {
   readonly api: string;
   /** For logs: where the sink writes (no secrets). */
   readonly target: string;
-  write(lines: readonly string[]): Promise<WriteOutcome>;
-  /** Idempotent schema setup (database, retention policies, rollups; or a bucket check). */
-  bootstrap(): Promise<BootstrapOutcome>;
+  /** One batch of line-protocol lines. */
+  write(lines: readonly string[]): Promise<Result<void, SinkFailure>>;
+  /** Idempotent schema setup (database, retention policies, rollups; or a bucket check); the value lists what it did. */
+  bootstrap(): Promise<Result<string[], SinkFailure>>;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
+import { ok, type Result } from '@kpp/protocol';
 import { authHeaders, createInfluxQl, errorText, type InfluxQl } from '@kpp/storage';
 import { parseRetryAfter } from '../retry-policy.js';
 import { bootstrapV1, type V1SchemaOptions } from './schema-bootstrap.js';
-import { isRetriableStatus, type InfluxSink, type WriteOutcome } from './sink.js';
+import { isRetriableStatus, type InfluxSink, type SinkFailure } from './sink.js';
 
 export interface V1SinkOptions extends V1SchemaOptions {
   url: string;
@@ -28,8 +29,8 @@ export function createV1Sink(o: V1SinkOptions): InfluxSink & { influxql: InfluxQ
     api: 'v1',
     target: `${base} db=${o.db} rp=${o.rp}`,
     influxql,
-    async write(lines): Promise<WriteOutcome> {
-      if (lines.length === 0) return { ok: true };
+    async write(lines): Promise<Result<void, SinkFailure>> {
+      if (lines.length === 0) return ok(undefined);
       let res: Response;
       try {
         res = await doFetch(writeUrl, {
@@ -39,10 +40,10 @@ export function createV1Sink(o: V1SinkOptions): InfluxSink & { influxql: InfluxQ
           signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
         });
       } catch (err) {
-        return { ok: false, retriable: true, message: `InfluxDB at ${base} is unreachable: ${errorText(err)}` };
+        return { ok: false, reason: { retriable: true, message: `InfluxDB at ${base} is unreachable: ${errorText(err)}` } };
       }
       const text = await res.text().catch(() => '');
-      if (res.status === 204 || res.status === 200) return { ok: true };
+      if (res.status === 204 || res.status === 200) return ok(undefined);
       let message = text.slice(0, 2000);
       try {
         const body = JSON.parse(text) as { error?: string };
@@ -53,10 +54,12 @@ export function createV1Sink(o: V1SinkOptions): InfluxSink & { influxql: InfluxQ
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now());
       return {
         ok: false,
-        retriable: isRetriableStatus(res.status),
-        status: res.status,
-        message: `${res.status}: ${message}`,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        reason: {
+          retriable: isRetriableStatus(res.status),
+          status: res.status,
+          message: `${res.status}: ${message}`,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        },
       };
     },
     bootstrap: () => bootstrapV1(influxql, o),

@@ -1,8 +1,9 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
+import { ok, type Result } from '@kpp/protocol';
 import { silentLogger, type Logger } from '@kpp/runtime';
 import { errorText } from '@kpp/storage';
 import { parseRetryAfter } from '../retry-policy.js';
-import { isRetriableStatus, type BootstrapOutcome, type InfluxSink, type WriteOutcome } from './sink.js';
+import { isRetriableStatus, type InfluxSink, type SinkFailure } from './sink.js';
 
 export interface V2SinkOptions {
   url: string;
@@ -41,24 +42,26 @@ export function createV2Sink(o: V2SinkOptions): InfluxSink {
     maxBufferLines: 1,
   });
 
-  async function writeChunk(lines: readonly string[]): Promise<WriteOutcome> {
+  async function writeChunk(lines: readonly string[]): Promise<Result<void, SinkFailure>> {
     try {
       writeApi.writeRecords(lines as string[]);
       await writeApi.flush();
-      return { ok: true };
+      return ok(undefined);
     } catch (err) {
       if (err instanceof HttpError) {
         const header = err.headers?.['retry-after'];
         const retryAfterMs = parseRetryAfter(Array.isArray(header) ? header[0] : header, now());
         return {
           ok: false,
-          retriable: isRetriableStatus(err.statusCode),
-          status: err.statusCode,
-          message: `${err.statusCode}: ${err.body ? bodyMessage(err.body) : err.message}`,
-          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          reason: {
+            retriable: isRetriableStatus(err.statusCode),
+            status: err.statusCode,
+            message: `${err.statusCode}: ${err.body ? bodyMessage(err.body) : err.message}`,
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+          },
         };
       }
-      return { ok: false, retriable: true, message: `InfluxDB at ${base} is unreachable: ${errorText(err)}` };
+      return { ok: false, reason: { retriable: true, message: `InfluxDB at ${base} is unreachable: ${errorText(err)}` } };
     }
   }
 
@@ -70,7 +73,7 @@ export function createV2Sink(o: V2SinkOptions): InfluxSink {
         const outcome = await writeChunk(lines.slice(i, i + o.maxBatchLines));
         if (!outcome.ok) return outcome;
       }
-      return { ok: true };
+      return ok(undefined);
     },
     bootstrap: () => checkBucket(base, o),
     async close() {
@@ -92,7 +95,7 @@ function bodyMessage(body: string): string {
  * v2 has no schema to create: the bucket must exist (create it with `influx bucket create`).
  * InfluxDB 1.8 serves /api/v2/write but not /api/v2/buckets: then the check is skipped.
  */
-async function checkBucket(base: string, o: V2SinkOptions): Promise<BootstrapOutcome> {
+async function checkBucket(base: string, o: V2SinkOptions): Promise<Result<string[], SinkFailure>> {
   const params = new URLSearchParams({ name: o.bucket });
   if (o.org) params.set('org', o.org);
   let res: Response;
@@ -102,15 +105,15 @@ async function checkBucket(base: string, o: V2SinkOptions): Promise<BootstrapOut
       signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
     });
   } catch (err) {
-    return { ok: false, retriable: true, message: `InfluxDB at ${base} is unreachable: ${errorText(err)}` };
+    return { ok: false, reason: { retriable: true, message: `InfluxDB at ${base} is unreachable: ${errorText(err)}` } };
   }
   const text = await res.text().catch(() => '');
-  if (res.status === 404) return { ok: true, actions: ['bucket check skipped: no /api/v2/buckets (InfluxDB 1.8?)'] };
+  if (res.status === 404) return ok(['bucket check skipped: no /api/v2/buckets (InfluxDB 1.8?)']);
   if (!res.ok) {
-    return { ok: false, retriable: isRetriableStatus(res.status), message: `bucket check failed (${res.status}): ${bodyMessage(text)}` };
+    return { ok: false, reason: { retriable: isRetriableStatus(res.status), message: `bucket check failed (${res.status}): ${bodyMessage(text)}` } };
   }
   const found = (JSON.parse(text) as { buckets?: { name: string }[] }).buckets?.some((b) => b.name === o.bucket);
   return found
-    ? { ok: true, actions: [`bucket ${o.bucket} exists`] }
-    : { ok: false, retriable: false, message: `bucket "${o.bucket}" not found in org "${o.org}"; create it: influx bucket create --name ${o.bucket} --org ${o.org}` };
+    ? ok([`bucket ${o.bucket} exists`])
+    : { ok: false, reason: { retriable: false, message: `bucket "${o.bucket}" not found in org "${o.org}"; create it: influx bucket create --name ${o.bucket} --org ${o.org}` } };
 }

@@ -195,8 +195,8 @@ describe('writer → real influxd (v1 API)', () => {
   it('6. v1 API against the real influxd: idempotent bootstrap, rollup continuous queries, a refused batch carries the server message', async () => {
     const sink = createV1Sink({ url: influxd.url, db: DB, rp: 'autogen', rollupRp: 'rollup', rawRetention: 'INF', rollupRetention: '52w', rollupResampleFor: '15m' });
     const first = await sink.bootstrap();
-    expect(first).toEqual({ ok: true, actions: ['set retention policy rollup to 52w'] });
-    expect(await sink.bootstrap()).toEqual({ ok: true, actions: [] }); // idempotent
+    expect(first).toEqual({ ok: true, value: ['set retention policy rollup to 52w'] });
+    expect(await sink.bootstrap()).toEqual({ ok: true, value: [] }); // idempotent
     const rps = await influxd.query(`SHOW RETENTION POLICIES ON "${DB}"`);
     expect(rps[0]?.values.map((r) => [r[0], r[1]])).toEqual([
       ['autogen', '0s'],
@@ -206,10 +206,10 @@ describe('writer → real influxd (v1 API)', () => {
     const names = cqs.find((s) => s.name === DB)?.values.map((r) => r[0]);
     expect(names).toEqual(['kpp_unit_1m', 'kpp_health_1m']);
     const refused = await sink.write([`kpp_unit,unit=u1 p_el_w="text" ${T0_MS}`]);
-    expect(refused).toMatchObject({ ok: false, retriable: false, status: 400 });
-    expect(!refused.ok && refused.message).toContain('field type conflict');
+    expect(refused).toMatchObject({ ok: false, reason: { retriable: false, status: 400 } });
+    expect(!refused.ok && refused.reason.message).toContain('field type conflict');
     const stopped = createV1Sink({ url: 'http://127.0.0.1:1', db: DB, rp: 'autogen', rollupRp: 'rollup', rawRetention: 'INF', rollupRetention: 'INF', rollupResampleFor: '15m' });
-    expect(await stopped.write(['m v=1 1'])).toMatchObject({ ok: false, retriable: true });
+    expect(await stopped.write(['m v=1 1'])).toMatchObject({ ok: false, reason: { retriable: true } });
   });
 
   it('7. history returns the same values as a direct InfluxQL query, in table, CSV and JSON', async () => {

@@ -1,7 +1,8 @@
-import type { InfluxSink, WriteOutcome } from '../../src/sinks/sink.js';
+import type { Result } from '@kpp/protocol';
+import type { InfluxSink, SinkFailure } from '../../src/sinks/sink.js';
 
 /** A sink that records every write; `outcomes` (consumed in order) decides the answers, then ok. */
-export function fakeSink(outcomes: WriteOutcome[] = []) {
+export function fakeSink(outcomes: Result<void, SinkFailure>[] = []) {
   const writes: { at: number; lines: string[] }[] = [];
   const stored = new Map<string, string>();
   let down = false;
@@ -19,14 +20,14 @@ export function fakeSink(outcomes: WriteOutcome[] = []) {
     },
     async write(lines) {
       writes.push({ at: Date.now(), lines: [...lines] });
-      if (down) return { ok: false, retriable: true, message: 'down' };
-      const next = outcomes.shift() ?? { ok: true };
+      if (down) return { ok: false, reason: { retriable: true, message: 'down' } };
+      const next = outcomes.shift() ?? { ok: true, value: undefined };
       // Like InfluxDB: series + time is the key, a rewrite overwrites.
       if (next.ok) for (const l of lines) stored.set(l.slice(0, l.indexOf(' ')) + ' ' + l.slice(l.lastIndexOf(' ') + 1), l);
       return next;
     },
     async bootstrap() {
-      return { ok: true, actions: [] };
+      return { ok: true, value: [] };
     },
     async close() {},
   };

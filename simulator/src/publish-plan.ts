@@ -1,0 +1,56 @@
+import { createCompactEncoder, encodeClock, encodeFrame, encodeMeta, topics, type Frame } from '@kpp/protocol';
+import type { TickInfo } from './clock/index.js';
+import type { OutgoingMessage } from './mqtt/mqtt-link.js';
+
+/** A message the plan wants sent; `frame` marks a JSON frame, whose acknowledgement the publish log records. */
+export interface PlannedMessage extends Omit<OutgoingMessage, 'onAcked'> {
+  frame?: { unit: string; seq: number };
+}
+
+export interface PublishPlanOptions {
+  rateHz: number;
+  /** Also publish the compact binary stream on …/z. */
+  compact: boolean;
+  /** Shards stamp ticks alike, so one of them (shard 1) publishing the clock is enough. */
+  publishesClock: boolean;
+}
+
+/**
+ * What goes out per tick, with no I/O: the retained clock, each unit's JSON frame, its retained
+ * state once a second and its compact stream; and the retained meta on every connect.
+ */
+export class PublishPlan {
+  private readonly encoders = new Map<string, ReturnType<typeof createCompactEncoder>>();
+  /** Ticks in a second: the state and compact keyframe interval. */
+  private readonly ticksPerSecond: number;
+
+  constructor(private readonly options: PublishPlanOptions) {
+    this.ticksPerSecond = Math.max(1, Math.round(options.rateHz));
+  }
+
+  tick(tick: TickInfo, startedAtMs: number, frames: readonly Frame[], emit: (msg: PlannedMessage) => void): void {
+    if (this.options.publishesClock) {
+      emit({ topic: topics.clock(), payload: encodeClock({ seq: tick.seq, ts: tick.ts, rate_hz: this.options.rateHz, started_at: startedAtMs }), qos: 0, retain: true });
+    }
+    const withState = tick.seq % this.ticksPerSecond === 0;
+    for (const frame of frames) this.frame(frame, withState, emit);
+  }
+
+  meta(unitIds: readonly string[], emit: (msg: PlannedMessage) => void): void {
+    for (const unit of unitIds) emit({ topic: topics.meta(unit), payload: encodeMeta(unit), qos: 1, retain: true });
+  }
+
+  private frame(frame: Frame, withState: boolean, emit: (msg: PlannedMessage) => void): void {
+    const json = encodeFrame(frame);
+    emit({ topic: topics.frame(frame.unit), payload: json, qos: 1, retain: false, frame: { unit: frame.unit, seq: frame.seq } });
+    if (withState) emit({ topic: topics.state(frame.unit), payload: json, qos: 1, retain: true });
+    if (this.options.compact) {
+      let enc = this.encoders.get(frame.unit);
+      if (!enc) {
+        enc = createCompactEncoder({ keyframeIntervalTicks: this.ticksPerSecond });
+        this.encoders.set(frame.unit, enc);
+      }
+      emit({ topic: topics.compact(frame.unit), payload: enc.encode(frame), qos: 0, retain: false });
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { decodeClock, decodeFrame, topics } from '@kpp/protocol';
+import { Fleet, PublishPlan, tickStamp, type PlannedMessage } from '../src/index.js';
+
+const EPOCH = 1_700_000_000_000;
+
+/** Runs `ticks` ticks of a two-unit fleet through a plan; returns each tick's messages. */
+function plan(options: { rateHz: number; compact: boolean; publishesClock: boolean }, ticks: number): PlannedMessage[][] {
+  const fleet = new Fleet({ units: 2, seed: 3 });
+  const p = new PublishPlan(options);
+  const out: PlannedMessage[][] = [];
+  for (let seq = 0; seq < ticks; seq++) {
+    const stamp = tickStamp(seq, EPOCH, options.rateHz);
+    const sent: PlannedMessage[] = [];
+    p.tick({ ...stamp, lateMs: 0, skipped: 0 }, EPOCH, fleet.tick(stamp, seq === 0 ? 0 : 1 / options.rateHz), (m) => sent.push(m));
+    out.push(sent);
+  }
+  return out;
+}
+
+describe('publish plan', () => {
+  it('sends the clock, each frame and its compact stream every tick, and the retained state once a second', () => {
+    const ticks = plan({ rateHz: 4, compact: true, publishesClock: true }, 5);
+    const first = ticks[0]!;
+    expect(first.map((m) => m.topic)).toEqual([
+      topics.clock(),
+      topics.frame('u1'),
+      topics.state('u1'),
+      topics.compact('u1'),
+      topics.frame('u2'),
+      topics.state('u2'),
+      topics.compact('u2'),
+    ]);
+    const clock = decodeClock(first[0]!.payload);
+    expect(clock.ok && clock.value).toMatchObject({ seq: 0, ts: EPOCH, rate_hz: 4, started_at: EPOCH });
+    // Only whole seconds (seq 0 and 4 at 4 Hz) carry the state.
+    expect(ticks.map((t) => t.filter((m) => m.topic === topics.state('u1')).length)).toEqual([1, 0, 0, 0, 1]);
+    const frame = ticks[2]!.find((m) => m.topic === topics.frame('u2'))!;
+    expect(frame).toMatchObject({ qos: 1, retain: false, frame: { unit: 'u2', seq: 2 } });
+    const decoded = decodeFrame(frame.payload);
+    expect(decoded.ok && decoded.value.seq).toBe(2);
+    // Only JSON frames are marked for the publish log.
+    expect(ticks.flat().filter((m) => m.frame).every((m) => m.topic.endsWith('/frame'))).toBe(true);
+  });
+
+  it('leaves the clock to another shard and the compact stream out when told', () => {
+    const ticks = plan({ rateHz: 10, compact: false, publishesClock: false }, 2);
+    expect(ticks[1]!.map((m) => m.topic)).toEqual([topics.frame('u1'), topics.frame('u2')]);
+  });
+
+  it('publishes retained meta for every unit', () => {
+    const sent: PlannedMessage[] = [];
+    new PublishPlan({ rateHz: 10, compact: true, publishesClock: true }).meta(['u1', 'u7'], (m) => sent.push(m));
+    expect(sent.map((m) => [m.topic, m.qos, m.retain])).toEqual([
+      [topics.meta('u1'), 1, true],
+      [topics.meta('u7'), 1, true],
+    ]);
+  });
+});
