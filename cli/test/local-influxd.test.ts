@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { influxdConfigPath, launchInfluxd, processInfo, silentLogger } from '@kpp/runtime';
+import { createInfluxQl, queryOrThrow } from '@kpp/storage';
 import { freePort, requireBinary, startProcess, tempDir, type ManagedProcess, type TempDir } from '@kpp/testkit';
 import { LocalInfluxd } from '../src/local-influxd.js';
 
@@ -47,7 +48,8 @@ describe('LocalInfluxd: the pid file and what a dead owner left behind', () => {
     const { port, influxDir, pidFile, writePidFile, local } = await setup();
     const url = `http://127.0.0.1:${port}`;
     const leftover = track(await launchInfluxd({ bin: requireBinary('influxd'), dir: influxDir, httpPort: port, rpcPort: port + 2 }));
-    await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE t' }) });
+    const influxql = createInfluxQl({ url });
+    await queryOrThrow(influxql, 'CREATE DATABASE t');
     expect((await fetch(`${url}/write?db=t&precision=ms`, { method: 'POST', body: 'm v=42 1700000000000' })).status).toBe(204);
     await writePidFile({ pid: leftover.pid, startTicks: processInfo(leftover.pid)!.startTicks, ownerPid: await deadPid(), ownerStartTicks: 1 });
 
@@ -58,9 +60,8 @@ describe('LocalInfluxd: the pid file and what a dead owner left behind', () => {
     expect(record.pid).not.toBe(leftover.pid);
     expect(record.ownerPid).toBe(process.pid);
     expect(processInfo(record.pid)?.argv).toEqual([requireBinary('influxd'), '-config', influxdConfigPath(influxDir)]);
-    const q = new URLSearchParams({ db: 't', q: 'SELECT v FROM m' });
-    const body = (await (await fetch(`${url}/query?${q}`)).json()) as { results: { series?: { values: unknown[][] }[] }[] };
-    expect(body.results[0]?.series?.[0]?.values.map((v) => v[1])).toEqual([42]);
+    const series = await queryOrThrow(influxql, 'SELECT v FROM m', 't');
+    expect(series[0]?.values.map((v) => v[1])).toEqual([42]);
 
     await server.stop();
     expect(processInfo(record.pid)).toBeUndefined();

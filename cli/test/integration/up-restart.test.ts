@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { processInfo } from '@kpp/runtime';
+import { createInfluxQl, queryOrThrow } from '@kpp/storage';
 import { freePort, requireBinary, startProcess, tempDir, waitFor, type ManagedProcess, type TempDir } from '@kpp/testkit';
 
 const run = promisify(execFile);
@@ -25,12 +26,9 @@ const influxdsFor = (dataDir: string): number[] => {
 const frameKey = (unit: string, ms: number) => `${unit}@${ms}`;
 
 async function storedFrames(url: string): Promise<Set<string>> {
-  const q = new URLSearchParams({ db: 'kpp', epoch: 'ms', q: 'SELECT seq FROM kpp_unit GROUP BY unit' });
-  const body = (await (await fetch(`${url}/query?${q}`)).json()) as {
-    results: { series?: { tags: { unit: string }; values: [number, number][] }[] }[];
-  };
+  const series = await queryOrThrow(createInfluxQl({ url }), 'SELECT seq FROM kpp_unit GROUP BY unit', 'kpp');
   const keys = new Set<string>();
-  for (const s of body.results[0]?.series ?? []) for (const [ms] of s.values) keys.add(frameKey(s.tags.unit, ms));
+  for (const s of series) for (const [ms] of s.values) keys.add(frameKey(s.tags?.unit ?? '', ms as number));
   return keys;
 }
 
