@@ -39,7 +39,9 @@ describe('kpp up on a terminal', () => {
     requireBinary('script'); // util-linux: runs the command on a pseudo-terminal
     dir = await tempDir('kpp-up-tty-');
     const [mqtt, ws, http, influx] = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const command = [process.execPath, KPP, 'up', '--data-dir', dir.path, '--influx-port', String(influx)].map(quote).join(' ');
+    // exec: kpp up itself is the terminal's foreground process. Without it, a non-interactive dash
+    // (script's shell when SHELL is unset, as in CI) dies of the same Ctrl-C and script reports 130.
+    const command = `exec ${[process.execPath, KPP, 'up', '--data-dir', dir.path, '--influx-port', String(influx)].map(quote).join(' ')}`;
     const env: NodeJS.ProcessEnv = { ...process.env, KPP_BROKER_MQTT_PORT: String(mqtt), KPP_BROKER_WS_PORT: String(ws), KPP_BROKER_HTTP_PORT: String(http) };
     delete env.KPP_LOG_FORMAT; // the default, auto: pretty on a terminal
     script = spawn('script', ['-qfec', command, '/dev/null'], { env });
