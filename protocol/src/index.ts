@@ -20,6 +20,7 @@ export {
 } from './frame-codec.js';
 export * from './command-codec.js';
 export * from './clock-codec.js';
+export * from './fleet-batch.js';
 export * from './health-codec.js';
 export * from './meta.js';
 export {

@@ -16,6 +16,7 @@ export const REJECTIONS = {
   BAD_COMPONENT_ID: 'component or instance id is not of the form [a-z][a-z0-9_-]{0,31}',
   UNIT_MISMATCH: 'unit (or component) in the payload differs from the one in the topic',
   BAD_TOPIC: 'topic is not in the kpp/v1 map',
+  BAD_BATCH: 'fleet batch is empty, or a line is of another tick or repeats a unit',
   BAD_BINARY: 'compact payload is truncated or corrupt',
   NO_KEYFRAME:
     'delta frame has no base to apply to (no keyframe yet, or a frame was lost): wait for a keyframe',

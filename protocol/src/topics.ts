@@ -25,9 +25,12 @@ export const topics = {
   health: (component: string, instance: string, root = TOPIC_ROOT) =>
     `${root}/health/${component}/${instance}`,
   alerts: (root = TOPIC_ROOT) => `${root}/alerts`,
+  /** Many units' frames of one tick from one publisher (fleet-batch.ts); `source` is its instance id. */
+  fleetFrames: (source: string, root = TOPIC_ROOT) => `${root}/fleet/${source}/frames`,
   /** Subscription filters. */
   allFrames: (root = TOPIC_ROOT) => `${root}/units/+/frame`,
   allHealth: (root = TOPIC_ROOT) => `${root}/health/#`,
+  allFleetFrames: (root = TOPIC_ROOT) => `${root}/fleet/+/frames`,
   everything: (root = TOPIC_ROOT) => `${root}/#`,
 } as const;
 
@@ -37,7 +40,8 @@ export type ParsedTopic =
   | { kind: 'clock' }
   | { kind: 'alerts' }
   | { kind: 'unit'; unit: string; sub: UnitTopicKind }
-  | { kind: 'health'; component: string; instance: string };
+  | { kind: 'health'; component: string; instance: string }
+  | { kind: 'fleet'; source: string };
 
 const UNIT_SUBS: ReadonlySet<string> = new Set(['frame', 'z', 'state', 'meta', 'cmd', 'cmd/ack']);
 
@@ -63,6 +67,12 @@ export function parseTopic(topic: string, root = TOPIC_ROOT): Result<ParsedTopic
       return reject('BAD_TOPIC', `health topic "${topic}" has a bad component or instance id`);
     return ok({ kind: 'health', component, instance });
   }
+  if (parts[0] === 'fleet' && parts.length === 3 && parts[2] === 'frames') {
+    const source = parts[1] ?? '';
+    if (!isValidComponentId(source))
+      return reject('BAD_TOPIC', `fleet topic "${topic}" has a bad source id`);
+    return ok({ kind: 'fleet', source });
+  }
   return reject('BAD_TOPIC', `topic "${topic}" is not in the ${root} map`);
 }
 
@@ -77,5 +87,7 @@ export function buildTopic(parsed: ParsedTopic, root = TOPIC_ROOT): string {
       return topics.health(parsed.component, parsed.instance, root);
     case 'unit':
       return `${root}/units/${parsed.unit}/${parsed.sub}`;
+    case 'fleet':
+      return topics.fleetFrames(parsed.source, root);
   }
 }

@@ -12,6 +12,7 @@ describe('topic map', () => {
     [topics.cmd('u1'), { kind: 'unit', unit: 'u1', sub: 'cmd' }],
     [topics.cmdAck('u1'), { kind: 'unit', unit: 'u1', sub: 'cmd/ack' }],
     [topics.health('writer', 'w-1'), { kind: 'health', component: 'writer', instance: 'w-1' }],
+    [topics.fleetFrames('sim-2'), { kind: 'fleet', source: 'sim-2' }],
   ];
 
   it.each(cases)('%s parses and builds back', (topic, parsed) => {
@@ -50,6 +51,10 @@ describe('topic map', () => {
     ['kpp/v1/health/Writer/w-1', 'BAD_TOPIC'],
     ['kpp/v1/health/writer/+', 'BAD_TOPIC'],
     ['kpp/v1/health/writer/w 1', 'BAD_TOPIC'],
+    [topics.allFleetFrames(), 'BAD_TOPIC'],
+    ['kpp/v1/fleet/sim/frame', 'BAD_TOPIC'],
+    ['kpp/v1/fleet/Sim/frames', 'BAD_TOPIC'],
+    ['kpp/v1/fleet/sim/frames/x', 'BAD_TOPIC'],
   ])('rejects %s with %s', (topic, code) => {
     const result = parseTopic(topic);
     expect(result.ok ? 'accepted' : result.reason.code).toBe(code);
