@@ -9,6 +9,6 @@ export type { InfluxSink, SinkFailure } from './sinks/sink.js';
 export { createV1Sink, type V1SinkOptions } from './sinks/v1-sink.js';
 export { createV2Sink, type V2SinkOptions } from './sinks/v2-sink.js';
 export { createSink, type SinkConfig } from './sinks/create-sink.js';
-export { retryDelay, parseRetryAfter, type BackoffOptions } from './retry-policy.js';
+export { retryDelay, parseRetryAfter, type RetryOptions } from './retry-policy.js';
 export { bootstrapV1, rollupBackfill, continuousQueries, type V1SchemaOptions } from './sinks/schema-bootstrap.js';
 export { writerHealth, type WriterCounters } from './health.js';

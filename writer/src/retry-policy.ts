@@ -1,7 +1,7 @@
 import { backoffDelay, withJitter } from '@kpp/protocol';
 
 /** The writer's retry keys (config names); the backoff itself is protocol's. */
-export interface BackoffOptions {
+export interface RetryOptions {
   retryMinDelayMs: number;
   retryMaxDelayMs: number;
   retryJitterMs: number;
@@ -13,7 +13,7 @@ export interface BackoffOptions {
  */
 export function retryDelay(
   failures: number,
-  opts: BackoffOptions,
+  opts: RetryOptions,
   retryAfterMs?: number,
   random: () => number = Math.random,
 ): number {

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { delay, type Clock } from '@kpp/runtime';
 import type { DeadLetterFile } from './dead-letter.js';
-import { retryDelay, type BackoffOptions } from './retry-policy.js';
+import { retryDelay, type RetryOptions } from './retry-policy.js';
 import type { InfluxSink, SinkFailure } from './sinks/sink.js';
 import type { Spool, SpoolBatch } from './spool.js';
 
-export interface DrainerOptions extends BackoffOptions {
+export interface DrainerOptions extends RetryOptions {
   batchSize: number;
   flushIntervalMs: number;
   /** Retriable failures of one batch before it is dead-lettered; 0 = never give up. */

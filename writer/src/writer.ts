@@ -7,7 +7,7 @@ import type { HandleResult } from './handlers/handle-result.js';
 import { writerHealth, type WriterCounters } from './health.js';
 import { MqttInput } from './mqtt-input.js';
 import { healthPoint, toLine } from './points.js';
-import { retryDelay, type BackoffOptions } from './retry-policy.js';
+import { retryDelay, type RetryOptions } from './retry-policy.js';
 import { createSink } from './sinks/create-sink.js';
 import type { InfluxSink, SinkFailure } from './sinks/sink.js';
 import { AckGate } from './ack-gate.js';
@@ -48,13 +48,13 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   const subscriptions = subscriptionsFor(config);
   const sink = deps.sink ?? createSink(config, log);
   // Each part gets only the keys it reads.
-  const backoff: BackoffOptions = {
+  const retry: RetryOptions = {
     retryMinDelayMs: config.retryMinDelayMs,
     retryMaxDelayMs: config.retryMaxDelayMs,
     retryJitterMs: config.retryJitterMs,
   };
   const drainerOptions: DrainerOptions = {
-    ...backoff,
+    ...retry,
     batchSize: config.batchSize,
     flushIntervalMs: config.flushIntervalMs,
     maxRetries: config.maxRetries,
@@ -168,7 +168,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
     let failures = 0;
     while (!outcome.ok && !bootstrapCancelled) {
       failures += 1;
-      const wait = retryDelay(failures, backoff);
+      const wait = retryDelay(failures, retry);
       if (failures === 1 || failures % 10 === 0) {
         log.warn({ err: outcome.reason.message, retryInMs: wait }, 'InfluxDB schema bootstrap failed; frames are spooled meanwhile');
       }
