@@ -1,4 +1,6 @@
 import { Worker } from 'node:worker_threads';
+import { KppError } from '@kpp/protocol';
+import { systemClock, type Clock } from '@kpp/runtime';
 import type { SimulatorConfig } from './config.js';
 import type { SimulatorStats } from './simulator-service.js';
 
@@ -23,13 +25,15 @@ export class SimulatorWorkers {
     readonly config: SimulatorConfig,
     readonly workers: number,
     private readonly workerUrl: URL = WORKER_URL,
+    /** Reads the shared clock epoch when the config has none. */
+    private readonly clock: Clock = systemClock,
   ) {
     if (!(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new RangeError(`sim workers must be an integer in [1, 64], got ${workers}`);
   }
 
   async start(): Promise<void> {
     // The next whole second: shards started a few ms apart still agree on tick 0.
-    const clockEpochMs = this.config.clockEpochMs ?? Math.ceil(Date.now() / 1000) * 1000;
+    const clockEpochMs = this.config.clockEpochMs ?? Math.ceil(this.clock.now() / 1000) * 1000;
     const started: Promise<void>[] = [];
     for (let k = 1; k <= this.workers; k++) {
       const worker = new Worker(this.workerUrl, { workerData: { ...this.config, shard: `${k}/${this.workers}`, clockEpochMs } });
@@ -39,11 +43,11 @@ export class SimulatorWorkers {
         new Promise<void>((resolve, reject) => {
           worker.on('message', (m: ShardReport) => {
             if (m.type === 'started') resolve();
-            else if (m.type === 'error') reject(new Error(`simulator shard ${k}/${this.workers}: ${m.message}`));
+            else if (m.type === 'error') reject(new KppError('PROCESS_NOT_READY', `simulator shard ${k}/${this.workers}: ${m.message}`));
             else thread.stats = m.stats;
           });
           worker.once('error', reject);
-          worker.once('exit', (code) => reject(new Error(`simulator shard ${k}/${this.workers} exited (${code}) before it started`)));
+          worker.once('exit', (code) => reject(new KppError('PROCESS_NOT_READY', `simulator shard ${k}/${this.workers} exited (${code}) before it started`)));
         }),
       );
     }

@@ -21,16 +21,16 @@ export class SimulatorHealth {
   constructor(
     private readonly instance: string,
     private readonly fleet: { units: number; rateHz: number },
-    private readonly time: Clock,
+    private readonly clock: Clock,
   ) {}
 
   /** Rates of the first report count from now. */
   begin(): void {
-    this.rateBase = { at: this.time.now(), ticks: 0, published: 0 };
+    this.rateBase = { at: this.clock.now(), ticks: 0, published: 0 };
   }
 
   report(s: SimulatorStats, tickCostMs: number): HealthMessage {
-    const now = this.time.now();
+    const now = this.clock.now();
     const elapsedMs = Math.max(1, now - this.rateBase.at);
     const metrics = {
       units: this.fleet.units,

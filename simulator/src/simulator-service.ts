@@ -46,7 +46,7 @@ export class SimulatorService implements Service {
     this.shard = shardOf(config);
     this.instance = this.shard.count > 1 ? `${config.instance}-${this.shard.index}` : config.instance;
     this.log = (deps.logger ?? silentLogger).child({ component: 'simulator', instance: this.instance });
-    const time = deps.clock ?? systemClock;
+    const clock = deps.clock ?? systemClock;
     this.fleet = new Fleet({
       shard: this.shard,
       units: config.units,
@@ -58,7 +58,7 @@ export class SimulatorService implements Service {
     this.clock = new MasterClock((tick) => this.onTick(tick), {
       rateHz: config.rateHz,
       maxCatchUpTicks: config.maxCatchUpTicks,
-      time,
+      clock,
       ...(config.clockEpochMs !== undefined ? { startedAtMs: config.clockEpochMs } : {}),
     });
     this.output = new MqttOutput(
@@ -78,9 +78,9 @@ export class SimulatorService implements Service {
     this.plan = new PublishPlan({ rateHz: config.rateHz, compact: config.compact, publishesClock: this.shard.index === 1 });
     // A shard answers for its own units; a unit no shard has is refused by shard 1 only.
     const answers = (id: string) => this.fleet.unit(id) !== undefined || (!this.fleet.inWholeFleet(id) && this.shard.index === 1);
-    this.dispatcher = new CommandDispatcher((id) => this.fleet.unit(id), () => time.now(), answers);
+    this.dispatcher = new CommandDispatcher((id) => this.fleet.unit(id), () => clock.now(), answers);
     this.commands = new CommandChannel(this.dispatcher, this.publish, this.log);
-    this.healthReports = new SimulatorHealth(this.instance, { units: this.fleet.units.length, rateHz: config.rateHz }, time);
+    this.healthReports = new SimulatorHealth(this.instance, { units: this.fleet.units.length, rateHz: config.rateHz }, clock);
   }
 
   async start(): Promise<void> {

@@ -19,7 +19,7 @@ describe('MasterClock', () => {
         ticks.push(tick);
         time.advance(0); // work inside the tick takes time...
       },
-      { rateHz: 10, time, startedAtMs: T0 },
+      { rateHz: 10, clock: time, startedAtMs: T0 },
     );
     // ...and every timer fires 3 ms late: a sleep(dt)-after-work clock would drift 3 ms a tick.
     time.lateness = () => 3;
@@ -46,7 +46,7 @@ describe('MasterClock', () => {
         if (tick.seq === 10) time.lateness = (at) => (at < T0 + 3000 ? T0 + 3000 - at : 0);
         else time.lateness = () => 0;
       },
-      { rateHz: 10, time, startedAtMs: T0, maxCatchUpTicks: 4 },
+      { rateHz: 10, clock: time, startedAtMs: T0, maxCatchUpTicks: 4 },
     );
     clock.start();
     time.advance(5000);

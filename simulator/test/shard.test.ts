@@ -37,7 +37,7 @@ describe('simulator shards', () => {
     const run = (stall: boolean) => {
       const time = new FakeTime(epoch + 3_333); // shards start at different instants after the epoch
       const ticks: TickInfo[] = [];
-      const clock = new MasterClock((t) => ticks.push(t), { rateHz: 10, time, startedAtMs: epoch, maxCatchUpTicks: 3 });
+      const clock = new MasterClock((t) => ticks.push(t), { rateHz: 10, clock: time, startedAtMs: epoch, maxCatchUpTicks: 3 });
       clock.start();
       time.advance(2_000);
       // A stalled event loop: timers fire 2 s late for a while, so the clock falls 20 ticks behind.

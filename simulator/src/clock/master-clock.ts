@@ -5,7 +5,8 @@ export interface MasterClockOptions {
   rateHz: number;
   /** Ticks run back to back at most this many at a time when the clock is late. */
   maxCatchUpTicks?: number;
-  time?: Clock;
+  /** What the deadlines are read and timed on (runtime's Clock, as every component takes); systemClock by default. */
+  clock?: Clock;
   /** Epoch ms of tick 0; defaults to the next whole second after start(). */
   startedAtMs?: number;
 }
@@ -33,7 +34,7 @@ export interface ClockStats {
 export class MasterClock {
   readonly rateHz: number;
   readonly periodMs: number;
-  private readonly time: Clock;
+  private readonly clock: Clock;
   private readonly maxCatchUp: number;
   private startedAt = 0;
   private next = 0;
@@ -50,7 +51,7 @@ export class MasterClock {
     }
     this.rateHz = options.rateHz;
     this.periodMs = 1000 / options.rateHz;
-    this.time = options.time ?? systemClock;
+    this.clock = options.clock ?? systemClock;
     this.maxCatchUp = Math.max(1, options.maxCatchUpTicks ?? 5);
     if (options.startedAtMs !== undefined) this.startedAt = options.startedAtMs;
   }
@@ -66,14 +67,14 @@ export class MasterClock {
   start(): void {
     if (this.running) return;
     this.running = true;
-    if (this.startedAt === 0) this.startedAt = Math.ceil(this.time.now() / 1000) * 1000;
-    this.next = Math.max(0, Math.ceil((this.time.now() - this.startedAt) / this.periodMs));
+    if (this.startedAt === 0) this.startedAt = Math.ceil(this.clock.now() / 1000) * 1000;
+    this.next = Math.max(0, Math.ceil((this.clock.now() - this.startedAt) / this.periodMs));
     this.schedule();
   }
 
   stop(): void {
     this.running = false;
-    if (this.timer !== undefined) this.time.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
@@ -83,13 +84,13 @@ export class MasterClock {
 
   private schedule(): void {
     if (!this.running) return;
-    const delay = Math.max(0, this.dueAt(this.next) - this.time.now());
-    this.timer = this.time.setTimeout(() => this.fire(), delay);
+    const delay = Math.max(0, this.dueAt(this.next) - this.clock.now());
+    this.timer = this.clock.setTimeout(() => this.fire(), delay);
   }
 
   private fire(): void {
     this.timer = undefined;
-    const now = this.time.now();
+    const now = this.clock.now();
     const behind = Math.floor((now - this.dueAt(this.next)) / this.periodMs);
     let skipped = 0;
     if (behind >= this.maxCatchUp) {

@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import { delay, systemClock, type Clock } from '@kpp/runtime';
 import { OfflineBuffer } from './offline-buffer.js';
 
 export interface OutgoingMessage {
@@ -55,6 +56,8 @@ export class MqttLink {
     offlineBufferMessages: number,
     private readonly onError: (err: Error) => void = () => {},
     private readonly maxInflight = DEFAULT_MAX_INFLIGHT,
+    /** Times the drain on stop; injected so tests can drive it. */
+    private readonly clock: Clock = systemClock,
   ) {
     if (!(maxInflight >= 1)) throw new RangeError(`maxInflight must be ≥ 1, got ${maxInflight}`);
     this.buffer = new OfflineBuffer(offlineBufferMessages);
@@ -84,11 +87,11 @@ export class MqttLink {
 
   /** Resolves once everything buffered has been sent and acknowledged, or after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     while (this.buffer.size > 0 || this.inflight > 0) {
-      if (Date.now() >= deadline) return false;
+      if (this.clock.now() >= deadline) return false;
       this.pump();
-      await new Promise((r) => setTimeout(r, 20));
+      await delay(this.clock, 20);
     }
     return true;
   }

@@ -55,6 +55,8 @@ export class MqttOutput {
       }),
     );
     this.client = client;
+    // The link's drain bound stays on the system clock, not the simulator's injected one: the
+    // broker acknowledges in real time, even when a test runs the master clock faster.
     this.link = new MqttLink(client, options.offlineBufferMessages, (err) => this.log.warn({ err }, 'publish failed'), options.maxInflight);
     client.on('connect', () => {
       this.log.info({ url: options.mqttUrl }, 'connected to broker');
