@@ -16,7 +16,7 @@ export function repoRoot(): string {
       }
     }
     const up = dirname(dir);
-    if (up === dir) throw new Error('bench: cannot find the repository root (a package.json with workspaces)');
+    if (up === dir) throw new KppError('NO_REPOSITORY', 'bench: cannot find the repository root (a package.json with workspaces)');
     dir = up;
   }
 }

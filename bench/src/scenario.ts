@@ -1,3 +1,4 @@
+import { KppError } from '@kpp/protocol';
 import type { Cleanup } from './stack/temp.js';
 
 export const SCENARIOS = ['latency', 'throughput', 'fanout', 'bytes', 'resources', 'clock', 'browser'] as const;
@@ -30,7 +31,7 @@ export async function within<T>(work: Promise<T>, ms: number): Promise<T | undef
 
 /** Sleeps, or rejects at once when `signal` aborts (an interrupted chaos or soak run). */
 export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new Error('interrupted'));
+  if (signal?.aborted) return Promise.reject(new KppError('INTERRUPTED', 'interrupted'));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -38,7 +39,7 @@ export function pause(ms: number, signal: AbortSignal | undefined): Promise<void
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new Error('interrupted'));
+      reject(new KppError('INTERRUPTED', 'interrupted'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });

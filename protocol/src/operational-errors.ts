@@ -27,6 +27,10 @@ export const OPERATIONAL_ERRORS = {
   DATA_DIR_IN_USE: 'a data directory belongs to another running kpp',
   PROCESS_NOT_STOPPED: 'a process did not stop when told to',
   USER_NOT_ADDED: 'a user could not be added to the users file',
+  INFLUX_FAILED: 'an InfluxDB query or write failed, or InfluxDB did not answer',
+  INTERRUPTED: 'a run was stopped by a signal before it ended',
+  RUN_FAILED: 'a benchmark or chaos run could not take its measurement',
+  NO_REPOSITORY: "a command that needs this repository's checkout was run outside one",
 } as const;
 
 export type OperationalCode = keyof typeof OPERATIONAL_ERRORS;

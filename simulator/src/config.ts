@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseUnitShard, type UnitShard } from '@kpp/protocol';
+import { KppError, parseUnitShard, type UnitShard } from '@kpp/protocol';
 
 /** The simulator's configuration; resolved with resolveConfig('sim', …) from file, KPP_SIM_* and flags. */
 export const simulatorConfigSchema = z.object({
@@ -45,9 +45,9 @@ export type Shard = UnitShard;
 export function shardOf(config: Pick<SimulatorConfig, 'shard' | 'clockEpochMs'>): Shard {
   if (!config.shard) return { index: 1, count: 1 };
   const shard = parseUnitShard(config.shard);
-  if (!shard) throw new Error(`shard: must be "K/N" with 1 ≤ K ≤ N ≤ 999, got "${config.shard}"`);
+  if (!shard) throw new KppError('CONFIG_INVALID', `shard: must be "K/N" with 1 ≤ K ≤ N ≤ 999, got "${config.shard}"`);
   if (shard.count > 1 && config.clockEpochMs === undefined) {
-    throw new Error(`shard ${config.shard}: clockEpochMs is required with shards, the same for every shard (e.g. --clock-epoch-ms ${Math.ceil(Date.now() / 1000) * 1000})`);
+    throw new KppError('CONFIG_CONFLICT', `shard ${config.shard}: clockEpochMs is required with shards, the same for every shard (e.g. --clock-epoch-ms ${Math.ceil(Date.now() / 1000) * 1000})`);
   }
   return shard;
 }

@@ -1,4 +1,4 @@
-import type { Result } from '@kpp/protocol';
+import { KppError, type Result } from '@kpp/protocol';
 
 /** One series of an InfluxQL result (the 1.x `/query` JSON shape). */
 export interface InfluxSeries {
@@ -37,10 +37,10 @@ export interface InfluxQl {
   query(q: string, db?: string): Promise<Result<InfluxSeries[], QueryError>>;
 }
 
-/** For tests and benchmarks, where a failed statement should stop the run: the series, or an Error naming the statement. */
+/** For tests and benchmarks, where a failed statement should stop the run: the series, or a KppError naming the statement. */
 export async function queryOrThrow(influxql: InfluxQl, q: string, db?: string): Promise<InfluxSeries[]> {
   const r = await influxql.query(q, db);
-  if (!r.ok) throw new Error(`${r.reason.message} (${q})`);
+  if (!r.ok) throw new KppError('INFLUX_FAILED', `${r.reason.message} (${q})`, r.reason);
   return r.value;
 }
 

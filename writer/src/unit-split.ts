@@ -1,4 +1,4 @@
-import { parseUnitShard, shardUnitIndices, topics } from '@kpp/protocol';
+import { KppError, parseUnitShard, shardUnitIndices, topics } from '@kpp/protocol';
 import type { WriterConfig } from './config.js';
 
 export interface Subscriptions {
@@ -13,8 +13,8 @@ export interface Subscriptions {
 export function subscriptionsFor(config: Pick<WriterConfig, 'unitsShard' | 'fleetUnits' | 'unitPrefix' | 'topicRoot'>): Subscriptions {
   if (!config.unitsShard) return { frameTopics: [topics.allFrames(config.topicRoot)], health: true };
   const shard = parseUnitShard(config.unitsShard);
-  if (!shard) throw new Error(`unitsShard: must be "K/N" with 1 ≤ K ≤ N ≤ 999, got "${config.unitsShard}"`);
-  if (config.fleetUnits === undefined) throw new Error(`unitsShard ${config.unitsShard}: fleetUnits is required (how many units u1…uN the fleet has)`);
+  if (!shard) throw new KppError('CONFIG_INVALID', `unitsShard: must be "K/N" with 1 ≤ K ≤ N ≤ 999, got "${config.unitsShard}"`);
+  if (config.fleetUnits === undefined) throw new KppError('CONFIG_CONFLICT', `unitsShard ${config.unitsShard}: fleetUnits is required (how many units u1…uN the fleet has)`);
   return {
     frameTopics: shardUnitIndices(config.fleetUnits, shard).map((i) => topics.frame(`${config.unitPrefix}${i + 1}`, config.topicRoot)),
     health: shard.index === 1,

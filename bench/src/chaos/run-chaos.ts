@@ -160,10 +160,10 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
         error = (err as Error).message;
         endedAt = Date.now();
       }
-      if (options.signal?.aborted) throw new Error('interrupted');
+      if (options.signal?.aborted) throw new KppError('INTERRUPTED', 'interrupted');
       // Recovered when a frame ticked after the fault ended is in InfluxDB.
       const recoveredAt = await probe.waitFresh(endedAt, RECOVERY_LIMIT_MS, options.signal);
-      if (options.signal?.aborted) throw new Error('interrupted');
+      if (options.signal?.aborted) throw new KppError('INTERRUPTED', 'interrupted');
       const fault: InjectedFault = {
         ...planned,
         injected_at_s: round1((injectedAt - loadStart) / 1000),
@@ -310,6 +310,7 @@ async function inject(
         await startWithRetry(() => c.start());
         break;
       case 'net-pause':
+        // An invariant: the schedule hands net-pause to the network gate, never to a component.
         throw new Error(`net-pause is a network fault, not one of ${name}`);
     }
     return Date.now();

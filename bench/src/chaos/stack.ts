@@ -64,7 +64,7 @@ export class Stack {
     // Nothing starts again once the stack is stopping (a fault or the supervisor racing an interrupt).
     const launch = (name: ComponentName) => () =>
       this.stopping
-        ? Promise.reject(new Error(`${name}: the stack is stopping`))
+        ? Promise.reject(new KppError('CLOSED', `${name}: the stack is stopping`))
         : launchers[name]();
     const make = (name: ComponentName) =>
       new Component(name, launch(name), join(logs, `${name}.log`), options.onUnexpectedExit);

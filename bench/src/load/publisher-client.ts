@@ -50,7 +50,9 @@ export class LoadPublisher {
 
   private async expect<K extends PublisherReply['kind']>(cmd: PublisherCommand, kind: K): Promise<Reply<K>> {
     const r = await this.ask(cmd);
-    if (r.kind !== kind) throw new Error(`load publisher: ${r.kind === 'error' ? r.message : `unexpected ${r.kind}`}`);
+    // The publisher failing (it could not connect, say) is operational; any other reply is a bug in the protocol between us.
+    if (r.kind === 'error') throw new KppError('RUN_FAILED', `load publisher: ${r.message}`);
+    if (r.kind !== kind) throw new Error(`load publisher: unexpected ${r.kind}`);
     return r as Reply<K>;
   }
 

@@ -1,5 +1,5 @@
 import mqtt from 'mqtt';
-import { decodeFrame, topics } from '@kpp/protocol';
+import { decodeFrame, KppError, topics } from '@kpp/protocol';
 import { mqttClientOptions } from '@kpp/runtime';
 import { framePoint, toLine } from '@kpp/writer';
 import { LoadPublisher } from '../load/publisher-client.js';
@@ -253,7 +253,7 @@ async function ceilingFps(influx: BenchInfluxd, frames: number): Promise<number>
   for (let k = 0; k < frames; k++) {
     const seq = Math.floor(k / UNITS);
     const r = decodeFrame(pool.frame(k % UNITS, seq, seq / 1000, t0 + seq));
-    if (!r.ok) throw new Error(`frame pool: ${r.reason.message}`);
+    if (!r.ok) throw new Error(`frame pool: ${r.reason.message}`); // an invariant: the pool's frames are valid by construction
     lines.push(toLine(framePoint(r.value)) as string);
   }
   const batches: string[] = [];
@@ -262,7 +262,7 @@ async function ceilingFps(influx: BenchInfluxd, frames: number): Promise<number>
   for (const body of batches) await influx.write('ceiling', body);
   const s = (performance.now() - started) / 1000;
   const stored = await influx.countPoints('ceiling', t0, t0 + frames);
-  if (stored !== frames) throw new Error(`ceiling: ${stored} of ${frames} points stored`);
+  if (stored !== frames) throw new KppError('RUN_FAILED', `ceiling: ${stored} of ${frames} points stored`);
   return Math.round(frames / s);
 }
 

@@ -45,7 +45,7 @@ export async function startBenchInfluxd(cleanup: Cleanup): Promise<BenchInfluxd>
     },
     async write(db, body) {
       const res = await fetch(`${url}/write?db=${encodeURIComponent(db)}&precision=ms`, { method: 'POST', body, signal: AbortSignal.timeout(60_000) });
-      if (res.status !== 204) throw new Error(`influx write failed: ${res.status} ${await res.text()}`);
+      if (res.status !== 204) throw new KppError('INFLUX_FAILED', `influx write failed: ${res.status} ${await res.text()}`);
     },
     stop,
   };

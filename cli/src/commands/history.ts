@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { KppError } from '@kpp/protocol';
 import { history, historyTarget } from '@kpp/storage';
 import { writerConfigSchema } from '@kpp/writer';
 import { loadConfig, schemaResolver } from '../config-sources.js';
@@ -33,7 +34,8 @@ export function registerHistory(program: Command): void {
       },
       historyTarget(config),
     );
-    if (!result.ok) throw new Error(result.reason.message);
+    // Every other code names a bad argument (a field, a unit, a time): the user's to fix.
+    if (!result.ok) throw new KppError(result.reason.code === 'QUERY_FAILED' ? 'INFLUX_FAILED' : 'BAD_ARGUMENT', result.reason.message);
     process.stdout.write(result.value.endsWith('\n') ? result.value : result.value + '\n');
   });
 }

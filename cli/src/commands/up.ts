@@ -66,6 +66,7 @@ export function registerUp(program: Command): void {
       const broker = createBroker(brokerConfig, { logger });
       let bound: BrokerPorts | undefined;
       const ports = (): BrokerPorts => {
+        // An invariant, not an operational failure: services start in list order, the broker first.
         if (!bound) throw new Error('broker has not started');
         return bound;
       };
