@@ -21,13 +21,16 @@ const RULES: { what: string; home: string; patterns: RegExp[] }[] = [
 ];
 
 const THIS_FILE = 'scripts/test/one-definition.test.ts';
-const dirs = [...workspaces().flatMap((w) => [`${w}/src`, `${w}/test`, `${w}/scripts`]), 'scripts'];
+const dirs = [...workspaces().flatMap((w) => [`${w}/src`, `${w}/test`, `${w}/scripts`]), 'scripts', 'provisioning', 'grafana-plugin/preview'];
 const files = sourceFiles(dirs).filter((f) => f.path !== THIS_FILE);
 
 describe('one definition of each fitting', () => {
   it('reads the source of every workspace', () => {
     expect(files.some((f) => f.path.startsWith('grafana-plugin/src/'))).toBe(true);
     expect(files.some((f) => f.path.startsWith('simulator/src/physics/'))).toBe(true);
+    // Tests and their helpers too: a test helper must not be a second PRNG or backoff.
+    expect(files.some((f) => f.path.startsWith('cli/test/'))).toBe(true);
+    expect(files.some((f) => f.path.startsWith('provisioning/test/'))).toBe(true);
   });
 
   for (const rule of RULES) {

@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { connectAsync } from 'mqtt';
 import { promisify } from 'node:util';
+import { createInfluxQl } from '@kpp/storage';
 import { freePort, requireBinary, startProcess, tempDir, waitFor, type ManagedProcess, type TempDir } from '@kpp/testkit';
 
 const run = promisify(execFile);
@@ -48,10 +49,11 @@ describe('kpp up (npm start)', () => {
     expect(influxPid).toBeGreaterThan(0);
 
     const url = `http://127.0.0.1:${influx}`;
+    const influxql = createInfluxQl({ url });
     const count = async () => {
-      const res = await fetch(`${url}/query?db=kpp&q=${encodeURIComponent('SELECT count(p_el_w) FROM kpp_unit')}`);
-      const body = (await res.json()) as { results: { series?: { values: [string, number][] }[] }[] };
-      return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+      // Not queryOrThrow: until the writer has created the database the count is 0, not an error.
+      const r = await influxql.query('SELECT count(p_el_w) FROM kpp_unit', 'kpp');
+      return r.ok ? Number(r.value[0]?.values[0]?.[1] ?? 0) : 0;
     };
     await waitFor(async () => (await count()) >= 3, { timeoutMs: 15_000, what: 'frames in InfluxDB' });
     expect(Date.now() - started).toBeLessThan(15_000 + 30_000);
