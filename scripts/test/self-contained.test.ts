@@ -88,6 +88,30 @@ describe('documentation', () => {
     expect(missing).toEqual([]);
   });
 
+  it('the file tables of the package READMEs name only files that exist', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+    const missing: string[] = [];
+    let named = 0;
+    for (const w of [...pkg.workspaces, 'provisioning']) {
+      const inside = files.map(rel).filter((f) => f.startsWith(`${w}/`));
+      // A table cell names a file by its path from the package, from its src/ or from the root,
+      // or by its bare name (a table of one folder, like the plugin's src/core/).
+      const exists = (name: string) =>
+        [`${w}/${name}`, `${w}/src/${name}`, name].some((p) => existsSync(join(ROOT, p))) ||
+        (!name.includes('/') && inside.some((f) => f.endsWith(`/${name}`)));
+      const rows = readFileSync(join(ROOT, w, 'README.md'), 'utf8').split('\n').filter((l) => l.startsWith('|'));
+      for (const row of rows)
+        for (const m of row.matchAll(/`([\w./-]+\.(?:ts|tsx|mts|js|mjs))`/g)) {
+          const name = m[1] ?? '';
+          named++;
+          // Build output is not in the tree until the build ran.
+          if (!name.startsWith('dist/') && !exists(name)) missing.push(`${w}/README.md: ${name}`);
+        }
+    }
+    expect(named).toBeGreaterThan(50); // the check reads the tables at all
+    expect(missing).toEqual([]);
+  });
+
   it('the root layout table names every workspace', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
