@@ -18,7 +18,7 @@ export interface FramePool {
 /** The part of an encoded frame after its `ts` value (starts with `,"state":…`). */
 export function frameBody(json: string): string {
   const at = json.indexOf(',"ts":');
-  // An invariant: encodeFrame always writes ts, so only a caller's bad input gets here.
+  // A caller's bug, not an operational failure: encodeFrame always writes ts.
   if (at < 0) throw new Error('frameBody: no ts in frame');
   const end = json.indexOf(',', at + 6);
   return end < 0 ? '}' : json.slice(end);
