@@ -92,7 +92,10 @@ async function runWorker(config: BrokerConfig, logger: Logger): Promise<void> {
     process.exit(1);
   }
   send({ kpp: 'started', ports });
-  const status = setInterval(() => send({ kpp: 'status', ready: broker.ready() }), config.healthIntervalMs);
+  const status = setInterval(
+    () => send({ kpp: 'status', ready: broker.ready() }),
+    config.healthIntervalMs,
+  );
   status.unref();
   send({ kpp: 'status', ready: broker.ready() });
 }
@@ -123,7 +126,14 @@ async function runPrimary(config: BrokerConfig, root: Logger): Promise<void> {
   let stopping = false;
   let seq = 0;
   const metricsWaiters = new Map<number, { want: number; got: Metrics[]; done: () => void }>();
-  let firstStart: { resolve: (ports: BrokerPorts) => void; reject: (err: Error) => void; left: number; ports?: BrokerPorts } | undefined;
+  let firstStart:
+    | {
+        resolve: (ports: BrokerPorts) => void;
+        reject: (err: Error) => void;
+        left: number;
+        ports?: BrokerPorts;
+      }
+    | undefined;
 
   const fork = (slot: Slot) => {
     slot.restart = undefined;
@@ -154,13 +164,20 @@ async function runPrimary(config: BrokerConfig, root: Logger): Promise<void> {
       slot.ready = false;
       if (stopping) return;
       if (firstStart) {
-        firstStart.reject(new Error(`broker worker ${slot.k} exited during start-up (code ${code}, signal ${signal})`));
+        firstStart.reject(
+          new Error(
+            `broker worker ${slot.k} exited during start-up (code ${code}, signal ${signal})`,
+          ),
+        );
         return;
       }
       if (Date.now() - slot.startedAt >= STABLE_MS) slot.attempts = 0;
       slot.attempts++;
       const delayMs = backoffDelay(slot.attempts, RESTART_BACKOFF);
-      log.warn({ worker: slot.k, pid: worker.process.pid, code, signal, delayMs, attempt: slot.attempts }, 'broker worker exited: restarting it');
+      log.warn(
+        { worker: slot.k, pid: worker.process.pid, code, signal, delayMs, attempt: slot.attempts },
+        'broker worker exited: restarting it',
+      );
       slot.restart = setTimeout(() => fork(slot), delayMs);
     });
   };
@@ -172,7 +189,11 @@ async function runPrimary(config: BrokerConfig, root: Logger): Promise<void> {
     const got: Metrics[] = [];
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, METRICS_TIMEOUT_MS);
-      metricsWaiters.set(n, { want: workers.length, got, done: () => (clearTimeout(timer), resolve()) });
+      metricsWaiters.set(n, {
+        want: workers.length,
+        got,
+        done: () => (clearTimeout(timer), resolve()),
+      });
       if (workers.length === 0) resolve();
       for (const w of workers) w.send({ kpp: 'metrics', seq: n } satisfies ToWorker);
     });
@@ -190,7 +211,10 @@ async function runPrimary(config: BrokerConfig, root: Logger): Promise<void> {
       (w) =>
         new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => {
-            log.error({ pid: w.process.pid }, `broker worker did not stop within ${STOP_TIMEOUT_MS} ms: killed`);
+            log.error(
+              { pid: w.process.pid },
+              `broker worker did not stop within ${STOP_TIMEOUT_MS} ms: killed`,
+            );
             w.process.kill('SIGKILL');
           }, STOP_TIMEOUT_MS);
           w.once('exit', (code: number | null) => {
@@ -239,7 +263,12 @@ async function runPrimary(config: BrokerConfig, root: Logger): Promise<void> {
     });
     firstStart = undefined;
     log.info(
-      { workers: slots.length, pids: slots.map((s) => s.worker?.process.pid), ...ports, httpPort: http.port },
+      {
+        workers: slots.length,
+        pids: slots.map((s) => s.worker?.process.pid),
+        ...ports,
+        httpPort: http.port,
+      },
       'broker workers started',
     );
   } catch (err) {

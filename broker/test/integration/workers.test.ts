@@ -8,7 +8,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '@kpp/protocol';
 import { startRedis, waitFor, type Redis } from '@kpp/testkit';
-import { removeTestUsersFile, startBrokerProcess, type BrokerProcess } from './support/broker-process.js';
+import {
+  removeTestUsersFile,
+  startBrokerProcess,
+  type BrokerProcess,
+} from './support/broker-process.js';
 import { parsePrometheusText } from './support/prometheus-text.js';
 import { credentials } from './support/test-broker.js';
 
@@ -69,7 +73,10 @@ describe('kpp broker --workers 2 (one redis)', () => {
     expect(new Set(pids.values()).size).toBe(2);
     expect([...pids.values()]).not.toContain(broker.process.pid);
 
-    const viewer = await mqtt.connectAsync(broker.tcpUrl, { ...credentials('viewer'), reconnectPeriod: 0 });
+    const viewer = await mqtt.connectAsync(broker.tcpUrl, {
+      ...credentials('viewer'),
+      reconnectPeriod: 0,
+    });
     clients.push(viewer);
     const seen = new Set<string>();
     viewer.on('message', (topic) => seen.add(topic));
@@ -98,17 +105,26 @@ describe('kpp broker --workers 2 (one redis)', () => {
     const perWorker = WORKER_IDS.map((id) => before.value('kpp_broker_clients', { broker: id }));
     expect(perWorker.every((n) => n >= 1)).toBe(true);
     expect(perWorker.reduce((a, b) => a + b)).toBe(4);
-    const sentBefore = WORKER_IDS.map((id) => before.value('kpp_broker_messages_sent_total', { broker: id }));
+    const sentBefore = WORKER_IDS.map((id) =>
+      before.value('kpp_broker_messages_sent_total', { broker: id }),
+    );
 
-    const pub = await mqtt.connectAsync(broker.tcpUrl, { ...credentials('sim'), reconnectPeriod: 0 });
+    const pub = await mqtt.connectAsync(broker.tcpUrl, {
+      ...credentials('sim'),
+      reconnectPeriod: 0,
+    });
     clients.push(pub);
     await pub.publishAsync(topics.frame('u1'), 'one', { qos: 1 });
-    await waitFor(() => got.every((g) => g.length === 1), { what: 'the publish at every subscriber' });
+    await waitFor(() => got.every((g) => g.length === 1), {
+      what: 'the publish at every subscriber',
+    });
     expect(got).toEqual(subscribers.map(() => ['one']));
     // Both workers delivered it: one received it from its client, the other through Redis.
     const after = await metrics(broker);
     WORKER_IDS.forEach((id, i) =>
-      expect(after.value('kpp_broker_messages_sent_total', { broker: id })).toBeGreaterThan(sentBefore[i]!),
+      expect(after.value('kpp_broker_messages_sent_total', { broker: id })).toBeGreaterThan(
+        sentBefore[i]!,
+      ),
     );
   });
 
@@ -133,7 +149,10 @@ describe('kpp broker --workers 2 (one redis)', () => {
     );
     clients.push(...conns);
     const m = await metrics(broker);
-    expect(WORKER_IDS.map((id) => m.value('kpp_broker_clients', { broker: id }) >= 1)).toEqual([true, true]);
+    expect(WORKER_IDS.map((id) => m.value('kpp_broker_clients', { broker: id }) >= 1)).toEqual([
+      true,
+      true,
+    ]);
   }, 30_000);
 
   it('stops on SIGTERM within a few seconds, exit code 0, no worker left', async () => {
@@ -145,6 +164,8 @@ describe('kpp broker --workers 2 (one redis)', () => {
     expect(pids.filter(alive)).toEqual([]);
     expect(broker.process.output).toContain('"msg":"broker workers stopped"');
     for (const id of WORKER_IDS)
-      expect(broker.process.output).toMatch(new RegExp(`"instance":"${id}"[^\\n]*"msg":"broker stopped"`));
+      expect(broker.process.output).toMatch(
+        new RegExp(`"instance":"${id}"[^\\n]*"msg":"broker stopped"`),
+      );
   });
 });
