@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { KppError } from '@kpp/protocol';
 import { silentLogger, type Clock, type Service } from '@kpp/runtime';
 import { FileUserStore, type UserStore } from './auth/user-store.js';
@@ -20,11 +21,17 @@ export interface BrokerDeps {
   users?: UserStore;
   /** Time for health timestamps, rate limits and stuck clients; by default Date.now (whole ms). */
   clock?: Pick<Clock, 'now'>;
+  /**
+   * Serve GET /metrics, /healthz, /readyz and the viewer-token endpoint on `httpPort` (default
+   * true). A worker of `--workers` does not: its primary serves them for every worker.
+   */
+  serveHttp?: boolean;
 }
 
 export interface BrokerPorts {
   mqttPort: number;
   wsPort: number;
+  /** 0 when the broker serves no HTTP (BrokerDeps.serveHttp false). */
   httpPort: number;
 }
 
@@ -44,8 +51,12 @@ export interface KppBroker extends Service {
   /** Graceful: stop accepting, close clients (wills published), flush persistence, close emitters. */
   stop(): Promise<void>;
   stats(): BrokerStats;
+  /** Accepting clients: running and, in cluster mode, connected to Redis (what GET /readyz says). */
+  ready(): boolean;
   /** Prometheus text exposition of this broker's registry (what GET /metrics returns). */
   metricsText(): Promise<string>;
+  /** The same registry as prom-client JSON, which `AggregatorRegistry.aggregate` merges. */
+  metricsJson(): Promise<MetricObjectWithValues<MetricValue<string>>[]>;
 }
 
 /**
@@ -96,7 +107,9 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     now,
     running: () => state === 'running',
     healthy: () => state === 'running' || state === 'starting',
+    ready: () => state === 'running' && (running?.cluster?.ready() ?? true),
     viewerToken: tokens ? viewerTokenEndpoint(apiKeys, tokens, logger) : undefined,
+    serveHttp: deps.serveHttp ?? true,
   };
 
   async function start(): Promise<BrokerPorts> {
@@ -114,7 +127,7 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     const ports: BrokerPorts = {
       mqttPort: running.tcp.port,
       wsPort: running.ws.port,
-      httpPort: running.http.port,
+      httpPort: running.http?.port ?? 0,
     };
     logger.info(
       {
@@ -150,6 +163,8 @@ export function createBroker(config: BrokerConfig, deps: BrokerDeps = {}): KppBr
     stop,
     stats: () => ({ id, state, ...gauges(), counters: metrics.snapshot() }),
     health: () => running?.health.last,
+    ready: parts.ready,
     metricsText: () => metrics.render(),
+    metricsJson: () => metrics.registry.getMetricsAsJSON(),
   };
 }

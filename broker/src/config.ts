@@ -4,6 +4,8 @@ import { failure, isValidComponentId } from '@kpp/protocol';
 import { resolveConfig, type ConfigResult, type ConfigSources } from '@kpp/runtime';
 
 const port = z.number().int().min(0).max(65_535);
+/** Health ids are `<id>-w<k>`; two digits of k keep a 29-character id valid. */
+export const MAX_WORKERS = 99;
 
 /**
  * The broker's configuration: one flat schema, resolved by the CLI with
@@ -83,6 +85,14 @@ export const brokerConfigSchema = z.object({
    * session's next reconnect: a writer back from a 10 s outage at 1000 frames/s would miss 9000.
    */
   redisMaxSessionDelivery: z.number().int().min(1).default(1_000_000).describe('cluster mode: queued QoS 1 messages a reconnecting persistent session gets at once'),
+
+  workers: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_WORKERS)
+    .default(1)
+    .describe('broker processes (node:cluster) sharing the MQTT and WebSocket ports, each an Aedes on Redis; above 1 needs redisUrl'),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
@@ -125,6 +135,18 @@ function crossCheck(config: BrokerConfig): ConfigResult<BrokerConfig> | undefine
       'broker config: sessionFile is for a single broker; with redisUrl the sessions are kept in Redis',
     );
   }
+  if (config.workers > 1 && config.redisUrl === undefined) {
+    return failure(
+      'CONFIG_CONFLICT',
+      `broker config: workers = ${config.workers} needs redisUrl (the workers share subscriptions, retained messages and sessions through Redis)`,
+    );
+  }
+  if (config.workers > 1 && config.id !== undefined && !isValidComponentId(workerId(config.id, config.workers))) {
+    return failure(
+      'CONFIG_CONFLICT',
+      `broker config: id = ${JSON.stringify(config.id)} is too long for workers = ${config.workers} (each worker reports as ${workerId(config.id, config.workers)}, at most 32 characters)`,
+    );
+  }
   if (config.redisUrl !== undefined && config.apiKeys.length > 0 && !config.tokenSecret) {
     return failure(
       'CONFIG_CONFLICT',
@@ -132,6 +154,11 @@ function crossCheck(config: BrokerConfig): ConfigResult<BrokerConfig> | undefine
     );
   }
   return undefined;
+}
+
+/** The health id of worker `k` (1-based) of a `workers` broker. */
+export function workerId(id: string, k: number): string {
+  return `${id}-w${k}`;
 }
 
 /**

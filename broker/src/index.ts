@@ -11,6 +11,8 @@ export {
   resolveBrokerConfig,
   brokerConfig,
   defaultBrokerId,
+  workerId,
+  MAX_WORKERS,
   type BrokerConfig,
   type BrokerConfigInput,
 } from './config.js';
@@ -75,3 +77,4 @@ export {
   type ViewerClaims,
 } from './auth/viewer-token.js';
 export { VIEWER_TOKEN_PATH } from './http/viewer-token-endpoint.js';
+export { runBrokerWorkers } from './cluster/workers.js';

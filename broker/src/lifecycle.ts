@@ -39,6 +39,10 @@ export interface LifecycleDeps extends Omit<ConnectionsDeps, 'config'> {
   healthy: () => boolean;
   /** POST /api/v1/viewer-token, when API keys are configured. */
   viewerToken: HttpEndpoints['viewerToken'];
+  /** Accepting clients: running and, in cluster mode, Redis connected (GET /readyz). */
+  ready: () => boolean;
+  /** False in a worker of `--workers`: its primary serves the HTTP endpoints for all workers. */
+  serveHttp: boolean;
 }
 
 /** Everything a started broker holds, released by `stopRunning`. */
@@ -50,7 +54,8 @@ export interface Running {
   cluster: ClusterBackends | undefined;
   tcp: Listener;
   ws: WsListener;
-  http: Listener;
+  /** Undefined when the HTTP endpoints are served elsewhere (see LifecycleDeps.serveHttp). */
+  http: Listener | undefined;
   health: HealthReporter;
   sampler: ProcessMetricsSampler;
   connections: Connections;
@@ -147,14 +152,16 @@ export async function startRunning(deps: LifecycleDeps): Promise<Running> {
       onError: (err) => logger.error({ err }, 'websocket listener error'),
     });
     cleanups.push(() => closeServer(ws.server));
-    const http = await listenHttp(config.host, config.httpPort, {
-      metrics: () => metrics.render(),
-      metricsContentType: prometheusContentType,
-      healthy: deps.healthy,
-      ready: () => deps.running() && (cluster?.ready() ?? true),
-      logger,
-      ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}),
-    });
+    const http = deps.serveHttp
+      ? await listenHttp(config.host, config.httpPort, {
+          metrics: () => metrics.render(),
+          metricsContentType: prometheusContentType,
+          healthy: deps.healthy,
+          ready: deps.ready,
+          logger,
+          ...(deps.viewerToken ? { viewerToken: deps.viewerToken } : {}),
+        })
+      : undefined;
 
     const sampler = new ProcessMetricsSampler();
     const health = new HealthReporter({
@@ -223,7 +230,7 @@ export async function stopRunning(
   r.cluster?.disconnect();
   await Promise.all(closing);
   r.sampler.stop();
-  await closeServer(r.http.server);
+  if (r.http) await closeServer(r.http.server);
 }
 
 async function readTls(config: BrokerConfig): Promise<TlsFiles | undefined> {
@@ -242,7 +249,7 @@ async function readTls(config: BrokerConfig): Promise<TlsFiles | undefined> {
   return { cert: await read('tlsCert', config.tlsCert), key: await read('tlsKey', config.tlsKey) };
 }
 
-function closeServer(server: Server | NetServer): Promise<void> {
+export function closeServer(server: Server | NetServer): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
     server.close(() => resolve());

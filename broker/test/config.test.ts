@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { brokerConfig, defaultBrokerId, resolveBrokerConfig } from '../src/index.js';
+import { brokerConfig, defaultBrokerId, MAX_WORKERS, resolveBrokerConfig } from '../src/index.js';
 
 describe('broker config', () => {
   it('has the documented defaults', () => {
@@ -61,6 +61,23 @@ describe('broker config', () => {
       'broker config: sessionFile is for a single broker; with redisUrl the sessions are kept in Redis',
     );
     expect(resolveBrokerConfig({ env: { KPP_BROKER_SESSION_FILE: 'sessions.json' } }).ok).toBe(true);
+  });
+
+  it('runs workers only on Redis, with room in the id for the worker suffix', () => {
+    const alone = resolveBrokerConfig({ flags: { workers: '2' } });
+    expect(!alone.ok && alone.reason.message).toBe(
+      'broker config: workers = 2 needs redisUrl (the workers share subscriptions, retained messages and sessions through Redis)',
+    );
+    const redisUrl = 'redis://127.0.0.1:6379';
+    expect(brokerConfig({ workers: 2, redisUrl }).ok).toBe(true);
+    expect(brokerConfig({ workers: 1 }).ok).toBe(true);
+    const zero = brokerConfig({ workers: 0, redisUrl });
+    expect(!zero.ok && zero.reason.message).toContain('workers = 0');
+    const long = brokerConfig({ workers: 12, redisUrl, id: 'b'.repeat(30) });
+    expect(!long.ok && long.reason.message).toContain(`id = "${'b'.repeat(30)}" is too long for workers = 12`);
+    expect(brokerConfig({ workers: 12, redisUrl, id: 'b'.repeat(28) }).ok).toBe(true);
+    // The longest default id (20 + pid) still takes the largest suffix.
+    expect(`${defaultBrokerId(true)}-w${MAX_WORKERS}`).toMatch(/^[a-z][a-z0-9_-]{0,31}$/);
   });
 
   it('makes a valid default id, distinct per process in cluster mode', () => {

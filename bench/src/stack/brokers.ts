@@ -26,7 +26,17 @@ export interface BrokerUnderTest {
  * with a users file, anonymous read for the subscribers, and connect-rate limits opened up so
  * the fan-out scenario's 100 clients from one address are not rate limited.
  */
-export async function startKppBroker(cleanup: Cleanup, opts: { nodeArgs?: string[] } = {}): Promise<BrokerUnderTest> {
+export async function startKppBroker(
+  cleanup: Cleanup,
+  opts: {
+    nodeArgs?: string[];
+    /** More `kpp broker` flags (e.g. `--redis-url`, `--workers`). */
+    args?: string[];
+    /** The log line that means ready; with `--workers` the primary's "broker workers started". */
+    readyMsg?: string;
+  } = {},
+): Promise<BrokerUnderTest> {
+  const readyMsg = opts.readyMsg ?? 'broker started';
   const dir = await cleanup.tempDir('kpp-bench-broker-');
   const users = await makeUsers(dir);
   const proc = await startKpp(
@@ -41,10 +51,11 @@ export async function startKppBroker(cleanup: Cleanup, opts: { nodeArgs?: string
       '--connect-rate-per-second', '100000',
       '--connect-burst', '100000',
       '--id', 'bench',
+      ...(opts.args ?? []),
     ],
-    { readyWhen: /"msg":"broker started"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
+    { readyWhen: new RegExp(`"msg":${JSON.stringify(readyMsg)}`), ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
   );
-  const started = logLine(proc.output, 'broker started') as { mqttPort: number; wsPort: number } | undefined;
+  const started = logLine(proc.output, readyMsg) as { mqttPort: number; wsPort: number } | undefined;
   if (!started) throw new KppError('PROCESS_NOT_READY', `kpp broker: no ports in its start line:\n${proc.output.slice(-2000)}`);
   const stop = async () => {
     await proc.stop();

@@ -1,4 +1,5 @@
-// Patch of Aedes 1.x internals (wraps `aedes.publish`). Upstream: no upstream issue found;
+// Patch of Aedes 1.x internals (wraps `aedes.publish`). Upstream: no upstream issue found
+// (moscajs/aedes and moscajs/aedes-persistence issues searched for PUBACK before store);
 // behaviour: lib/handlers/publish.js sends PUBACK for a QoS 1 PUBLISH before `broker.publish`
 // has stored it in the subscribers' sessions (details below).
 import type { Aedes, AedesOptions, Client, PublishPacket } from 'aedes';

@@ -1,6 +1,7 @@
 // Patch of aedes-persistence-redis (wraps its connection's `rpush`/`lrem`). Upstream: no
-// upstream issue found; behaviour: every PUBACK runs `LREM outgoing:<clientId> 0 key`, a scan of
-// the whole session queue (details below).
+// upstream issue found (moscajs/aedes, aedes-persistence and aedes-persistence-redis issues
+// searched for LREM / queue removal cost); behaviour: every PUBACK runs
+// `LREM outgoing:<clientId> 0 key`, a scan of the whole session queue (details below).
 /** The two commands of the Redis connection this touches, as aedes-persistence-redis calls them. */
 export interface QueueCommands {
   rpush(key: string, ...values: (string | Buffer)[]): Promise<number>;

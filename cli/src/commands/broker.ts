@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { KppError } from '@kpp/protocol';
-import { addUser, brokerConfigSchema, createBroker, resolveBrokerConfig, ROLES } from '@kpp/broker';
+import { addUser, brokerConfigSchema, createBroker, resolveBrokerConfig, ROLES, runBrokerWorkers } from '@kpp/broker';
 import { runUntilSignal } from '@kpp/runtime';
 import { commandLogger } from '../logging.js';
 import { loadConfig } from '../config-sources.js';
@@ -12,7 +12,9 @@ export function registerBroker(program: Command): void {
   cmd.action(async (opts: Record<string, unknown>) => {
     const config = loadConfig(resolveBrokerConfig, schemaFlags(opts, brokerConfigSchema), opts.config as string | undefined);
     const logger = await commandLogger(cmd);
-    await runUntilSignal([createBroker(config, { logger })], logger);
+    // With --workers this runs again in every worker process (node:cluster), which takes its role there.
+    if (config.workers > 1) await runBrokerWorkers(config, logger);
+    else await runUntilSignal([createBroker(config, { logger })], logger);
   });
 
   // The users file is the broker's own `--users-file` (or KPP_BROKER_USERS_FILE, or `usersFile` in

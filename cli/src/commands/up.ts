@@ -62,6 +62,8 @@ export function registerUp(program: Command): void {
       // Grafana given KPP_BROKER_API_KEYS (docker-compose.yml) keeps its key; a configured
       // tokenSecret wins over the generated one.
       const configured = loadConfig(resolveBrokerConfig, { usersFile });
+      if (configured.workers > 1)
+        throw new KppError('CONFIG_CONFLICT', `broker config: workers = ${configured.workers} is for \`kpp broker\`; kpp up runs one broker in its own process (unset KPP_BROKER_WORKERS)`);
       const brokerConfig = { ...configured, apiKeys: [...configured.apiKeys, apiKey], tokenSecret: configured.tokenSecret ?? tokenSecret };
       const broker = createBroker(brokerConfig, { logger });
       let bound: BrokerPorts | undefined;

@@ -48,11 +48,13 @@ export async function removeTestUsersFile(): Promise<void> {
 
 /**
  * `node broker/dist/main.js` as a separate process, configured through KPP_BROKER_* variables
- * (`settings` keys are config keys), on free ports, ready when it logs "broker started".
+ * (`settings` keys are config keys), on free ports, ready when it logs "broker started" (or
+ * `readyWhen`).
  */
 export async function startBrokerProcess(
   id: string,
   settings: Record<string, string | number | boolean> = {},
+  readyWhen = /"msg":"broker started"/,
 ): Promise<BrokerProcess> {
   const [mqttPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const verbose = ['debug', 'trace'].includes(process.env.KPP_TEST_LOG ?? '');
@@ -66,7 +68,7 @@ export async function startBrokerProcess(
   const proc = await startProcess(`broker ${id}`, process.execPath, {
     args: BROKER_COMMAND,
     env,
-    readyWhen: /"msg":"broker started"/,
+    readyWhen,
     timeoutMs: 20_000,
   });
   return {
