@@ -985,7 +985,7 @@ const RUNBOOK_STEPS = {
     'Check the writer process (`kpp writer` / `kpp up` logs), its MQTT connection and InfluxDB. Frames are not lost while the broker keeps the writer’s session and the spool has room.',
   ],
   'kpp-live-path-down': [
-    'Browsers reach the live stream over MQTT/WebSocket only (port 9001, path /mqtt by default): with the listener down every live panel is blank while InfluxDB panels keep filling.',
+    'Browsers reach the live stream over MQTT/WebSocket only (port 8083, path /mqtt by default): with the listener down every live panel is blank while InfluxDB panels keep filling.',
     'Check the broker logs for `websocket listener error` and restart the broker (`kpp up` or `kpp broker`); clients reconnect by themselves.',
   ],
   'kpp-live-viewers-lost': [

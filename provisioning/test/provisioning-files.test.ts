@@ -114,9 +114,10 @@ describe('data sources', () => {
     for (const key of Object.keys(dsByUid.get('kpp-live')?.secureJsonData ?? {})) expect([key, secure.includes(key)]).toEqual([key, true]);
   });
 
-  it('no KPP Live data source keeps a secret in jsonData: the API key is secureJsonData, for the viewer-token route to tokenUrl', () => {
-    const live = DATASOURCES.filter((d) => d.type === pluginId);
-    expect(live.length).toBeGreaterThan(0);
+  it('no KPP Live data source keeps a secret in jsonData: the API key is secureJsonData, for the viewer-token route to tokenUrl (provisioning/ and the plugin\'s example)', () => {
+    const example = datasources(join(REPO_ROOT, 'grafana-plugin', 'provisioning'));
+    const live = [...DATASOURCES, ...example].filter((d) => d.type === pluginId);
+    expect(live.length).toBe(2);
     const route = (JSON.parse(readFileSync(PLUGIN_JSON, 'utf8')) as { routes?: PluginRoute[] }).routes?.find((r) => r.path === 'viewer-token');
     // The proxy route reads the two settings provisioned here (by those names).
     expect(route?.url).toBe('{{ .JsonData.tokenUrl }}');
