@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { sleep, waitFor } from '@kpp/testkit';
-import { PASSWORDS, PLUGIN_ROOT, startStack, type Stack } from '../test/integration/support/stack';
+import { LIVE_UID, PLUGIN_ROOT, startStack, type Stack } from '../test/integration/support/stack';
 
 const HOST_MODULES = join(PLUGIN_ROOT, 'compat', 'grafana-11.6', 'node_modules');
 const SHOTS = join(PLUGIN_ROOT, 'screenshots');
@@ -17,6 +17,7 @@ const SHOTS = join(PLUGIN_ROOT, 'screenshots');
 let stack: Stack;
 let page: Page;
 const pageErrors: string[] = [];
+const tokenRequests: string[] = [];
 
 interface FrameJson {
   name?: string;
@@ -28,16 +29,20 @@ beforeAll(async () => {
   stack = await startStack({ hostModules: HOST_MODULES });
   page = stack.chrome.page;
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('request', (r) => {
+    if (r.url().endsWith(`/api/datasources/proxy/uid/${LIVE_UID}/viewer-token`)) tokenRequests.push(r.method());
+  });
   // The page bundle is several MB: on a loaded machine "load" takes longer than the 30 s default.
   await page.goto(stack.server.url, { timeout: 120_000 });
   await page.waitForFunction(() => Boolean(window.kpp), undefined, { timeout: 30_000 });
+  // Logs in as in Grafana: viewer tokens through the data-source proxy stand-in, no password.
   await page.evaluate(
-    ([url, password]) =>
+    ([url, tokenUrl]) =>
       window.kpp.init({
-        jsonData: { brokerUrl: url, username: 'viewer', password, historyDatasourceUid: 'influx-kpp' },
+        jsonData: { brokerUrl: url, tokenUrl, historyDatasourceUid: 'influx-kpp' },
         dataSources: [{ uid: 'influx-kpp', name: 'InfluxDB (kpp)', type: 'influxdb', url: '/influx', db: 'kpp' }],
       }),
-    [stack.broker.wsUrl, PASSWORDS.viewer] as const
+    [stack.broker.wsUrl, stack.broker.tokenUrl] as const
   );
 }, 180_000);
 
@@ -59,6 +64,10 @@ describe('KPP Live on the Grafana 11.6 line (React 18) in Chromium', () => {
     const ok = await page.evaluate(() => window.kpp.testDatasource());
     expect(ok).toMatchObject({ status: 'success' });
     expect(ok.message).toMatch(/^Connected: clock 10\.0 Hz, 3 units/);
+    // No password in its settings and no anonymous read on the broker: it logged in with a viewer
+    // token fetched through the proxy stand-in's route.
+    expect(tokenRequests.length).toBeGreaterThan(0);
+    expect(new Set(tokenRequests)).toEqual(new Set(['POST']));
     await page.evaluate(() =>
       window.kpp.openPanel('live', { targets: [{ unit: '+', fields: ['p_net_w'], interpolate: true }], rangeMs: 60_000 })
     );

@@ -366,11 +366,17 @@ function firstEmissionWithTickAfter(id: string, afterMs: number, tickAfterMs: nu
 
 let editorsRoot: ReactDOMClient.Root | undefined;
 
-function Editors(props: { initialQuery: Record<string, unknown> }) {
+/** What Grafana hands a data source's ConfigEditor: its settings, and which secrets are set (never their values). */
+interface EditorSettings {
+  jsonData: Record<string, unknown>;
+  secureJsonFields?: Record<string, boolean>;
+}
+
+function Editors(props: { initialQuery: Record<string, unknown>; settings?: EditorSettings }) {
   const { ConfigEditor, QueryEditor } = pluginModule!.plugin.components;
   const [options, setOptions] = useState(() => ({
-    ...instanceSettings(jsonData),
-    secureJsonFields: {},
+    ...instanceSettings(props.settings?.jsonData ?? jsonData),
+    secureJsonFields: props.settings?.secureJsonFields ?? {},
     secureJsonData: {},
   }));
   const [query, setQuery] = useState(() => ({ refId: 'A', ...props.initialQuery }));
@@ -389,10 +395,11 @@ function Editors(props: { initialQuery: Record<string, unknown> }) {
   );
 }
 
-function renderEditors(initialQuery: Record<string, unknown>): void {
+/** The editors of the main instance's settings, or of `settings` (a data source as saved in Grafana). */
+function renderEditors(initialQuery: Record<string, unknown>, settings?: EditorSettings): void {
   const host = document.getElementById('editors') as HTMLElement;
   editorsRoot ??= ReactDOMClient.createRoot(host);
-  editorsRoot.render(<Editors initialQuery={initialQuery} />);
+  editorsRoot.render(<Editors initialQuery={initialQuery} settings={settings} />);
 }
 
 const api = {
@@ -440,8 +447,13 @@ const PREVIEW_PANELS: Record<string, { title: string; targets: Array<Record<stri
 async function autostart(): Promise<void> {
   const res = await fetch('/preview-config.json').catch(() => undefined);
   if (!res || !res.ok) return;
-  await init((await res.json()) as Parameters<typeof init>[0]);
+  const config = (await res.json()) as Parameters<typeof init>[0];
+  await init(config);
   for (const [id, panel] of Object.entries(PREVIEW_PANELS)) openPanel(id, { ...panel, rangeMs: 120_000 });
-  renderEditors({ unit: '+', fields: ['p_net_w'], smoothing: 'none', interpolate: true, alias: '{{unit}} {{field}}' });
+  // With a token URL the preview server's proxy holds an API key: the editor shows it as set, as Grafana would.
+  renderEditors(
+    { unit: '+', fields: ['p_net_w'], smoothing: 'none', interpolate: true, alias: '{{unit}} {{field}}' },
+    { jsonData: config.jsonData, secureJsonFields: { brokerApiKey: Boolean(config.jsonData['tokenUrl']) } }
+  );
 }
 void autostart();

@@ -60,6 +60,8 @@ export const CHAIN_RATED_TENSION_N = 140_000;
 /** Counter rules alert on a rate over 5 minutes, never on one event. */
 export const WRITER_REJECTS_PER_5M = 10;
 export const BROKER_DROPS_PER_S = 0.1;
+/** How far back kpp-live-viewers-lost looks for the WebSocket subscribers a broker had. */
+export const LIVE_VIEWERS_WINDOW_S = 600;
 
 // ---------------------------------------------------------------------------------------------
 // Panels
@@ -845,6 +847,25 @@ export const RULES = [
     description:
       'The broker reports ws_listening = 0 in its health (ws_clients counts the WebSocket clients, live viewers included): browsers cannot reach the live stream, while frames may still reach InfluxDB over TCP. The broker stopping altogether shows as the stale-stream alert.',
   },
+  {
+    group: 'kpp-pipeline',
+    uid: 'kpp-live-viewers-lost',
+    title: 'Live viewers lost: no WebSocket subscribers left',
+    // The peak of the last 10 minutes, kept only where the latest report has no WebSocket client
+    // (InfluxQL's WHERE on the subquery's fields): one number per broker, 0 when it never had any.
+    query: `SELECT "peak" AS "viewers_lost" FROM (SELECT max("ws_clients") AS "peak", last("ws_clients") AS "now" FROM ${HEALTH} WHERE "component" = 'broker' AND $timeFilter GROUP BY "instance") WHERE "now" = 0 GROUP BY "instance"`,
+    from: LIVE_VIEWERS_WINDOW_S,
+    reducer: 'max',
+    evaluator: ['gt', [0]],
+    // Viewers reconnect by themselves within seconds (a broker restart, a network blip): a drop
+    // that lasts a minute is a live path that stays broken.
+    for: '1m',
+    severity: 'warning',
+    link: [PIPELINE.uid, PIPELINE.brokerClients],
+    summary: 'Broker {{ $labels.instance }} had {{ $values.B }} WebSocket subscribers in the last 10 minutes and has none now.',
+    description:
+      'The broker reports ws_clients = 0 (its WebSocket subscribers: the browsers’ live panels) for over a minute after having some in the last 10 minutes, while its listener may still be up: viewers were cut off and cannot come back (a proxy in front of the broker, the viewer-token route, an expired or rotated API key). It also fires when the last viewer simply closed their dashboard, and resolves 10 minutes after the last viewer left. A broker that never had a viewer does not fire.',
+  },
 ];
 
 export const GROUP_INTERVAL = '10s';
@@ -964,8 +985,13 @@ const RUNBOOK_STEPS = {
     'Check the writer process (`kpp writer` / `kpp up` logs), its MQTT connection and InfluxDB. Frames are not lost while the broker keeps the writer’s session and the spool has room.',
   ],
   'kpp-live-path-down': [
-    'Browsers reach the live stream over MQTT/WebSocket only (port 9001, path /mqtt by default): with the listener down every live panel is blank while InfluxDB panels keep filling.',
+    'Browsers reach the live stream over MQTT/WebSocket only (port 8083, path /mqtt by default): with the listener down every live panel is blank while InfluxDB panels keep filling.',
     'Check the broker logs for `websocket listener error` and restart the broker (`kpp up` or `kpp broker`); clients reconnect by themselves.',
+  ],
+  'kpp-live-viewers-lost': [
+    'Open a live dashboard yourself: if its panels stream, the last viewer had just left and the alert resolves within 10 minutes — nothing to do.',
+    'Panels blank or stuck on "connecting": check *Broker WebSocket listener down* first, then whatever sits between the browsers and the broker’s WebSocket port (reverse proxy, firewall, TLS terminator).',
+    'Panels report a login error: the viewer-token route failed. Check that the data source’s `tokenUrl` reaches the broker from Grafana’s server, that `brokerApiKey` is one of the broker’s `apiKeys`, and the broker’s `rejected_token_*_total` counts in kpp_health.',
   ],
 };
 
@@ -1023,8 +1049,13 @@ const RULES_HEADER =
   '# cannot evaluate rules on a frontend-only data source such as kpp-live. Each rule is linked to\n' +
   '# the panel it concerns (__dashboardUid__ / __panelId__) and to its runbook panel.\n';
 
-/** The text of every generated file, by path relative to provisioning/. */
+/**
+ * The text of every generated file, by path relative to provisioning/.
+ * @param {string} [rootUrl] Grafana's public root URL, where runbook links point
+ * @returns {Record<string, string>}
+ */
 export function generatedFiles(rootUrl = DEFAULT_GRAFANA_ROOT_URL) {
+  /** @type {Record<string, string>} */
   const files = {};
   for (const [name, make] of Object.entries(DASHBOARD_FILES)) files[`dashboards/${name}`] = JSON.stringify(make(), null, 2) + '\n';
   files[`alerting/${RULES_FILE}`] = RULES_HEADER + stringify(alertRules(rootUrl), { lineWidth: 0, aliasDuplicateObjects: false });

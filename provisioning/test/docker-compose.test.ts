@@ -198,7 +198,7 @@ describe('docker-compose.yml', () => {
     const kpp = compose.services.kpp as Service;
     expect(grafana.environment?.GF_DATAPROXY_SEND_USER_HEADER).toBe('true');
     // With the defaults and with a key set in the host's environment (or .env).
-    for (const host of [{}, { KPP_BROKER_API_KEY: 'a-key-set-by-whoever-deploys-it' }]) {
+    for (const host of [{}, { KPP_BROKER_API_KEY: 'a-key-set-by-whoever-deploys-it' }] as Record<string, string>[]) {
       const g = interpolate(grafana.environment ?? {}, host);
       const broker = resolveBrokerConfig({ env: interpolate(kpp.environment ?? {}, host) });
       if (!broker.ok) throw new Error(broker.reason.message);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { buildMeta, FAULT_KINDS } from '@kpp/protocol';
 import { DEFAULT_PARAMS } from '@kpp/simulator';
 import { parts } from './support/alert-eval.js';
-import { resolveFolders, type DashboardProvider } from './support/grafana-folders.js';
+import { resolveFolders, splitFolderPath, type DashboardProvider } from './support/grafana-folders.js';
 import { typecheckDashboards } from './support/dashboard-typecheck.js';
 import {
   allPanels,
@@ -33,6 +33,8 @@ import {
   DEFAULT_GRAFANA_ROOT_URL,
   generatedFiles,
   GENERATOR_RATED_RPM,
+  LIVE_VIEWERS_WINDOW_S,
+  PIPELINE,
   SCHEMA_VERSION,
   WRITER_REJECTS_PER_5M,
 } from '../scripts/generate.mjs';
@@ -112,9 +114,10 @@ describe('data sources', () => {
     for (const key of Object.keys(dsByUid.get('kpp-live')?.secureJsonData ?? {})) expect([key, secure.includes(key)]).toEqual([key, true]);
   });
 
-  it('no KPP Live data source keeps a secret in jsonData: the API key is secureJsonData, for the viewer-token route to tokenUrl', () => {
-    const live = DATASOURCES.filter((d) => d.type === pluginId);
-    expect(live.length).toBeGreaterThan(0);
+  it('no KPP Live data source keeps a secret in jsonData: the API key is secureJsonData, for the viewer-token route to tokenUrl (provisioning/ and the plugin\'s example)', () => {
+    const example = datasources(join(REPO_ROOT, 'grafana-plugin', 'provisioning'));
+    const live = [...DATASOURCES, ...example].filter((d) => d.type === pluginId);
+    expect(live.length).toBe(2);
     const route = (JSON.parse(readFileSync(PLUGIN_JSON, 'utf8')) as { routes?: PluginRoute[] }).routes?.find((r) => r.path === 'viewer-token');
     // The proxy route reads the two settings provisioned here (by those names).
     expect(route?.url).toBe('{{ .JsonData.tokenUrl }}');
@@ -259,6 +262,7 @@ describe('alert rules', () => {
         'kpp-energy-residual',
         'kpp-generator-overspeed',
         'kpp-live-path-down',
+        'kpp-live-viewers-lost',
         'kpp-receiver-under-injection',
         'kpp-stale-stream',
         'kpp-tick-overruns',
@@ -319,17 +323,37 @@ describe('alert rules', () => {
     for (const u of urls) expect(u).toMatch(/^https:\/\/grafana\.example\.org\/ops\/d\/kpp-runbook\/kpp-runbook\?viewPanel=panel-\d+$/);
   });
 
-  it('dashboards and alert rules resolve to one folder uid on a fresh Grafana (its provisioning order and lookups)', () => {
+  it('dashboards and alert rules resolve to one folder uid on a fresh Grafana and after restarts (its provisioning order and lookups)', () => {
     const provider = readYaml(join(PROVISIONING_DIR, 'dashboards', 'kpp.yaml')) as { providers: DashboardProvider[] };
     const groups = [...new Set(RULES.map((r) => r.folder))].map((folder) => ({ folder }));
+    // One root folder, not a nested path (a `/` in the title would make Grafana nest folders).
+    expect(groups.map((g) => splitFolderPath(g.folder))).toEqual([['KPP Live']]);
+    expect(provider.providers.map((p) => [p.folder, p.folderUid])).toEqual([['KPP Live', undefined]]);
     const fresh = resolveFolders(groups, provider.providers);
     expect(fresh.folders).toHaveLength(1);
     expect(new Set([...fresh.dashboards, ...fresh.alertGroups]).size).toBe(1);
-    // A restart finds the same folder again.
-    expect(fresh.folders[0]?.title).toBe('KPP Live');
-    // The model tells the difference: a provider with its own folderUid (as before) makes two folders titled alike.
+    // A restart (or a provisioning reload) finds that folder again and creates none.
+    const restarted = resolveFolders(groups, provider.providers, fresh.folders);
+    expect(restarted.folders).toEqual(fresh.folders);
+    expect([...restarted.dashboards, ...restarted.alertGroups]).toEqual([...fresh.dashboards, ...fresh.alertGroups]);
+    // A Grafana where someone created "KPP Live" (any uid) before: both use it.
+    const before = resolveFolders(groups, provider.providers, [{ uid: 'made-by-hand', title: 'KPP Live', parent: '' }]);
+    expect([before.folders.length, [...new Set([...before.dashboards, ...before.alertGroups])]]).toEqual([1, ['made-by-hand']]);
+    // Why the provider sets no folderUid: alerting runs first and creates the folder with a
+    // generated uid, so a provider with folderUid: kpp-live creates a second "KPP Live", on every
+    // fresh Grafana.
     const withUid = resolveFolders(groups, provider.providers.map((p) => ({ ...p, folderUid: 'kpp-live' })));
     expect(withUid.folders.map((f) => f.title)).toEqual(['KPP Live', 'KPP Live']);
+    expect(withUid.dashboards).not.toEqual(withUid.alertGroups);
+  });
+
+  it('kpp-live-viewers-lost warns when a broker that had WebSocket subscribers in 10 minutes has none for a minute', () => {
+    const r = RULES.find((x) => x.uid === 'kpp-live-viewers-lost')!;
+    const p = parts(r);
+    expect([r.labels.severity, durationS(r.for), p.query.relativeTimeRange?.from, r.noDataState]).toEqual(['warning', 60, LIVE_VIEWERS_WINDOW_S, 'OK']);
+    expect(String(p.query.model.query)).toMatch(/max\("ws_clients"\) AS "peak", last\("ws_clients"\) AS "now" .* WHERE "now" = 0 GROUP BY "instance"$/);
+    expect([p.reduce.model.reducer, p.threshold.model.conditions?.[0]?.evaluator]).toEqual(['max', { type: 'gt', params: [0] }]);
+    expect(r.annotations.__dashboardUid__).toBe(PIPELINE.uid);
   });
 
   it('query only kpp-influx (InfluxQL) and Grafana expressions (__expr__): A → reduce B → threshold C', () => {

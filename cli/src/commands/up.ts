@@ -113,6 +113,8 @@ export function registerUp(program: Command): void {
                 repoRoot: REPO_ROOT,
                 dataDir,
                 port: Number(flags.grafanaPort),
+                // Behind a proxy, the URL people open; the rules' runbook links start with it.
+                rootUrl: process.env.KPP_GRAFANA_ROOT_URL || undefined,
                 env: {
                   KPP_INFLUX_URL: influxUrl ?? '',
                   KPP_INFLUX_TOKEN: process.env.KPP_WRITER_TOKEN ?? '',

@@ -30,7 +30,7 @@ describe('kpp up --preview', () => {
     await dir?.remove();
   }, 30_000);
 
-  it('serves the plugin page, its URL printed with the others; Chromium sees ≥ 3 panels with live points and no page error', async () => {
+  it('serves the plugin page, its URL printed with the others; Chromium sees ≥ 3 panels with live points, history from before the page opened, and no page error', async () => {
     requireBinary('influxd');
     dir = await tempDir('kpp-up-preview-');
     const [mqtt, ws, http, influx, preview] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
@@ -43,6 +43,14 @@ describe('kpp up --preview', () => {
     const url = `http://127.0.0.1:${preview}`;
     await waitFor(() => new RegExp(`preview\\s+${url.replace(/\./g, '\\.')}`).test(up!.output), { timeoutMs: 5000, what: 'the preview URL among the printed URLs' });
 
+    // Some seconds of u1 in InfluxDB before the page opens: the panels must show them as history.
+    const stored = async () => {
+      const res = await fetch(`http://127.0.0.1:${influx}/query?db=kpp&q=${encodeURIComponent(`SELECT count("seq") FROM "kpp_unit" WHERE "unit" = 'u1'`)}`);
+      const body = (await res.json()) as { results: { series?: { values: [string, number][] }[] }[] };
+      return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+    };
+    await waitFor(async () => (await stored()) >= 50, { timeoutMs: 30_000, intervalMs: 500, what: '5 s of u1 frames in InfluxDB' });
+
     chrome = await startChromium({ viewport: { width: 1200, height: 900 } });
     const page = chrome.page;
     const errors: string[] = [];
@@ -51,22 +59,31 @@ describe('kpp up --preview', () => {
     await page.goto(url, { timeout: 120_000 });
     await page.waitForFunction(() => Boolean((globalThis as PreviewPage).kpp), undefined, { timeout: 30_000 });
     const ids = ['power', 'speed', 'rpm', 'tension', 'pressure', 'all'];
-    // A panel streams when it shows ticks stamped after the page opened.
-    const liveIds = async () => {
+    /** The time stamps a panel shows, every series together. */
+    const panelTimes = async (id: string) => {
+      const frames = (await page.evaluate((p) => (globalThis as PreviewPage).kpp?.panelFrames(p), id).catch(() => [])) as PanelFrame[];
+      return frames.flatMap((f) => (f.fields.find((x) => x.type === 'time')?.values ?? []) as number[]);
+    };
+    /** The panels with at least `n` points matching `when`. */
+    const panelsWith = async (candidates: string[], n: number, when: (t: number) => boolean) => {
       const out: string[] = [];
-      for (const id of ids) {
-        const frames = (await page.evaluate((p) => (globalThis as PreviewPage).kpp?.panelFrames(p), id).catch(() => [])) as PanelFrame[];
-        const times = frames.flatMap((f) => (f.fields.find((x) => x.type === 'time')?.values ?? []) as number[]);
-        if (times.filter((t) => t > openedAt).length >= 10) out.push(id);
-      }
+      for (const id of candidates) if ((await panelTimes(id)).filter(when).length >= n) out.push(id);
       return out;
     };
+    // A panel streams when it shows ticks stamped after the page opened.
+    const liveIds = () => panelsWith(ids, 10, (t) => t > openedAt);
     const streaming = await waitFor(async () => {
       const live = await liveIds();
       return live.length >= 3 ? live : undefined;
     }, { timeoutMs: 30_000, intervalMs: 500, what: 'three panels with live points' });
+    // History: u1 panels also hold points from before the page opened (the live stream only
+    // brings ticks from its subscription on; 2 s of margin for the playout delay).
+    const historyIds = await waitFor(async () => {
+      const found = await panelsWith(ids.filter((i) => i !== 'all'), 20, (t) => t < openedAt - 2000);
+      return found.length >= 3 ? found : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500, what: 'three u1 panels with history from before the page opened' });
     const panels = await page.locator('.panel').count();
-    console.info(`[preview] ${panels} panels, streaming: ${streaming.join(', ')}`);
+    console.info(`[preview] ${panels} panels, streaming: ${streaming.join(', ')}; with history: ${historyIds.join(', ')}`);
     expect(panels).toBeGreaterThanOrEqual(3);
     expect(streaming.length).toBeGreaterThanOrEqual(3);
     mkdirSync(SHOTS, { recursive: true });

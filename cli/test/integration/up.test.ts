@@ -123,7 +123,18 @@ describe('kpp up (npm start)', () => {
       expect(issued.username).toBe('alice');
       const viewer = await connectAsync(env.KPP_BROKER_WS_URL!, { username: issued.username, password: issued.token, reconnectPeriod: 0, protocolVersion: 4 });
       await viewer.endAsync();
-      expect(await readdir(`${prov}/alerting`)).toContain('kpp-rules.yaml');
+      expect((await readdir(`${prov}/alerting`)).sort()).toEqual(['kpp-notifications.yaml', 'kpp-rules.yaml']);
+      // The rules were generated for this Grafana: runbook links open its own runbook, not the
+      // committed files' localhost:3000, and Grafana's root URL is the same.
+      const root = `http://127.0.0.1:${gport}`;
+      expect(env.GF_SERVER_ROOT_URL).toBe(root);
+      const rules = await readFile(`${prov}/alerting/kpp-rules.yaml`, 'utf8');
+      const links = [...rules.matchAll(/runbook_url: (\S+)/g)].map((m) => m[1]);
+      expect(links.length).toBeGreaterThanOrEqual(15);
+      for (const l of links) expect(l).toMatch(new RegExp(`^${root.replaceAll('.', '\\.')}/d/kpp-runbook/kpp-runbook\\?viewPanel=panel-\\d+$`));
+      // Everything but the links is the committed file.
+      const committed = await readFile(fileURLToPath(new URL('../../../provisioning/alerting/kpp-rules.yaml', import.meta.url)), 'utf8');
+      expect(rules.replaceAll(root, 'http://localhost:3000')).toBe(committed);
       const provider = await readFile(`${prov}/dashboards/kpp.yaml`, 'utf8');
       const dashboards = /path: (.+)/.exec(provider)![1]!;
       expect(await readdir(dashboards)).toContain('kpp-plant-live.json');

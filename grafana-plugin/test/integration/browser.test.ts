@@ -496,19 +496,31 @@ describe('KPP Live data source in Chromium', () => {
   }, 180_000);
 
   it('screenshots: QueryEditor, ConfigEditor and a live chart with real data', async () => {
-    await page.evaluate(() =>
-      window.kpp.renderEditors({
-        unit: '+',
-        fields: ['p_net_w', 'chain_speed_mps'],
-        smoothing: 'ema',
-        alpha: 0.3,
-        interpolate: true,
-        alias: '{{unit}} {{field}}',
-      })
+    // The ConfigEditor of a data source saved the current way: token URL, API key set (Grafana
+    // hands the editor only the fact that it is set), no password.
+    await page.evaluate(
+      ([url, tokenUrl]) =>
+        window.kpp.renderEditors(
+          {
+            unit: '+',
+            fields: ['p_net_w', 'chain_speed_mps'],
+            smoothing: 'ema',
+            alpha: 0.3,
+            interpolate: true,
+            alias: '{{unit}} {{field}}',
+          },
+          {
+            jsonData: { brokerUrl: url, tokenUrl, playoutDelayMs: 150, maxFps: 30, historyDatasourceUid: 'influx-kpp' },
+            secureJsonFields: { brokerApiKey: true },
+          }
+        ),
+      [stack.broker.wsUrl, stack.broker.tokenUrl] as const
     );
     // The QueryEditor lists units from the retained catalogues (it listens ~1 s).
     await page.waitForSelector('#query-editor [data-testid="kpp-query-editor"]', { timeout: 10_000 });
     await sleep(2500);
+    expect(await page.inputValue('#config-editor #kpp-token-url')).toBe(stack.broker.tokenUrl);
+    expect(await page.locator('#config-editor').innerText()).not.toMatch(/password is stored/i);
     await page.locator('#config-editor').screenshot({ path: join(SHOTS, 'config-editor.png') });
     await page.locator('#query-editor').screenshot({ path: join(SHOTS, 'query-editor.png') });
     await page.locator('#panel-all').screenshot({ path: join(SHOTS, 'live-chart.png') });

@@ -6,7 +6,7 @@
  * Grafana's backend does: `$timeFilter` → `time >= {at − from}ms and time <= {at − to}ms` from the
  * rule's relativeTimeRange, and now() → the evaluation instant `at`.
  *
- * The phases run in order on one stack (about 4 minutes):
+ * The phases run in order on one stack (about 5 minutes):
  *  1. healthy running: every rule's query returns data, no rule fires (three evaluations);
  *  2. faults: compressor failure (u2), a normal stop from 1 m/s (u1), an overspeed setpoint (u3),
  *     a burst of malformed frames and of forbidden publishes: each drives its own rule across its
@@ -25,7 +25,8 @@ import { Server } from 'node:net';
 import { topics } from '@kpp/protocol';
 import { sleep, waitFor } from '@kpp/testkit';
 import { AlertBook, evaluateRule, interpolateInfluxQl, seriesToFrames, type QueryRunner } from '../support/alert-eval.js';
-import { fastTime, malformedFrame, startKppStack, type KppStack } from '../support/kpp-stack.js';
+import mqtt from 'mqtt';
+import { fastTime, malformedFrame, passwordOf, startKppStack, type KppStack } from '../support/kpp-stack.js';
 import { allPanels, alertRules, dashboards, durationS, type AlertRuleDef } from '../support/provisioning.js';
 import { CHAIN_RATED_TENSION_N, WRITER_REJECTS_PER_5M } from '../../scripts/generate.mjs';
 
@@ -108,6 +109,8 @@ describe('alert rules on the real stack', () => {
     for (const uid of PLANT_RULES) expect([uid, keys(uid)]).toEqual([uid, ['unit=u1', 'unit=u2', 'unit=u3']]);
     expect(keys('kpp-broker-drops')).toEqual(['instance=b1']);
     expect(keys('kpp-live-path-down')).toEqual(['instance=b1']);
+    // No WebSocket client while healthy here: the viewers-lost rule sees the broker at 0 lost.
+    expect(keys('kpp-live-viewers-lost')).toEqual(['instance=b1']);
     expect(keys('kpp-tick-overruns')).toEqual(['instance=s1']);
     for (const uid of ['kpp-e2e-latency', 'kpp-writer-spool-age', 'kpp-writer-rejects', 'kpp-writer-silent']) expect([uid, keys(uid)]).toEqual([uid, ['instance=w1']]);
   }, 150_000);
@@ -308,25 +311,50 @@ describe('alert rules on the real stack', () => {
     }
   }, 150_000);
 
-  it('6. the broker’s WebSocket listener closes: the live-path rule fires for the broker while frames still reach InfluxDB', async () => {
+  it('6. the broker’s WebSocket listener closes and its viewer drops off: the live-path rule fires while frames still reach InfluxDB, the viewers-lost warning a minute later', async () => {
     await stack.startWriter();
-    const watched = ['kpp-live-path-down'];
+    const watched = ['kpp-live-path-down', 'kpp-live-viewers-lost'];
     const book = new AlertBook(RULES, run);
     await waitFor(async () => (await evaluateRule(rule('kpp-live-path-down'), run, Date.now())).instances.some((i) => i.value === 1), {
       timeoutMs: 30_000,
       what: 'broker health with ws_listening = 1 stored again',
     });
+    // A browser's live panel: a viewer subscribed over MQTT-over-WebSocket.
+    const viewer = await mqtt.connectAsync(`ws://127.0.0.1:${stack.wsPort}/mqtt`, { protocolVersion: 4, username: 'viewer', password: passwordOf('viewer'), reconnectPeriod: 0 });
+    await viewer.subscribeAsync(topics.frame('u1'));
+    const lastWsClients = async () => (await run(`SELECT last("ws_clients") FROM "kpp_health" WHERE "component" = 'broker'`))[0]?.values[0]?.[1];
+    await waitFor(async () => (await lastWsClients()) === 1, { timeoutMs: 15_000, what: 'the viewer counted in the stored broker health' });
     await book.evaluate(Date.now(), watched);
     expect(book.firing()).toEqual({});
-    // The broker's own MQTT-over-WebSocket server (the one listening on its WebSocket port) stops listening.
+    // While the viewer is there the viewers-lost query has nothing to report (no data → OK).
+    expect(book.log.filter((e) => e.rule === 'kpp-live-viewers-lost').at(-1)?.noData).toBe(true);
+
+    // The broker's own MQTT-over-WebSocket server (the one listening on its WebSocket port) stops
+    // listening, and the viewer's connection goes with it.
     const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
     const wsServer = handles.find((h): h is Server => h instanceof Server && (h.address() as { port?: number } | null)?.port === stack.wsPort);
     expect(wsServer).toBeDefined();
-    await new Promise<void>((resolve) => wsServer?.close(() => resolve()));
-    await evaluateEvery(book, 60_000, () => firingUnits(book, 'kpp-live-path-down').length === 1, watched);
-    log(`after the WebSocket listener closed:\n${book.report()}`);
+    const closed = new Promise<void>((resolve) => wsServer?.close(() => resolve()));
+    await viewer.endAsync(true);
+    await closed;
+    const t0 = Date.now();
+    await waitFor(async () => (await lastWsClients()) === 0, { timeoutMs: 15_000, what: 'no WebSocket client in the stored broker health' });
+    await evaluateEvery(book, 120_000, () => watched.every((uid) => firingUnits(book, uid).length === 1), watched);
+    log(`after the WebSocket listener closed and the viewer dropped off:\n${book.report()}`);
     expect(firingUnits(book, 'kpp-live-path-down')).toEqual(['instance=b1']);
-  }, 120_000);
+    expect(firingUnits(book, 'kpp-live-viewers-lost')).toEqual(['instance=b1']);
+    // The warning waits its `for` (a viewer reconnecting within a minute would not fire), then fires
+    // at the next evaluation; the listener alert is immediate.
+    const firedAfter = (uid: string) => (book.state(uid).firstAlerting.get('instance=b1') as number) - t0;
+    const forMs = durationS(rule('kpp-live-viewers-lost').for) * 1000;
+    log(`live path down alerting ${(firedAfter('kpp-live-path-down') / 1000).toFixed(1)} s, viewers lost ${(firedAfter('kpp-live-viewers-lost') / 1000).toFixed(1)} s after the drop`);
+    expect(forMs).toBeGreaterThanOrEqual(60_000);
+    expect(firedAfter('kpp-live-viewers-lost')).toBeGreaterThanOrEqual(forMs);
+    expect(firedAfter('kpp-live-viewers-lost')).toBeLessThanOrEqual(forMs + 2 * INTERVAL_MS + WRITE_SLACK_MS);
+    expect(firedAfter('kpp-live-path-down')).toBeLessThan(firedAfter('kpp-live-viewers-lost'));
+    // It reports how many subscribers were lost: the one viewer.
+    expect(book.log.filter((e) => e.rule === 'kpp-live-viewers-lost').at(-1)?.instances.map((i) => i.value)).toEqual([1]);
+  }, 200_000);
 
   it('7. a unit that stopped an hour ago still fires stale stream (its frames end 1 h back), beside units that run', async () => {
     // Two simulated minutes of unit d1, ending over an hour ago, fast-forwarded 40×.

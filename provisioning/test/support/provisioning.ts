@@ -34,8 +34,9 @@ export interface DatasourceDef {
   secureJsonData?: Record<string, unknown>;
 }
 
-export function datasources(): DatasourceDef[] {
-  return filesUnder(join(PROVISIONING_DIR, 'datasources'), ['.yaml', '.yml']).flatMap(
+/** The data sources provisioned under `dir` (provisioning/ by default). */
+export function datasources(dir = PROVISIONING_DIR): DatasourceDef[] {
+  return filesUnder(join(dir, 'datasources'), ['.yaml', '.yml']).flatMap(
     (f) => ((readYaml(f) as { datasources?: DatasourceDef[] }).datasources ?? []),
   );
 }

@@ -29,6 +29,10 @@ export const PLUGIN_DIST = join(PLUGIN_ROOT, 'dist');
 
 const SCRYPT = { N: 1024, r: 8, p: 1 };
 export const PASSWORDS = { sim: 'sim-password', writer: 'writer-password', viewer: 'viewer-password' };
+/** One of the broker's apiKeys: only the harness server's data-source proxy stand-in holds it, never the page. */
+const API_KEY = 'e2e-stack-broker-api-key-2b9d';
+/** The data-source uid whose viewer-token route the proxy stand-in serves. */
+export const LIVE_UID = 'kpp-live';
 
 async function users(): Promise<UserStore> {
   return staticUserStore({
@@ -46,7 +50,7 @@ export class KppBrokerHandle {
 
   async start(): Promise<BrokerPorts> {
     this.store ??= await users();
-    const config = brokerConfig({ id: 'e2e', ...this.ports });
+    const config = brokerConfig({ id: 'e2e', ...this.ports, apiKeys: [API_KEY] });
     if (!config.ok) throw new Error(config.reason.message);
     this.broker = createBroker(config.value, { users: this.store });
     this.ports = await this.broker.start();
@@ -64,6 +68,11 @@ export class KppBrokerHandle {
 
   get wsUrl(): string {
     return `ws://127.0.0.1:${this.ports.wsPort}/mqtt`;
+  }
+
+  /** The viewer-token endpoint, as Grafana's server (here the harness server) reaches it. */
+  get tokenUrl(): string {
+    return `http://127.0.0.1:${this.ports.httpPort}/api/v1/viewer-token`;
   }
 }
 
@@ -139,7 +148,13 @@ export async function startStack(opts: { hostModules?: string } = {}): Promise<S
     );
     await aedesSim.start();
     stops.push(() => aedesSim.stop());
-    const server = await serveHarness({ pluginDist: PLUGIN_DIST, harnessDist, influxUrl: influxd.url });
+    // Pages that log in with tokens (jsonData.tokenUrl) get them through the proxy stand-in, as in Grafana.
+    const server = await serveHarness({
+      pluginDist: PLUGIN_DIST,
+      harnessDist,
+      influxUrl: influxd.url,
+      dataSourceProxy: { uid: LIVE_UID, jsonData: { tokenUrl: broker.tokenUrl }, secureJsonData: { brokerApiKey: API_KEY }, user: 'e2e' },
+    });
     stops.push(() => server.stop());
     return { influxd, broker, sim, writer, aedes, aedesSim, server, chrome, dir, stop };
   } catch (err) {
