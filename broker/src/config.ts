@@ -30,12 +30,16 @@ export const brokerConfigSchema = z.object({
   allowAnonymousRead: z.boolean().default(false).describe('let clients without a username connect read-only (subscribe kpp/v1/#, publish nothing); for local development'),
 
   // Viewer tokens (POST /api/v1/viewer-token on the HTTP port)
-  /** Keys allowed to ask for viewer tokens (Grafana's data-source proxy sends one); none = no tokens. */
-  apiKeys: z.array(z.string().min(16, 'expected an API key of at least 16 characters')).default([]),
-  /** HMAC-SHA256 secret that signs tokens; every broker of a cluster needs the same. Generated per process when absent. */
-  tokenSecret: z.string().min(32, 'expected a token secret of at least 32 characters').optional(),
-  /** Lifetime of a viewer token; anything above 600 s is cut to 600 s. */
-  tokenTtlSeconds: z.number().int().min(1).default(300),
+  apiKeys: z
+    .array(z.string().min(16, 'expected an API key of at least 16 characters'))
+    .default([])
+    .describe('comma-separated keys (≥ 16 chars each) that may ask POST /api/v1/viewer-token for viewer tokens (Grafana\'s data-source proxy sends one); none = no tokens'),
+  tokenSecret: z
+    .string()
+    .min(32, 'expected a token secret of at least 32 characters')
+    .optional()
+    .describe('HMAC-SHA256 secret (≥ 32 chars) that signs viewer tokens; every broker of a cluster needs the same, so it is required with apiKeys and redisUrl (default: random per process)'),
+  tokenTtlSeconds: z.number().int().min(1).default(300).describe('lifetime of a viewer token, seconds; anything above 600 is cut to 600'),
 
   // Limits
   maxPayloadBytes: z

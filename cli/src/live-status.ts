@@ -18,20 +18,27 @@ export function formatStatus(s: StatusSample): string {
 
 /**
  * Prints the status every second on stderr: in place on a terminal, otherwise a line every
- * `everyLines` seconds so logs of a service manager stay readable. Returns a stop function.
+ * `everyLines` seconds so logs of a service manager stay readable. `inPlace` is for the caller
+ * to turn off when JSON logs share the terminal: they do not clear the line, so one would be
+ * glued to the status. Returns a stop function.
  */
-export function startLiveStatus(sample: () => StatusSample | undefined, out: NodeJS.WriteStream = process.stderr, everyLines = 10): () => void {
+export function startLiveStatus(
+  sample: () => StatusSample | undefined,
+  out: NodeJS.WriteStream = process.stderr,
+  everyLines = 10,
+  inPlace = out.isTTY === true,
+): () => void {
   let n = 0;
   const timer = setInterval(() => {
     const s = sample();
     if (!s) return;
     const line = formatStatus(s);
-    if (out.isTTY) out.write(`\r\x1b[2K${line}`);
+    if (inPlace) out.write(`\r\x1b[2K${line}`);
     else if (n++ % everyLines === 0) out.write(line + '\n');
   }, 1000);
   timer.unref();
   return () => {
     clearInterval(timer);
-    if (out.isTTY) out.write('\n');
+    if (inPlace) out.write('\n');
   };
 }

@@ -54,7 +54,7 @@ export class LocalInfluxd implements Runnable {
       throw new KppError('PORT_IN_USE', `port ${this.httpPort} is taken: is another InfluxDB running? Point the writer at it with KPP_WRITER_INFLUX_URL`);
     }
     const rpcPort = this.httpPort + 2;
-    this.proc = await launchInfluxd({ bin: this.bin, dir: this.dir, httpPort: this.httpPort, rpcPort, ownProcessGroup: true, dieWithParent: true });
+    this.proc = await launchInfluxd({ bin: this.bin, dir: this.dir, httpPort: this.httpPort, rpcPort, ownProcessGroup: true, dieWithParent: true, logger: this.log });
     const record: PidFile = {
       pid: this.proc.pid,
       startTicks: processInfo(this.proc.pid)?.startTicks ?? null,

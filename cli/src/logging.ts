@@ -6,19 +6,26 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** The global `--log-format` flag (or KPP_LOG_FORMAT); commander rejects any other value. */
 export function logFormatOption(): Option {
-  return new Option('--log-format <format>', 'logs on stderr: pretty (short lines), json (one object a line), auto (pretty on a terminal, else json)')
+  return new Option('--log-format <format>', 'logs on stderr: pretty (short lines), json (one object a line), auto (pretty when stdout is a terminal, json when it is piped or redirected)')
     .choices(LOG_FORMATS)
     .default('auto')
     .env('KPP_LOG_FORMAT');
 }
 
 /**
- * The root logger of a command: short readable lines when stderr is a terminal (or with
- * `--log-format pretty`), JSON lines otherwise, for log collectors and `jq`.
+ * Whether a command logs short readable lines: with `--log-format pretty`, or by default when
+ * stdout is a terminal. JSON when stdout is piped or redirected, for log collectors and `jq`:
+ * decided by stdout, not by stderr where the logs go, so `kpp up | tee run.log` and
+ * `kpp … --json | jq` count as scripted runs and their logs stay machine-readable.
  */
-export async function commandLogger(command: Command, out: NodeJS.WriteStream & { fd: number } = process.stderr): Promise<Logger> {
+export function prettyLogs(command: Command): boolean {
   const { logFormat = 'auto' } = command.optsWithGlobals<{ logFormat?: LogFormat }>();
-  if (logFormat === 'json' || (logFormat === 'auto' && !out.isTTY)) return createLogger();
+  return logFormat === 'pretty' || (logFormat === 'auto' && process.stdout.isTTY === true);
+}
+
+/** The root logger of a command: see prettyLogs for which format. */
+export async function commandLogger(command: Command, out: NodeJS.WriteStream & { fd: number } = process.stderr): Promise<Logger> {
+  if (!prettyLogs(command)) return createLogger();
   // Loaded only when used: the processes `kpp bench` measures log JSON and never carry it.
   const { default: pretty } = await import('pino-pretty');
   return createLogger(

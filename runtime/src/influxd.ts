@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Logger } from './logger.js';
 import { startProcess, type ManagedProcess } from './managed-process.js';
 
 /** influxd 1.x configuration with everything under `dir` and only loopback listeners. */
@@ -38,13 +39,15 @@ export interface InfluxdLaunch {
   ownProcessGroup?: boolean;
   /** influxd is told to stop when the launching process dies (see StartOptions.dieWithParent). */
   dieWithParent?: boolean;
+  /** Gets the warning when dieWithParent cannot be honoured. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** Where `launchInfluxd` writes the config for a server in `dir`. */
 export const influxdConfigPath = (dir: string): string => join(dir, 'influxdb.conf');
 
 /** Writes the config and starts influxd; resolves once /ping answers. */
-export async function launchInfluxd({ bin, dir, httpPort, rpcPort, timeoutMs = 30_000, ownProcessGroup, dieWithParent }: InfluxdLaunch): Promise<ManagedProcess> {
+export async function launchInfluxd({ bin, dir, httpPort, rpcPort, timeoutMs = 30_000, ownProcessGroup, dieWithParent, logger }: InfluxdLaunch): Promise<ManagedProcess> {
   await mkdir(dir, { recursive: true });
   const configPath = influxdConfigPath(dir);
   await writeFile(configPath, influxdConfig(dir, httpPort, rpcPort));
@@ -55,5 +58,6 @@ export async function launchInfluxd({ bin, dir, httpPort, rpcPort, timeoutMs = 3
     timeoutMs,
     ownProcessGroup,
     dieWithParent,
+    logger,
   });
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { KppError } from '@kpp/protocol';
 import { findBinary } from './find-binary.js';
+import type { Logger } from './logger.js';
 
 export interface StartOptions {
   args?: string[];
@@ -19,9 +20,11 @@ export interface StartOptions {
    * The kernel sends the child SIGTERM when we die, even of SIGKILL (Linux PR_SET_PDEATHSIG, set
    * by util-linux `setpriv`, which then execs the command: the pid stays the command's). The
    * kernel watches the spawning thread, so spawn from the main thread, not a Worker. Without
-   * setpriv on PATH the child is started as is.
+   * setpriv on PATH the child is started as is, with a warning: it would outlive a killed owner.
    */
   dieWithParent?: boolean;
+  /** Where that warning goes; without one it is a process warning (printed on stderr). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /** A child process we own (tests, `kpp up`): its output is kept, and `stop()` always leaves nothing behind. */
@@ -87,9 +90,14 @@ export class ManagedProcess {
 export async function startProcess(
   name: string,
   command: string,
-  { args = [], env, cwd, readyWhen, timeoutMs = 15_000, ownProcessGroup = false, dieWithParent = false }: StartOptions = {},
+  { args = [], env, cwd, readyWhen, timeoutMs = 15_000, ownProcessGroup = false, dieWithParent = false, logger }: StartOptions = {},
 ): Promise<ManagedProcess> {
   const setpriv = dieWithParent ? findBinary('setpriv') : undefined;
+  if (dieWithParent && !setpriv) {
+    const message = `${name} is started without setpriv (util-linux) on PATH: it will keep running if this process is killed`;
+    if (logger) logger.warn({ process: name }, message);
+    else process.emitWarning(message);
+  }
   const child = spawn(setpriv ?? command, setpriv ? ['--pdeathsig', 'SIGTERM', '--', command, ...args] : args, {
     env: { ...process.env, ...env },
     cwd,

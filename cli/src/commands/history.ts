@@ -16,7 +16,7 @@ export function registerHistory(program: Command): void {
     .requiredOption('--unit <id>', 'unit id, e.g. u1')
     .requiredOption('--fields <list>', 'comma-separated catalogue fields, e.g. p_el_w,chain_speed_mps')
     .option('--from <time>', 'start: -1h, now-30m, ISO date or epoch ms', '-1h')
-    .option('--to <time>', 'end (default now)')
+    .option('--to <time>', 'end: the same forms as --from (default: now)')
     .option('--every <duration>', 'aggregate into buckets, e.g. 10s')
     .option('--format <format>', 'table, csv or json', 'table');
   // History reads with the writer's InfluxDB settings (KPP_WRITER_* and the same flags).

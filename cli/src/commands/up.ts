@@ -12,7 +12,7 @@ import { LocalGrafana } from '../local-grafana.js';
 import { LocalInfluxd } from '../local-influxd.js';
 import { LocalPreview } from '../local-preview.js';
 import { startLiveStatus } from '../live-status.js';
-import { commandLogger } from '../logging.js';
+import { commandLogger, prettyLogs } from '../logging.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -206,6 +206,6 @@ export function registerUp(program: Command): void {
           influxUp: w.influxUp,
           clients: broker.stats().clients,
         };
-      });
+      }, process.stderr, 10, process.stderr.isTTY && prettyLogs(command));
     });
 }

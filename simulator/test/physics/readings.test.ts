@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import type { PlantFields } from '@kpp/protocol';
-import { createUnit, type LedgerSnapshot, type UnitModel } from '../../src/physics/index.js';
+import { createUnit, depthAt, loopGeometry, type LedgerSnapshot, type UnitModel } from '../../src/physics/index.js';
 import { G, P_ATM, RHO, run } from './helpers.js';
 
 /** E_out / (E_in − ΔE_stored), restated from the frame's own ledger fields. */
@@ -81,6 +81,28 @@ describe('tank level', () => {
         expect(f.tank_level_m as number).toBeCloseTo(columnM, 6);
       });
     }
+  });
+});
+
+describe('at default parameters, in closed form', () => {
+  // The figures the issue names, not restated from the model: a 25 m injector, a 0.3–0.5 bar margin.
+  const INJECTOR_DEPTH_M = 25;
+
+  it('the injector is 25 m down, tank_level_m reads 25 m, and injection pressure is p_atm + ρ·g·25 m + margin', () => {
+    const unit = createUnit({ noise: 0 }, 1);
+    const p = unit.params();
+    // Where the loop's lowest point (u = 0, the injector) sits.
+    expect(depthAt(loopGeometry(p.tank_height_m, p.vent_depth_m, p.sprocket_radius_m), 0)).toBeCloseTo(INJECTOR_DEPTH_M, 9);
+    const margin = p.injection_margin_pa;
+    expect(margin).toBeGreaterThanOrEqual(0.3e5);
+    expect(margin).toBeLessThanOrEqual(0.5e5);
+    let frames = 0;
+    run(unit, 300, (f) => {
+      frames++;
+      expect(f.tank_level_m).toBeCloseTo(INJECTOR_DEPTH_M, 9);
+      expect(f.injection_pressure_pa).toBeCloseTo(P_ATM + RHO * G * INJECTOR_DEPTH_M + margin, 3);
+    });
+    expect(frames).toBe(300);
   });
 });
 
