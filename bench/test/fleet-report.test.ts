@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parsePublishLog } from '@kpp/simulator';
-import { deliveryOf, fleetReport, publishedInSeqs } from '../src/fleet/fleet-report.js';
+import { deliveryOf, fleetReport, harnessOf, publishedInSeqs } from '../src/fleet/fleet-report.js';
 import { compareFrames } from '../src/loss.js';
 import { FrameWindow } from '../src/probes/frame-window.js';
 import type { WriterCeiling } from '../src/scenarios/throughput.js';
@@ -15,6 +15,7 @@ const writer: WriterCeiling = {
   batch_size: 1000,
   writer_vs_ceiling: 0.75,
 };
+const harness = { aedes: { cpu_pct: {}, shards: [] }, mosquitto: { cpu_pct: {}, shards: [] } };
 /** Storage of `units` units × seqs [0, n): every frame once, then the given edits. */
 function storage(units: number, n: number, edit: { drop?: number; twice?: number; extra?: number } = {}) {
   const published = new Map<string, number[]>();
@@ -39,6 +40,7 @@ describe('kpp bench fleet report', () => {
         aedes: { p50_ms: 10, p99_ms: 60, max_ms: 90, delivered_pct: 100 },
         mosquitto: { p50_ms: 5, p99_ms: 40, max_ms: 70, delivered_pct: 100 },
       },
+      harness,
       storageDurationS: 600,
       storage: { aedes: storage(10, 600, { drop: 10, twice: 4 }), mosquitto: storage(10, 600, { extra: 3 }) },
       writer,
@@ -60,6 +62,7 @@ describe('kpp bench fleet report', () => {
       units: 1,
       durationS: 1,
       delivery: { aedes: { p50_ms: 1, p99_ms: 1, max_ms: 1, delivered_pct: 100 }, mosquitto: { p50_ms: 1, p99_ms: 1, max_ms: 1, delivered_pct: 100 } },
+      harness,
       storageDurationS: 1,
       storage: { aedes: storage(1, 10), mosquitto: storage(1, 10) },
       shardsSpeedup: 1,
@@ -93,5 +96,13 @@ describe('kpp bench fleet report', () => {
     expect(storage(2, 5, { twice: 3 })).toEqual({ published: 10, stored: 10, lost: 0, duplicated: 3, publish_log_shortfall: 0 });
     expect(storage(2, 5, { extra: 2 })).toEqual({ published: 10, stored: 12, lost: 0, duplicated: 0, publish_log_shortfall: 2 });
     expect(storage(2, 5, { drop: 3 })).toEqual({ published: 10, stored: 7, lost: 3, duplicated: 0, publish_log_shortfall: 0 });
+  });
+
+  it('harness: CPU per process and each shard\u2019s clock; a shard that sent no health reads -1', () => {
+    const usage = { broker: { cpu_pct: 35.5, rss_mb: 80, rss_peak_mb: 90 }, shard1: { cpu_pct: 98, rss_mb: 60, rss_peak_mb: 70 } };
+    const h = harnessOf(usage, [{ ticks_per_s: 9.456, overruns: 12, skipped_ticks: 3, max_late_ms: 480, offline_buffered: 5000, cpu_pct: 97 }, undefined]);
+    expect(h.cpu_pct).toEqual({ broker: 35.5, shard1: 98 });
+    expect(h.shards[0]).toEqual({ ticks_per_s: 9.46, overruns: 12, skipped_ticks: 3, max_late_ms: 480, offline_buffered: 5000 });
+    expect(h.shards[1]).toEqual({ ticks_per_s: -1, overruns: -1, skipped_ticks: -1, max_late_ms: -1, offline_buffered: -1 });
   });
 });

@@ -2,6 +2,7 @@ import type { PublishLogContents } from '@kpp/simulator';
 import type { FrameCount } from '../loss.js';
 import type { FrameWindow } from '../probes/frame-window.js';
 import type { LoadNote } from '../machine.js';
+import type { ProcUsage } from '../proc-stats.js';
 import type { WriterCeiling } from '../scenarios/throughput.js';
 
 /** Tick → TCP subscriber of every unit's frames, over a window of whole ticks. */
@@ -15,6 +16,40 @@ export interface FleetDelivery {
 
 /** Frames of the storage window, publish logs against InfluxDB, frame by frame (see compareFrames). */
 export type FleetStorage = FrameCount;
+
+/**
+ * The load generator and the probe during a delivery window: CPU of each process (% of one
+ * core; broker, probe = the bench process, shardK) and each shard's health at the window's end.
+ * Shards near their share of the machine with overruns and frames buffered mean the latency
+ * was set before the broker.
+ */
+export interface FleetHarness {
+  cpu_pct: Record<string, number>;
+  shards: ShardHealth[];
+}
+
+export interface ShardHealth {
+  /** Ticks run in the last health interval, per second (10 when the clock keeps up). */
+  ticks_per_s: number;
+  /** Since the shard started: ticks run more than a period late, and ticks skipped to catch up. */
+  overruns: number;
+  skipped_ticks: number;
+  max_late_ms: number;
+  /** Frames waiting in the shard for its QoS 1 window (acknowledgements) at the window's end. */
+  offline_buffered: number;
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+const SHARD_KEYS = ['ticks_per_s', 'overruns', 'skipped_ticks', 'max_late_ms', 'offline_buffered'] as const;
+
+export function harnessOf(usage: Record<string, ProcUsage>, shardHealth: readonly (Record<string, number> | undefined)[]): FleetHarness {
+  const cpu_pct: Record<string, number> = {};
+  for (const [name, u] of Object.entries(usage)) cpu_pct[name] = u.cpu_pct;
+  // A shard with no health message in the window (starved past its interval) reads -1 throughout.
+  const shards = shardHealth.map((h) => Object.fromEntries(SHARD_KEYS.map((k) => [k, h?.[k] !== undefined ? r2(h[k]) : -1])) as unknown as ShardHealth);
+  return { cpu_pct, shards };
+}
 
 export interface FleetReport {
   units: number;
@@ -39,10 +74,10 @@ export interface FleetReport {
   shards_speedup: number;
   storage: { aedes: FleetStorage; mosquitto: FleetStorage };
   writer: WriterCeiling;
+  /** The delivery parts' load generator and probe (see FleetHarness). */
+  harness: { aedes: FleetHarness; mosquitto: FleetHarness };
   load: LoadNote;
 }
-
-const r2 = (x: number) => Math.round(x * 100) / 100;
 
 export function deliveryOf(window: FrameWindow, expectedFrames: number): FleetDelivery {
   const s = window.sample.summary();
@@ -68,6 +103,7 @@ export function fleetReport(parts: {
   units: number;
   durationS: number;
   delivery: { aedes: FleetDelivery; mosquitto: FleetDelivery };
+  harness: { aedes: FleetHarness; mosquitto: FleetHarness };
   storageDurationS: number;
   storage: { aedes: FleetStorage; mosquitto: FleetStorage };
   writer: WriterCeiling;
@@ -93,6 +129,7 @@ export function fleetReport(parts: {
     shards_speedup: parts.shardsSpeedup,
     storage: parts.storage,
     writer: parts.writer,
+    harness: parts.harness,
     load: parts.load,
   };
 }

@@ -6,7 +6,9 @@ import { readPublishLog } from '@kpp/simulator';
 import { compareFrames } from '../loss.js';
 import { loadMeter } from '../machine.js';
 import { kppBin, resultsDir } from '../paths.js';
-import { LatencyProbe } from '../probes/latency-probe.js';
+import { HealthWatch } from '../probes/health-watch.js';
+import { LatencyProbe, nowMs } from '../probes/latency-probe.js';
+import { ProcWatcher } from '../proc-stats.js';
 import { measureWindow } from '../probes/measure-window.js';
 import { sleep } from '../scenario.js';
 import { measureWriterVsCeiling } from '../scenarios/throughput.js';
@@ -14,7 +16,7 @@ import { startKppBroker, startMosquitto, type BrokerKind, type BrokerUnderTest }
 import { startKppSim, startKppWriter, type SimProcess } from '../stack/components.js';
 import { startBenchInfluxd, type BenchInfluxd } from '../stack/influxd.js';
 import { Cleanup } from '../stack/temp.js';
-import { deliveryOf, fleetReport, publishedInSeqs, type FleetDelivery, type FleetReport, type FleetStorage } from './fleet-report.js';
+import { deliveryOf, fleetReport, harnessOf, publishedInSeqs, type FleetDelivery, type FleetHarness, type FleetReport, type FleetStorage } from './fleet-report.js';
 
 export interface FleetOptions {
   units: number;
@@ -40,6 +42,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetReport> {
   const progress = opts.progress ?? (() => undefined);
   const load = loadMeter();
   const delivery = {} as Record<BrokerKind, FleetDelivery>;
+  const harness = {} as Record<BrokerKind, FleetHarness>;
   const storage = {} as Record<BrokerKind, FleetStorage>;
   const cleanup = new Cleanup();
   try {
@@ -47,7 +50,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetReport> {
     const kinds: BrokerKind[] = ['aedes', 'mosquitto'];
     for (const [i, kind] of kinds.entries()) {
       const part = (j: number) => (f: number) => progress((i * 2 + j + f) / 6, `${kind}: ${j === 0 ? 'delivery' : 'storage'}`);
-      delivery[kind] = await deliveryPart(kind, opts.units, shards, opts.durationS, part(0));
+      ({ delivery: delivery[kind], harness: harness[kind] } = await deliveryPart(kind, opts.units, shards, opts.durationS, part(0)));
       storage[kind] = await storagePart(kind, influx, opts.units, shards, storageS, part(1));
     }
     progress(4 / 6, 'writer vs raw ceiling');
@@ -56,7 +59,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetReport> {
     progress(5 / 6, 'shard capacity');
     const shardsSpeedup = await shardSpeedup(opts.units, shards);
     progress(1, 'done');
-    return fleetReport({ units: opts.units, durationS: opts.durationS, delivery, storageDurationS: storageS, storage, writer, shardsSpeedup, load: load.stop() });
+    return fleetReport({ units: opts.units, durationS: opts.durationS, delivery, harness, storageDurationS: storageS, storage, writer, shardsSpeedup, load: load.stop() });
   } finally {
     await cleanup.run();
   }
@@ -80,17 +83,30 @@ async function startShards(cleanup: Cleanup, broker: BrokerUnderTest, units: num
   return { epoch, sims, logs };
 }
 
-async function deliveryPart(kind: BrokerKind, units: number, shards: number, seconds: number, progress: (f: number) => void): Promise<FleetDelivery> {
+async function deliveryPart(kind: BrokerKind, units: number, shards: number, seconds: number, progress: (f: number) => void): Promise<{ delivery: FleetDelivery; harness: FleetHarness }> {
   const cleanup = new Cleanup();
   try {
     const broker = await startBroker(kind, cleanup);
     const probe = new LatencyProbe(broker.url, topics.allFrames());
     await probe.start();
     cleanup.add(() => probe.stop());
+    const startedAt = nowMs();
     const { epoch, sims } = await startShards(cleanup, broker, units, shards);
+    // Each shard's own health (instance-K): whether the load generator kept its clock, so a
+    // latency set by starved shards is not read as the broker's.
+    const health = sims.map((sim, k) => new HealthWatch(broker.url, 'simulator', shards > 1 ? `${sim.instance}-${k + 1}` : sim.instance, startedAt));
+    for (const h of health) {
+      await h.start();
+      cleanup.add(() => h.stop());
+    }
+    const pids: Record<string, number> = { broker: broker.pid, probe: process.pid };
+    sims.forEach((sim, k) => (pids[`shard${k + 1}`] = sim.proc.pid));
+    const cpu = new ProcWatcher(pids, 500);
     const m = await measureWindow([probe], epoch, RATE_HZ, WARM_S, seconds, progress);
+    const usage = cpu.stop();
+    const shardHealth = health.map((h) => h.latest);
     await Promise.all(sims.map((s) => s.stop()));
-    return deliveryOf(m.windows[0]!, units * m.ticks);
+    return { delivery: deliveryOf(m.windows[0]!, units * m.ticks), harness: harnessOf(usage, shardHealth) };
   } finally {
     await cleanup.run();
   }
