@@ -34,7 +34,8 @@ const WARM_S = 5;
 /**
  * `kpp bench fleet`: the delivery part (simulator shards → broker → one TCP subscriber of every
  * unit's frames) and the storage part (shards → broker → writer → influxd), each with Aedes and
- * then with Mosquitto in its place, in one run; plus the shards' capacity against one process.
+ * then with Mosquitto in its place, in one run; plus the writer against the raw line-protocol
+ * ceiling on the same influxd, and the shards' capacity against one process.
  */
 export async function runFleet(opts: FleetOptions): Promise<FleetReport> {
   const shards = opts.shards ?? 2;
