@@ -1,5 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parsePublishLog } from '@kpp/simulator';
+import { writeFleetResult } from '../src/fleet/run-fleet.js';
 import { deliveryOf, fleetReport, harnessOf, publishedInSeqs } from '../src/fleet/fleet-report.js';
 import { compareFrames } from '../src/loss.js';
 import { FrameWindow } from '../src/probes/frame-window.js';
@@ -104,5 +108,17 @@ describe('kpp bench fleet report', () => {
     expect(h.cpu_pct).toEqual({ broker: 35.5, shard1: 98 });
     expect(h.shards[0]).toEqual({ ticks_per_s: 9.46, overruns: 12, skipped_ticks: 3, max_late_ms: 480, offline_buffered: 5000 });
     expect(h.shards[1]).toEqual({ ticks_per_s: -1, overruns: -1, skipped_ticks: -1, max_late_ms: -1, offline_buffered: -1 });
+  });
+
+  it('a result file is named by UTC date and time, so a second run of the day keeps the first', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kpp-fleet-result-'));
+    try {
+      const r = { units: 1 } as Parameters<typeof writeFleetResult>[0];
+      await writeFleetResult(r, dir, new Date('2026-12-07T16:40:57Z'));
+      await writeFleetResult(r, dir, new Date('2026-12-07T18:05:00Z'));
+      expect((await readdir(dir)).sort()).toEqual(['fleet-2026-12-07-1640.json', 'fleet-2026-12-07-1805.json']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
