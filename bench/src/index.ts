@@ -2,7 +2,7 @@ export { runBench, type BenchOptions, type BenchProgress } from './run-bench.js'
 export { SCENARIOS, type ScenarioName } from './scenario.js';
 export { evaluateTargets, type BenchReport, type BenchMeta, type Peers, type TargetCheck } from './report.js';
 export { percentile, summarize, stdDev, Sample, type LatencySummary } from './stats.js';
-export { countLoss, lossless, type LossCount } from './loss.js';
+export { compareFrames, countLoss, lossless, type FrameCount, type LossCount, type StoredFrame } from './loss.js';
 export { buildFramePool, frameBody, stampFrame, type FramePool } from './load/frame-pool.js';
 export { publishPacketBytes } from './scenarios/bytes.js';
 export { topFrames, type ProfileFrame } from './profile-top.js';

@@ -1,7 +1,9 @@
 import type { PublishLogContents } from '@kpp/simulator';
-import { countLoss } from '../loss.js';
+import type { FrameCount } from '../loss.js';
 import type { FrameWindow } from '../probes/frame-window.js';
 import type { LoadNote } from '../machine.js';
+import type { ProcUsage } from '../proc-stats.js';
+import type { WriterCeiling } from '../scenarios/throughput.js';
 
 /** Tick → TCP subscriber of every unit's frames, over a window of whole ticks. */
 export interface FleetDelivery {
@@ -12,14 +14,41 @@ export interface FleetDelivery {
   delivered_pct: number;
 }
 
-export interface FleetStorage {
-  /** Frames of the window the broker acknowledged to the simulator shards (their publish logs). */
-  published: number;
-  /** Distinct points (unit, ts) of the window InfluxDB holds. */
-  stored: number;
-  lost: number;
-  /** Points beyond what was published (InfluxDB keys a point by series + time, so a frame stored twice is one point). */
-  duplicated: number;
+/** Frames of the storage window, publish logs against InfluxDB, frame by frame (see compareFrames). */
+export type FleetStorage = FrameCount;
+
+/**
+ * The load generator and the probe during a delivery window: CPU of each process (% of one
+ * core; broker, probe = the bench process, shardK) and each shard's health at the window's end.
+ * Shards near their share of the machine with overruns and frames buffered mean the latency
+ * was set before the broker.
+ */
+export interface FleetHarness {
+  cpu_pct: Record<string, number>;
+  shards: ShardHealth[];
+}
+
+export interface ShardHealth {
+  /** Ticks run in the last health interval, per second (10 when the clock keeps up). */
+  ticks_per_s: number;
+  /** Since the shard started: ticks run more than a period late, and ticks skipped to catch up. */
+  overruns: number;
+  skipped_ticks: number;
+  max_late_ms: number;
+  /** Frames waiting in the shard for its QoS 1 window (acknowledgements) at the window's end. */
+  offline_buffered: number;
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+const SHARD_KEYS = ['ticks_per_s', 'overruns', 'skipped_ticks', 'max_late_ms', 'offline_buffered'] as const;
+
+export function harnessOf(usage: Record<string, ProcUsage>, shardHealth: readonly (Record<string, number> | undefined)[]): FleetHarness {
+  const cpu_pct: Record<string, number> = {};
+  for (const [name, u] of Object.entries(usage)) cpu_pct[name] = u.cpu_pct;
+  // A shard with no health message in the window (starved past its interval) reads -1 throughout.
+  const shards = shardHealth.map((h) => Object.fromEntries(SHARD_KEYS.map((k) => [k, h?.[k] !== undefined ? r2(h[k]) : -1])) as unknown as ShardHealth);
+  return { cpu_pct, shards };
 }
 
 export interface FleetReport {
@@ -29,47 +58,55 @@ export interface FleetReport {
   mosquitto: FleetDelivery;
   /** Aedes p99 / Mosquitto p99. */
   p99_ratio: number;
+  /** Seconds of the storage part's window (each broker). */
+  storage_duration_s: number;
   /** Storage part (shards → broker → writer → influxd), summed over the Aedes and Mosquitto runs. */
   published: number;
   stored: number;
   lost: number;
+  /** Frames stored more than once (at more than one time); a re-write at the frame's own ts is one point. */
   duplicated: number;
-  /** Not measured by this bench (null): `kpp bench throughput` measures it at equal batch size. */
-  writer_vs_ceiling: number | null;
+  /** Frames stored that the shards' publish logs do not list (acknowledgements the logs missed): neither lost nor duplicated. */
+  publish_log_shortfall: number;
+  /** Writer frames/s against raw line protocol POSTed at the writer's batch size, in this run. */
+  writer_vs_ceiling: number;
   /** Frames/s two simulator shards (processes) step and encode against one, all units. */
   shards_speedup: number;
   storage: { aedes: FleetStorage; mosquitto: FleetStorage };
+  writer: WriterCeiling;
+  /** The delivery parts' load generator and probe (see FleetHarness). */
+  harness: { aedes: FleetHarness; mosquitto: FleetHarness };
   load: LoadNote;
 }
-
-const r2 = (x: number) => Math.round(x * 100) / 100;
 
 export function deliveryOf(window: FrameWindow, expectedFrames: number): FleetDelivery {
   const s = window.sample.summary();
   return { p50_ms: r2(s.p50), p99_ms: r2(s.p99), max_ms: r2(s.max), delivered_pct: window.deliveredPct(expectedFrames) };
 }
 
-/** Frames of seqs [fromSeq, toSeq) the broker acknowledged, over every run in the logs. */
-export function publishedInSeqs(logs: readonly PublishLogContents[], fromSeq: number, toSeq: number): number {
-  let n = 0;
+/** Seqs in [fromSeq, toSeq) the broker acknowledged, per unit, over every run in the logs. */
+export function publishedInSeqs(logs: readonly PublishLogContents[], fromSeq: number, toSeq: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
   for (const log of logs) {
     for (const run of log.runs) {
-      for (const seqs of run.acked.values()) for (const s of seqs) if (s >= fromSeq && s < toSeq) n++;
+      for (const [unit, seqs] of run.acked) {
+        let list = out.get(unit);
+        if (!list) out.set(unit, (list = []));
+        for (const s of seqs) if (s >= fromSeq && s < toSeq) list.push(s);
+      }
     }
   }
-  return n;
-}
-
-export function storageOf(published: number, stored: number): FleetStorage {
-  const c = countLoss(published, stored);
-  return { published, stored, lost: c.lost, duplicated: c.unexpected };
+  return out;
 }
 
 export function fleetReport(parts: {
   units: number;
   durationS: number;
   delivery: { aedes: FleetDelivery; mosquitto: FleetDelivery };
+  harness: { aedes: FleetHarness; mosquitto: FleetHarness };
+  storageDurationS: number;
   storage: { aedes: FleetStorage; mosquitto: FleetStorage };
+  writer: WriterCeiling;
   shardsSpeedup: number;
   load: LoadNote;
 }): FleetReport {
@@ -82,13 +119,17 @@ export function fleetReport(parts: {
     aedes,
     mosquitto,
     p99_ratio: mosquitto.p99_ms > 0 ? Math.round((aedes.p99_ms / mosquitto.p99_ms) * 1000) / 1000 : 0,
+    storage_duration_s: parts.storageDurationS,
     published: sum('published'),
     stored: sum('stored'),
     lost: sum('lost'),
     duplicated: sum('duplicated'),
-    writer_vs_ceiling: null,
+    publish_log_shortfall: sum('publish_log_shortfall'),
+    writer_vs_ceiling: parts.writer.writer_vs_ceiling,
     shards_speedup: parts.shardsSpeedup,
     storage: parts.storage,
+    writer: parts.writer,
+    harness: parts.harness,
     load: parts.load,
   };
 }

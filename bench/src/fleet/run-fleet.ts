@@ -3,20 +3,26 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { topics } from '@kpp/protocol';
 import { readPublishLog } from '@kpp/simulator';
+import { compareFrames } from '../loss.js';
 import { loadMeter } from '../machine.js';
 import { kppBin, resultsDir } from '../paths.js';
-import { LatencyProbe } from '../probes/latency-probe.js';
+import { HealthWatch } from '../probes/health-watch.js';
+import { LatencyProbe, nowMs } from '../probes/latency-probe.js';
+import { ProcWatcher } from '../proc-stats.js';
 import { measureWindow } from '../probes/measure-window.js';
 import { sleep } from '../scenario.js';
+import { measureWriterVsCeiling } from '../scenarios/throughput.js';
 import { startKppBroker, startMosquitto, type BrokerKind, type BrokerUnderTest } from '../stack/brokers.js';
 import { startKppSim, startKppWriter, type SimProcess } from '../stack/components.js';
 import { startBenchInfluxd, type BenchInfluxd } from '../stack/influxd.js';
 import { Cleanup } from '../stack/temp.js';
-import { deliveryOf, fleetReport, publishedInSeqs, storageOf, type FleetDelivery, type FleetReport, type FleetStorage } from './fleet-report.js';
+import { deliveryOf, fleetReport, harnessOf, publishedInSeqs, type FleetDelivery, type FleetHarness, type FleetReport, type FleetStorage } from './fleet-report.js';
 
 export interface FleetOptions {
   units: number;
   durationS: number;
+  /** Seconds of the storage part's window (default durationS): the issue's storage target is 10 min. */
+  storageDurationS?: number;
   /** Simulator shards (processes) feeding the broker. */
   shards?: number;
   progress?(fraction: number, label: string): void;
@@ -28,27 +34,33 @@ const WARM_S = 5;
 /**
  * `kpp bench fleet`: the delivery part (simulator shards → broker → one TCP subscriber of every
  * unit's frames) and the storage part (shards → broker → writer → influxd), each with Aedes and
- * then with Mosquitto in its place, in one run; plus the shards' capacity against one process.
+ * then with Mosquitto in its place, in one run; plus the writer against the raw line-protocol
+ * ceiling on the same influxd, and the shards' capacity against one process.
  */
 export async function runFleet(opts: FleetOptions): Promise<FleetReport> {
   const shards = opts.shards ?? 2;
+  const storageS = opts.storageDurationS ?? opts.durationS;
   const progress = opts.progress ?? (() => undefined);
   const load = loadMeter();
   const delivery = {} as Record<BrokerKind, FleetDelivery>;
+  const harness = {} as Record<BrokerKind, FleetHarness>;
   const storage = {} as Record<BrokerKind, FleetStorage>;
   const cleanup = new Cleanup();
   try {
     const influx = await startBenchInfluxd(cleanup);
     const kinds: BrokerKind[] = ['aedes', 'mosquitto'];
     for (const [i, kind] of kinds.entries()) {
-      const part = (j: number) => (f: number) => progress((i * 2 + j + f) / 5, `${kind}: ${j === 0 ? 'delivery' : 'storage'}`);
-      delivery[kind] = await deliveryPart(kind, opts.units, shards, opts.durationS, part(0));
-      storage[kind] = await storagePart(kind, influx, opts.units, shards, opts.durationS, part(1));
+      const part = (j: number) => (f: number) => progress((i * 2 + j + f) / 6, `${kind}: ${j === 0 ? 'delivery' : 'storage'}`);
+      ({ delivery: delivery[kind], harness: harness[kind] } = await deliveryPart(kind, opts.units, shards, opts.durationS, part(0)));
+      storage[kind] = await storagePart(kind, influx, opts.units, shards, storageS, part(1));
     }
-    progress(0.8, 'shard capacity');
+    progress(4 / 6, 'writer vs raw ceiling');
+    // After the storage parts, whose windows lie in the past: the burst's points never fall in them.
+    const writer = await measureWriterVsCeiling(influx);
+    progress(5 / 6, 'shard capacity');
     const shardsSpeedup = await shardSpeedup(opts.units, shards);
     progress(1, 'done');
-    return fleetReport({ units: opts.units, durationS: opts.durationS, delivery, storage, shardsSpeedup, load: load.stop() });
+    return fleetReport({ units: opts.units, durationS: opts.durationS, delivery, harness, storageDurationS: storageS, storage, writer, shardsSpeedup, load: load.stop() });
   } finally {
     await cleanup.run();
   }
@@ -72,17 +84,30 @@ async function startShards(cleanup: Cleanup, broker: BrokerUnderTest, units: num
   return { epoch, sims, logs };
 }
 
-async function deliveryPart(kind: BrokerKind, units: number, shards: number, seconds: number, progress: (f: number) => void): Promise<FleetDelivery> {
+async function deliveryPart(kind: BrokerKind, units: number, shards: number, seconds: number, progress: (f: number) => void): Promise<{ delivery: FleetDelivery; harness: FleetHarness }> {
   const cleanup = new Cleanup();
   try {
     const broker = await startBroker(kind, cleanup);
     const probe = new LatencyProbe(broker.url, topics.allFrames());
     await probe.start();
     cleanup.add(() => probe.stop());
+    const startedAt = nowMs();
     const { epoch, sims } = await startShards(cleanup, broker, units, shards);
+    // Each shard's own health (instance-K): whether the load generator kept its clock, so a
+    // latency set by starved shards is not read as the broker's.
+    const health = sims.map((sim, k) => new HealthWatch(broker.url, 'simulator', shards > 1 ? `${sim.instance}-${k + 1}` : sim.instance, startedAt));
+    for (const h of health) {
+      await h.start();
+      cleanup.add(() => h.stop());
+    }
+    const pids: Record<string, number> = { broker: broker.pid, probe: process.pid };
+    sims.forEach((sim, k) => (pids[`shard${k + 1}`] = sim.proc.pid));
+    const cpu = new ProcWatcher(pids, 500);
     const m = await measureWindow([probe], epoch, RATE_HZ, WARM_S, seconds, progress);
+    const usage = cpu.stop();
+    const shardHealth = health.map((h) => h.latest);
     await Promise.all(sims.map((s) => s.stop()));
-    return deliveryOf(m.windows[0]!, units * m.ticks);
+    return { delivery: deliveryOf(m.windows[0]!, units * m.ticks), harness: harnessOf(usage, shardHealth) };
   } finally {
     await cleanup.run();
   }
@@ -102,8 +127,9 @@ async function storagePart(kind: BrokerKind, influx: BenchInfluxd, units: number
     const period = 1000 / RATE_HZ;
     const fromSeq = Math.round((m.fromMs - epoch) / period + 0.5);
     const published = publishedInSeqs(logs.map(readPublishLog), fromSeq, fromSeq + m.ticks);
-    const stored = await settledCount(influx, m.fromMs, m.toMs, published);
-    return storageOf(published, stored);
+    const expected = [...published.values()].reduce((n, seqs) => n + seqs.length, 0);
+    await settledCount(influx, m.fromMs, m.toMs, expected);
+    return compareFrames(published, await influx.storedFrames('kpp', m.fromMs, m.toMs));
   } finally {
     await cleanup.run();
   }
@@ -163,10 +189,11 @@ async function offlineWallS(unitsPerProcess: number[], ticks: number): Promise<n
   return Math.max(...walls);
 }
 
-/** bench/results/fleet-<date>.json. */
-export async function writeFleetResult(report: FleetReport, dir = resultsDir()): Promise<string> {
+/** bench/results/fleet-<date>-<hhmm>.json (UTC): a second run of the day keeps the first. */
+export async function writeFleetResult(report: FleetReport, dir = resultsDir(), at = new Date()): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `fleet-${new Date().toISOString().slice(0, 10)}.json`);
+  const iso = at.toISOString();
+  const file = join(dir, `fleet-${iso.slice(0, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}.json`);
   await writeFile(file, JSON.stringify(report, null, 2) + '\n');
   return file;
 }

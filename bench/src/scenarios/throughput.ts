@@ -37,7 +37,8 @@ export interface ThroughputResult {
   simulator_capacity_fps: number;
 }
 
-export interface WriterPeers {
+/** The writer against the raw line-protocol ceiling, equal batch size, on one influxd. */
+export interface WriterCeiling {
   frames: number;
   /** MQTT → writer → InfluxDB, as fast as it goes (publish start → last point counted). */
   writer_fps: number;
@@ -45,12 +46,15 @@ export interface WriterPeers {
   writer_loss: LossCount;
   /** Slow-consumer disconnects of the writer by the broker during the burst. */
   writer_slow_consumer_disconnects: number;
-  /** Same frames through a naive writer: one HTTP request per frame. */
-  naive_fps: number;
   /** Pre-built line-protocol batches (the writer's batch size) POSTed straight to influxd. */
   ceiling_fps: number;
   batch_size: number;
   writer_vs_ceiling: number;
+}
+
+export interface WriterPeers extends WriterCeiling {
+  /** Same frames through a naive writer: one HTTP request per frame. */
+  naive_fps: number;
   writer_vs_naive: number;
 }
 
@@ -166,17 +170,7 @@ export async function throughputScenario(ctx: ScenarioContext): Promise<Throughp
 
     return {
       throughput: { units: UNITS, step_s: stepS, steps, sustained_fps: passed, simulator_capacity_fps: simCapacity },
-      writer: {
-        frames: burstFrames,
-        writer_fps: writerFps,
-        writer_loss: wb.loss,
-        writer_slow_consumer_disconnects: wb.slowConsumerDisconnects,
-        naive_fps: naive,
-        ceiling_fps: ceiling,
-        batch_size: BATCH_SIZE,
-        writer_vs_ceiling: ratio(writerFps, ceiling),
-        writer_vs_naive: ratio(writerFps, naive),
-      },
+      writer: { ...writerCeilingOf(burstFrames, wb, ceiling), naive_fps: naive, writer_vs_naive: ratio(writerFps, naive) },
       broker: {
         frames: brokerFrames,
         rounds: rounds.map((r) => ({ aedes_fps: r.aedes.fps, mosquitto_fps: r.mosquitto.fps, aedes_cpu_pct: r.aedes.cpu, mosquitto_cpu_pct: r.mosquitto.cpu })),
@@ -224,6 +218,41 @@ async function simulatorCapacity(): Promise<number> {
     }
   }
   return Math.round(n / ((performance.now() - started) / 1000));
+}
+
+function writerCeilingOf(frames: number, wb: WriterBurst, ceiling: number): WriterCeiling {
+  return {
+    frames,
+    writer_fps: wb.fps,
+    writer_loss: wb.loss,
+    writer_slow_consumer_disconnects: wb.slowConsumerDisconnects,
+    ceiling_fps: ceiling,
+    batch_size: BATCH_SIZE,
+    writer_vs_ceiling: ratio(wb.fps, ceiling),
+  };
+}
+
+/**
+ * The writer against the ceiling on its own: a KPP broker, the load publisher and a fresh
+ * `kpp writer` on `influx`, the ceiling first and then the burst (for `kpp bench fleet`, which
+ * has no throughput stack running).
+ */
+export async function measureWriterVsCeiling(influx: BenchInfluxd, frames = 50_000): Promise<WriterCeiling> {
+  const cleanup = new Cleanup();
+  try {
+    const ceiling = await ceilingFps(influx, frames);
+    const broker = await startKppBroker(cleanup);
+    const pub = await LoadPublisher.start(cleanup);
+    await pub.connect(broker.url, broker.users?.sim);
+    await startKppWriter(cleanup, broker, influx.url, { clientId: 'bench-writer-ceiling' });
+    // As in the throughput run: the writer creates its database on start, then subscribes.
+    await sleep(500);
+    const wb = await writerBurst(influx, broker, pub, frames);
+    await pub.close();
+    return writerCeilingOf(frames, wb, ceiling);
+  } finally {
+    await cleanup.run();
+  }
 }
 
 /** Waits until InfluxDB holds `expected` points of the range; the ms it took, or -1 on a stall. */
@@ -319,7 +348,13 @@ async function naiveFps(influx: BenchInfluxd, broker: BrokerUnderTest, pub: Load
 }
 
 /** `frames` as fast as the broker takes them through the writer; publish start → all counted. */
-async function writerBurst(influx: BenchInfluxd, broker: BrokerUnderTest, pub: LoadPublisher, frames: number): Promise<{ fps: number; loss: LossCount; slowConsumerDisconnects: number }> {
+interface WriterBurst {
+  fps: number;
+  loss: LossCount;
+  slowConsumerDisconnects: number;
+}
+
+async function writerBurst(influx: BenchInfluxd, broker: BrokerUnderTest, pub: LoadPublisher, frames: number): Promise<WriterBurst> {
   const before = slowConsumerDisconnects(broker);
   const started = performance.now();
   const r = await pub.burst(frames, UNITS);
