@@ -125,6 +125,7 @@ describe('fleet batches: simulator → broker → writer → influxd', () => {
       for (const field of FIELD_CATALOGUE) expect([frame.unit, field.name, row![field.name]]).toEqual([frame.unit, field.name, f[field.name]]);
     }
     expect(writer.stats().rejected).toBe(0);
+    await viewer.endAsync();
   }, 120_000);
 
   it('rejects a malformed line alone: the rest of the batch is stored, nothing of the bad line', async () => {
