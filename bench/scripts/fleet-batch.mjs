@@ -127,7 +127,6 @@ async function oneRun(influx, units, mode) {
 const influxCleanup = new Cleanup();
 try {
   const influx = await startBenchInfluxd(influxCleanup);
-  const results = [];
   for (let r = 0; r < rounds; r++) {
     for (const units of unitCounts) {
       // Alternate the order, so drift of the machine's load does not favour one mode.
