@@ -84,6 +84,8 @@ describe('ACL', () => {
     ['kpp/v1/units/u1/state', ['simulator', 'admin']],
     ['kpp/v1/units/u1/meta', ['simulator', 'admin']],
     ['kpp/v1/units/u1/cmd/ack', ['simulator', 'admin']],
+    ['kpp/v1/fleet/s1-2/frames', ['simulator', 'admin']],
+    ['kpp/v1/fleet/s1/other', ['admin']],
     ['kpp/v1/clock', ['simulator', 'admin']],
     ['kpp/v1/health/simulator/s1', ['simulator', 'admin']],
     ['kpp/v1/health/writer/w1', ['writer', 'admin']],
@@ -105,6 +107,7 @@ describe('ACL', () => {
     for (const role of [...ROLES, 'anonymous'] as const) {
       expect(canSubscribe(role, 'kpp/v1/#')).toBe(true);
       expect(canSubscribe(role, 'kpp/v1/units/+/frame')).toBe(true);
+      expect(canSubscribe(role, 'kpp/v1/fleet/+/frames')).toBe(true);
       expect(canSubscribe(role, '#')).toBe(role === 'admin');
       expect(canSubscribe(role, '$SYS/#')).toBe(role === 'admin');
       expect(canSubscribe(role, '$kpp/dropped')).toBe(false);

@@ -19,6 +19,10 @@ export const simulatorConfigSchema = z.object({
   maxInflight: z.number().int().min(1).max(65_000).default(1000).describe('frames handed to the MQTT client and not yet acknowledged, at most; the rest wait in the offline buffer'),
   stopDrainMs: z.number().int().min(0).max(600_000).default(10_000).describe('on stop, ms to wait for buffered and unacknowledged frames to be delivered'),
   compact: z.boolean().default(true).describe('also publish the compact binary stream on …/z beside the JSON frame'),
+  fleetBatch: z
+    .boolean()
+    .default(true)
+    .describe('also publish each tick as fleet batches on kpp/v1/fleet/{instance}/frames (all units\' JSON frames, ≤ 128 KiB a message), for whole-fleet readers such as the writer'),
   publishLog: z
     .string()
     .min(1)

@@ -1,4 +1,4 @@
-import { createCompactEncoder, encodeClock, encodeFrame, encodeMeta, topics, type Frame } from '@kpp/protocol';
+import { createCompactEncoder, encodeClock, encodeFleetBatches, encodeFrame, encodeMeta, topics, type Frame } from '@kpp/protocol';
 import type { TickInfo } from './clock/index.js';
 import type { OutgoingMessage } from './mqtt/mqtt-link.js';
 
@@ -13,11 +13,17 @@ export interface PublishPlanOptions {
   compact: boolean;
   /** Shards stamp ticks alike, so one of them (shard 1) publishing the clock is enough. */
   publishesClock: boolean;
+  /**
+   * Also publish the tick's JSON frames as fleet batches on kpp/v1/fleet/{source}/frames, with
+   * this publisher's instance id as `source` (one topic per shard keeps each shard's ticks in order).
+   */
+  fleetBatchSource?: string | undefined;
 }
 
 /**
  * What goes out per tick, with no I/O: the retained clock, each unit's JSON frame, its retained
- * state once a second and its compact stream; and the retained meta on every connect.
+ * state once a second and its compact stream; optionally the whole tick as fleet batches; and
+ * the retained meta on every connect.
  */
 export class PublishPlan {
   private readonly encoders = new Map<string, ReturnType<typeof createCompactEncoder>>();
@@ -33,14 +39,20 @@ export class PublishPlan {
       emit({ topic: topics.clock(), payload: encodeClock({ seq: tick.seq, ts: tick.ts, rate_hz: this.options.rateHz, started_at: startedAtMs }), qos: 0, retain: true });
     }
     const withState = tick.seq % this.ticksPerSecond === 0;
-    for (const frame of frames) this.frame(frame, withState, emit);
+    const source = this.options.fleetBatchSource;
+    const jsons = frames.map((frame) => this.frame(frame, withState, emit));
+    if (source === undefined || jsons.length === 0) return;
+    // Unretained QoS 1 like the per-unit frames: the simulator's offline buffer and inflight
+    // window hold it the same way, and a persistent-session reader gets every tick.
+    for (const batch of encodeFleetBatches(jsons)) emit({ topic: topics.fleetFrames(source), payload: batch, qos: 1, retain: false });
   }
 
   meta(unitIds: readonly string[], emit: (msg: PlannedMessage) => void): void {
     for (const unit of unitIds) emit({ topic: topics.meta(unit), payload: encodeMeta(unit), qos: 1, retain: true });
   }
 
-  private frame(frame: Frame, withState: boolean, emit: (msg: PlannedMessage) => void): void {
+  /** Emits one unit's messages; returns its JSON frame, which the fleet batch reuses byte for byte. */
+  private frame(frame: Frame, withState: boolean, emit: (msg: PlannedMessage) => void): string {
     const json = encodeFrame(frame);
     emit({ topic: topics.frame(frame.unit), payload: json, qos: 1, retain: false, frame: { unit: frame.unit, seq: frame.seq } });
     if (withState) emit({ topic: topics.state(frame.unit), payload: json, qos: 1, retain: true });
@@ -52,5 +64,6 @@ export class PublishPlan {
       }
       emit({ topic: topics.compact(frame.unit), payload: enc.encode(frame), qos: 0, retain: false });
     }
+    return json;
   }
 }

@@ -75,7 +75,12 @@ export class SimulatorService implements Service {
       this.log,
     );
     this.publish = (msg) => this.output.publish(msg);
-    this.plan = new PublishPlan({ rateHz: config.rateHz, compact: config.compact, publishesClock: this.shard.index === 1 });
+    this.plan = new PublishPlan({
+      rateHz: config.rateHz,
+      compact: config.compact,
+      publishesClock: this.shard.index === 1,
+      fleetBatchSource: config.fleetBatch ? this.instance : undefined,
+    });
     // A shard answers for its own units; a unit no shard has is refused by shard 1 only.
     const answers = (id: string) => this.fleet.unit(id) !== undefined || (!this.fleet.inWholeFleet(id) && this.shard.index === 1);
     this.dispatcher = new CommandDispatcher((id) => this.fleet.unit(id), () => clock.now(), answers);

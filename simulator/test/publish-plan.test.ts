@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeClock, decodeFrame, topics } from '@kpp/protocol';
+import { decodeClock, decodeFleetBatch, decodeFrame, MAX_FLEET_BATCH_BYTES, topics, utf8ByteLength } from '@kpp/protocol';
 import { Fleet, PublishPlan, tickStamp, type PlannedMessage } from '../src/index.js';
 
 const EPOCH = 1_700_000_000_000;
 
-/** Runs `ticks` ticks of a two-unit fleet through a plan; returns each tick's messages. */
-function plan(options: { rateHz: number; compact: boolean; publishesClock: boolean }, ticks: number): PlannedMessage[][] {
-  const fleet = new Fleet({ units: 2, seed: 3 });
+/** Runs `ticks` ticks of a fleet (two units unless told) through a plan; returns each tick's messages. */
+function plan(options: { rateHz: number; compact: boolean; publishesClock: boolean; fleetBatchSource?: string }, ticks: number, units = 2): PlannedMessage[][] {
+  const fleet = new Fleet({ units, seed: 3 });
   const p = new PublishPlan(options);
   const out: PlannedMessage[][] = [];
   for (let seq = 0; seq < ticks; seq++) {
@@ -55,5 +55,29 @@ describe('publish plan', () => {
       [topics.meta('u1'), 1, true],
       [topics.meta('u7'), 1, true],
     ]);
+  });
+
+  it('adds fleet batches of the tick: the per-unit payloads byte for byte, split under the limit, unretained QoS 1', () => {
+    const ticks = plan({ rateHz: 10, compact: true, publishesClock: true, fleetBatchSource: 's1-2' }, 2, 200);
+    for (const [seq, sent] of ticks.entries()) {
+      const perUnit = sent.filter((m) => m.topic.endsWith('/frame')).map((m) => m.payload);
+      const batches = sent.filter((m) => m.topic === topics.fleetFrames('s1-2'));
+      // 200 JSON frames (≥ 150 KB even on tick 0) do not fit one batch.
+      expect(batches.length).toBeGreaterThan(1);
+      for (const b of batches) {
+        expect(b).toMatchObject({ qos: 1, retain: false });
+        expect(b.frame).toBeUndefined(); // the publish log counts per-unit frames only
+        expect(utf8ByteLength(b.payload as string)).toBeLessThanOrEqual(MAX_FLEET_BATCH_BYTES);
+        const decoded = decodeFleetBatch(b.payload);
+        expect(decoded.ok && decoded.value.rejected).toEqual([]);
+        expect(decoded.ok && decoded.value.frames.every((f) => f.seq === seq)).toBe(true);
+      }
+      expect(batches.flatMap((b) => (b.payload as string).split('\n'))).toEqual(perUnit);
+    }
+  });
+
+  it('publishes no fleet batch without a source', () => {
+    const sent = plan({ rateHz: 10, compact: true, publishesClock: true }, 3, 50).flat();
+    expect(sent.filter((m) => m.topic.includes('/fleet/'))).toEqual([]);
   });
 });

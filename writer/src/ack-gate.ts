@@ -22,16 +22,21 @@ export class AckGate {
     private readonly deps: AckGateDeps,
   ) {}
 
-  /** Writes one line to the spool, then acks; when the spool is full, acks only once it has room. */
-  offer(line: string, ack: () => void): void {
+  /**
+   * Writes the lines to the spool (in one write), then acks; when the spool is full, acks only
+   * once it has room for all of them. A message is acked after all its lines are in, never part-way.
+   */
+  offer(lines: string | readonly string[], ack: () => void): void {
     const { clock, logger: log, open } = this.deps;
     const sp = this.spool;
     const recv = clock.now();
-    const bytes = Spool.recordBytes(line, recv);
+    const all = typeof lines === 'string' ? [lines] : lines;
+    let bytes = 0;
+    for (const line of all) bytes += Spool.recordBytes(line, recv);
     const attempt = () => {
       if (!open()) return; // never acked: the broker redelivers
       try {
-        sp.append(line, recv);
+        sp.appendAll(all, recv);
         ack();
       } catch (err) {
         log.error({ err }, 'spool write failed; holding the message unacknowledged');

@@ -19,6 +19,10 @@ export const writerConfigSchema = z.object({
     .refine((v) => parseUnitShard(v) !== undefined, 'must be "K/N" with 1 ≤ K ≤ N ≤ 999')
     .optional()
     .describe('"K/N": store only the units whose index (u1 is 0) mod N is K-1, subscribing to their frame topics alone (needs fleetUnits; writer 1/N also stores health); each writer its own clientId and spoolDir'),
+  fleetBatches: z
+    .boolean()
+    .default(false)
+    .describe('read frames from the fleet batches on kpp/v1/fleet/+/frames (a few messages per simulator tick) instead of kpp/v1/units/+/frame; needs a simulator with fleetBatch on; not with unitsShard'),
   fleetUnits: z.number().int().min(1).max(100_000).optional().describe('units in the fleet (u1…uN), for unitsShard'),
   unitPrefix: z.string().regex(/^[a-z][a-z0-9_-]{0,15}$/).default('u').describe('unit ids are this prefix and a number, for unitsShard'),
 

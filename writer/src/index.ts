@@ -2,7 +2,7 @@ export { writerConfigSchema, type WriterConfig, type WriterConfigInput } from '.
 export { createWriter, type Writer, type WriterDeps, type WriterStats } from './writer.js';
 export { framePoint, healthPoint, toLine } from './points.js';
 export { createDispatcher, type Dispatch } from './handlers/dispatcher.js';
-export type { HandleResult, HandledPoint, HandleRejection } from './handlers/handle-result.js';
+export { isHandledBatch, type HandleResult, type HandledPoint, type HandledBatch, type HandleRejection, type PartRejection } from './handlers/handle-result.js';
 export { Spool, SpoolLockedError, type SpoolOptions, type SpoolStats, type SpoolBatch, type SpoolRecord } from './spool.js';
 export { DeadLetterFile, payloadExcerpt, type DeadLetter, type RejectedInput, type RejectedBatch } from './dead-letter.js';
 export type { InfluxSink, SinkFailure } from './sinks/sink.js';

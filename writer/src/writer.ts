@@ -3,7 +3,7 @@ import { delay, LatencyWindow, ProcessMetricsSampler, silentLogger, systemClock,
 import type { WriterConfig } from './config.js';
 import { DeadLetterFile, payloadExcerpt } from './dead-letter.js';
 import { createDispatcher, isFrameTopic } from './handlers/dispatcher.js';
-import type { HandleResult } from './handlers/handle-result.js';
+import { isHandledBatch, type HandleResult } from './handlers/handle-result.js';
 import { writerHealth, type WriterCounters } from './health.js';
 import { MqttInput } from './mqtt-input.js';
 import { healthPoint, toLine } from './points.js';
@@ -102,7 +102,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
     };
   }
 
-  function rejectInput(topic: string, payload: Buffer, code: string, message: string): void {
+  function rejectInput(topic: string, payload: Buffer | string, code: string, message: string): void {
     counts.rejected += 1;
     try {
       deadLetter?.append({ ts: clock.now(), kind: 'input', topic, code, message, ...payloadExcerpt(payload) });
@@ -115,8 +115,7 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
   }
 
   function onMessage(topic: string, payload: Buffer, ack: () => void): void {
-    if (isFrameTopic(topic)) counts.framesIn += 1;
-    else counts.healthIn += 1;
+    const carriesFrames = isFrameTopic(topic);
     let result: HandleResult;
     try {
       result = dispatch(topic, payload);
@@ -125,13 +124,21 @@ export function createWriter(config: WriterConfig, deps: WriterDeps = {}): Write
       log.error({ err, topic }, 'message handler failed');
       result = { ok: false, reason: { code: 'WRITER_ERROR', message: err instanceof Error ? err.message : String(err) } };
     }
+    const value = result.ok ? result.value : undefined;
+    if (!carriesFrames) counts.healthIn += 1;
+    else counts.framesIn += value && isHandledBatch(value) ? value.frames : 1;
     if (!result.ok) rejectInput(topic, payload, result.reason.code, result.reason.message);
-    else if (result.value) {
-      const point = result.value;
-      if (point.ts !== undefined) latency.record(clock.now() - point.ts);
-      return (gate as AckGate).offer(point.line, ack);
-    }
-    ack();
+    if (value === undefined) return ack();
+    const points = isHandledBatch(value) ? value.points : [value];
+    if (isHandledBatch(value)) for (const r of value.rejected) rejectInput(topic, r.text, r.code, r.message);
+    if (points.length === 0) return ack();
+    const now = clock.now();
+    for (const point of points) if (point.ts !== undefined) latency.record(now - point.ts);
+    // A batch is acknowledged once all its valid frames are in the spool, like a single frame.
+    (gate as AckGate).offer(
+      points.map((p) => p.line),
+      ack,
+    );
   }
 
   function reportHealth(): void {

@@ -21,7 +21,8 @@ const unit = '+';
 
 /**
  * The access-control table. Everyone with a role reads the whole kpp/v1 tree; publishing is
- * narrow: the simulator owns unit data, the clock and its health; the writer only its health;
+ * narrow: the simulator owns unit data (per unit and as fleet batches), the clock and its health;
+ * the writer only its health;
  * an operator may command units; only an admin may write anywhere (never `$SYS`).
  */
 export const ACL: Readonly<Record<Role | 'anonymous', Acl>> = {
@@ -32,6 +33,7 @@ export const ACL: Readonly<Record<Role | 'anonymous', Acl>> = {
       topics.state(unit),
       topics.meta(unit),
       topics.cmdAck(unit),
+      topics.fleetFrames('+'),
       topics.clock(),
       topics.health('simulator', '+'),
     ],

@@ -20,6 +20,7 @@ interface UpFlags {
   units: string;
   rate: string;
   simWorkers: string;
+  fleetBatches: boolean;
   dataDir: string;
   influxUrl?: string;
   localInflux: boolean;
@@ -43,6 +44,7 @@ export function registerUp(program: Command): void {
     .option('--units <n>', 'simulated units', '3')
     .option('--rate <hz>', 'ticks per second', '10')
     .option('--sim-workers <n>', 'run the simulator as n shards in worker threads (units split by index mod n, one clock)', '1')
+    .option('--no-fleet-batches', 'the writer reads per-unit frames (kpp/v1/units/+/frame) and the simulator publishes no fleet batches')
     .option('--data-dir <dir>', 'where credentials, spool and local InfluxDB data live', 'data')
     .option('--influx-url <url>', 'InfluxDB to write to (default: KPP_WRITER_INFLUX_URL, else a local influxd)')
     .option('--no-local-influx', 'never start a local influxd')
@@ -159,6 +161,8 @@ export function registerUp(program: Command): void {
             mqttPassword: credentials['kpp-writer'],
             spoolDir: resolve(dataDir, 'writer/spool'),
             deadLetterFile: resolve(dataDir, 'writer/dead-letter.jsonl'),
+            // Both ends from one flag: a writer on batches with a simulator not sending them stores nothing.
+            fleetBatches: String(flags.fleetBatches),
             ...(influxUrl ? { influxUrl } : {}),
           });
           const w = createWriter(config, { logger });
@@ -172,6 +176,7 @@ export function registerUp(program: Command): void {
             password: credentials['kpp-sim'],
             units: flags.units,
             rateHz: flags.rate,
+            fleetBatch: String(flags.fleetBatches),
           });
           const workers = Number(flags.simWorkers);
           sim = workers === 1 ? new SimulatorService(config, { logger }) : new SimulatorWorkers(config, workers);

@@ -1,4 +1,5 @@
 import { ok, parseTopic, type Payload } from '@kpp/protocol';
+import { handleFleetBatch } from './fleet-handler.js';
 import { handleFrame } from './frame-handler.js';
 import { handleHealth } from './health-handler.js';
 import type { HandleResult } from './handle-result.js';
@@ -16,6 +17,7 @@ export function createDispatcher({ topicRoot, skipHealthOf }: DispatcherOptions)
     if (!parsed.ok) return parsed;
     const t = parsed.value;
     if (t.kind === 'unit' && t.sub === 'frame') return handleFrame(t.unit, payload);
+    if (t.kind === 'fleet') return handleFleetBatch(payload);
     if (t.kind === 'health') {
       if (skipHealthOf?.has(`${t.component}/${t.instance}`)) return ok(undefined);
       return handleHealth(t.component, t.instance, payload);
@@ -26,7 +28,7 @@ export function createDispatcher({ topicRoot, skipHealthOf }: DispatcherOptions)
 
 export type Dispatch = ReturnType<typeof createDispatcher>;
 
-/** Whether a topic carries frames (counted as frames in, and as frame rejects). */
+/** Whether a topic carries frames (counted as frames in, and as frame rejects): per unit or a fleet batch. */
 export function isFrameTopic(topic: string): boolean {
-  return topic.endsWith('/frame');
+  return topic.endsWith('/frame') || topic.endsWith('/frames');
 }

@@ -12,5 +12,26 @@ export interface HandleRejection {
   message: string;
 }
 
-/** What a topic handler makes of one message: a point, nothing to store (undefined), or a rejection. */
-export type HandleResult = Result<HandledPoint | undefined, HandleRejection>;
+/** A rejected part of a message (one line of a fleet batch); the rest of the message still counts. */
+export interface PartRejection extends HandleRejection {
+  /** The part's own text, for the dead-letter file. */
+  text: string;
+}
+
+/** What a message of many frames (a fleet batch) yields: its points and the lines rejected alone. */
+export interface HandledBatch {
+  points: HandledPoint[];
+  rejected: PartRejection[];
+  /** Frames the message carried, valid or not (counted as frames in). */
+  frames: number;
+}
+
+/**
+ * What a topic handler makes of one message: a point, a batch of them, nothing to store
+ * (undefined), or a rejection of the whole message.
+ */
+export type HandleResult = Result<HandledPoint | HandledBatch | undefined, HandleRejection>;
+
+export function isHandledBatch(value: HandledPoint | HandledBatch): value is HandledBatch {
+  return 'points' in value;
+}
