@@ -2,7 +2,7 @@ export { freePort } from '@kpp/runtime';
 export { tempDir, type TempDir } from './temp-dir.js';
 export { sleep, waitFor } from './wait-for.js';
 export { DEBIAN_PACKAGES, requireBinary } from './binaries.js';
-export { findBinary } from '@kpp/runtime';
+export { findBinary, processInfo } from '@kpp/runtime';
 export { ManagedProcess, startProcess, type StartOptions } from '@kpp/runtime';
 export { startInfluxd, type Influxd } from './influxd.js';
 export type { InfluxSeries } from '@kpp/storage';

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import mqtt, { type MqttClient } from 'mqtt';
 import { topics } from '@kpp/protocol';
-import { startRedis, waitFor, type Redis } from '@kpp/testkit';
+import { processInfo, startRedis, waitFor, type Redis } from '@kpp/testkit';
 import {
   removeTestUsersFile,
   startBrokerProcess,
@@ -29,15 +29,6 @@ function workerPids(proc: BrokerProcess): Map<string, number> {
   }
   return pids;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function metrics(proc: BrokerProcess) {
   const res = await fetch(`${proc.httpUrl}/metrics`);
@@ -137,7 +128,7 @@ describe('kpp broker --workers 2 (one redis)', () => {
     });
     expect(broker.process.output).toContain('"msg":"broker worker exited: restarting it"');
     const fresh = workerPids(broker).get(WORKER_IDS[0]!)!;
-    expect(alive(fresh)).toBe(true);
+    expect(processInfo(fresh)).toBeDefined();
     await waitFor(async () => (await fetch(`${broker.httpUrl}/readyz`)).status === 200, {
       what: 'ready again',
     });

@@ -5,19 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { connectAsync } from 'mqtt';
 import { promisify } from 'node:util';
 import { createInfluxQl } from '@kpp/storage';
-import { freePort, requireBinary, startProcess, tempDir, waitFor, type ManagedProcess, type TempDir } from '@kpp/testkit';
+import { freePort, processInfo, requireBinary, startProcess, tempDir, waitFor, type ManagedProcess, type TempDir } from '@kpp/testkit';
 
 const run = promisify(execFile);
 const KPP = fileURLToPath(new URL('../../dist/bin/kpp.js', import.meta.url));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('kpp up (npm start)', () => {
   let dir: TempDir;
@@ -69,7 +60,7 @@ describe('kpp up (npm start)', () => {
 
     up.signal('SIGINT');
     expect(await up.exited).toBe(0);
-    expect(alive(influxPid)).toBe(false);
+    expect(processInfo(influxPid)).toBeUndefined();
     expect(up.output).toContain('"msg":"broker stopped"');
   }, 90_000);
 
