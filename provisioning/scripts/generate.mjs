@@ -991,7 +991,7 @@ const RUNBOOK_STEPS = {
   'kpp-live-viewers-lost': [
     'Open a live dashboard yourself: if its panels stream, the last viewer had just left and the alert resolves within 10 minutes — nothing to do.',
     'Panels blank or stuck on "connecting": check *Broker WebSocket listener down* first, then whatever sits between the browsers and the broker’s WebSocket port (reverse proxy, firewall, TLS terminator).',
-    'Panels report a login error: the viewer-token route failed. Check that the data source’s `tokenUrl` reaches the broker from Grafana’s server, that `brokerApiKey` is one of the broker’s `apiKeys`, and the broker’s `rejected_token_*_total` counts in kpp_health.',
+    'Panels report a login error: the viewer-token route failed. Check that the data source’s `tokenUrl` reaches the broker from Grafana’s server, that `brokerApiKey` is one of the broker’s `apiKeys`, and the broker’s `rejected_token_*_total` counts in ' + HEALTH_MEASUREMENT + '.',
   ],
 };
 

@@ -1,3 +1,4 @@
+// Over 300 lines: one class owns the active segment, the pending counts and the commit offset that append, trim and replay move together; its file I/O already lives in spool-files.ts.
 import { closeSync, openSync, writeSync, constants as fsConstants } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -6,6 +6,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { quoteIdent, UNIT_MEASUREMENT } from '@kpp/protocol';
+import { createInfluxQl } from '@kpp/storage';
 import { freePort, requireBinary, startChromium, startProcess, tempDir, waitFor, type Chromium, type ManagedProcess, type TempDir } from '@kpp/testkit';
 
 const KPP = fileURLToPath(new URL('../../dist/bin/kpp.js', import.meta.url));
@@ -44,10 +46,11 @@ describe('kpp up --preview', () => {
     await waitFor(() => new RegExp(`preview\\s+${url.replace(/\./g, '\\.')}`).test(up!.output), { timeoutMs: 5000, what: 'the preview URL among the printed URLs' });
 
     // Some seconds of u1 in InfluxDB before the page opens: the panels must show them as history.
+    const influxql = createInfluxQl({ url: `http://127.0.0.1:${influx}` });
     const stored = async () => {
-      const res = await fetch(`http://127.0.0.1:${influx}/query?db=kpp&q=${encodeURIComponent(`SELECT count("seq") FROM "kpp_unit" WHERE "unit" = 'u1'`)}`);
-      const body = (await res.json()) as { results: { series?: { values: [string, number][] }[] }[] };
-      return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+      // Not queryOrThrow: until the writer has created the database the count is 0, not an error.
+      const r = await influxql.query(`SELECT count("seq") FROM ${quoteIdent(UNIT_MEASUREMENT)} WHERE "unit" = 'u1'`, 'kpp');
+      return r.ok ? Number(r.value[0]?.values[0]?.[1] ?? 0) : 0;
     };
     await waitFor(async () => (await stored()) >= 50, { timeoutMs: 30_000, intervalMs: 500, what: '5 s of u1 frames in InfluxDB' });
 
