@@ -26,13 +26,33 @@ describe('mqttClientOptions', () => {
       connectTimeout: 10_000,
       queueQoSZero: false,
       resubscribe: true,
+      log: expect.any(Function),
     });
   });
 
   it('leaves out what was not chosen (mqtt.js defaults apply), credentials included', () => {
     const options = mqttClientOptions({ clientId: 'a', username: undefined, password: undefined });
-    expect(options).toEqual({ protocolVersion: 4, clientId: 'a' });
+    expect(options).toEqual({ protocolVersion: 4, clientId: 'a', log: expect.any(Function) });
     expect(Object.keys(options)).not.toContain('username');
+  });
+
+  it("silences mqtt.js's packet trace unless DEBUG asks for it", () => {
+    const saved = process.env.DEBUG;
+    try {
+      for (const debug of ['mqttjs*', 'mqttjs:client', 'pino,mqttjs*', '*']) {
+        process.env.DEBUG = debug;
+        expect(Object.keys(mqttClientOptions({ clientId: 'a' }))).not.toContain('log');
+      }
+      for (const debug of ['', 'express:*', 'notmqttjs']) {
+        process.env.DEBUG = debug;
+        const log = mqttClientOptions({ clientId: 'a' }).log;
+        expect(log?.('publish :: %s', 'x')).toBeUndefined();
+        expect(log).toBeDefined();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.DEBUG;
+      else process.env.DEBUG = saved;
+    }
   });
 
   it('names short-lived clients apart', () => {

@@ -22,7 +22,7 @@ export interface PublishPlanOptions {
 
 /**
  * What goes out per tick, with no I/O: the retained clock, each unit's JSON frame, its retained
- * state once a second and its compact stream; optionally the whole tick as fleet batches; and
+ * state once a second (units spread over the second) and its compact stream; optionally the whole tick as fleet batches; and
  * the retained meta on every connect.
  */
 export class PublishPlan {
@@ -34,13 +34,18 @@ export class PublishPlan {
     this.ticksPerSecond = Math.max(1, Math.round(options.rateHz));
   }
 
-  tick(tick: TickInfo, startedAtMs: number, frames: readonly Frame[], emit: (msg: PlannedMessage) => void): void {
-    if (this.options.publishesClock) {
+  /**
+   * A tick's messages for `frames`, the fleet's units from index `firstUnit` on: a tick may be
+   * planned in slices, the clock going out with the first.
+   */
+  tick(tick: TickInfo, startedAtMs: number, frames: readonly Frame[], emit: (msg: PlannedMessage) => void, firstUnit = 0): void {
+    if (this.options.publishesClock && firstUnit === 0) {
       emit({ topic: topics.clock(), payload: encodeClock({ seq: tick.seq, ts: tick.ts, rate_hz: this.options.rateHz, started_at: startedAtMs }), qos: 0, retain: true });
     }
-    const withState = tick.seq % this.ticksPerSecond === 0;
     const source = this.options.fleetBatchSource;
-    const jsons = frames.map((frame) => this.frame(frame, withState, emit));
+    // Each unit's state once a second, the units spread over the second's ticks: a whole
+    // fleet's states on one tick doubled that tick's QoS 1 burst (and filled the inflight window).
+    const jsons = frames.map((frame, k) => this.frame(frame, (tick.seq + firstUnit + k) % this.ticksPerSecond === 0, emit));
     if (source === undefined || jsons.length === 0) return;
     // Unretained QoS 1 like the per-unit frames: the simulator's offline buffer and inflight
     // window hold it the same way, and a persistent-session reader gets every tick.

@@ -19,7 +19,7 @@ function plan(options: { rateHz: number; compact: boolean; publishesClock: boole
 }
 
 describe('publish plan', () => {
-  it('sends the clock, each frame and its compact stream every tick, and the retained state once a second', () => {
+  it('sends the clock, each frame and its compact stream every tick, and each retained state once a second, units spread over the second', () => {
     const ticks = plan({ rateHz: 4, compact: true, publishesClock: true }, 5);
     const first = ticks[0]!;
     expect(first.map((m) => m.topic)).toEqual([
@@ -28,19 +28,35 @@ describe('publish plan', () => {
       topics.state('u1'),
       topics.compact('u1'),
       topics.frame('u2'),
-      topics.state('u2'),
       topics.compact('u2'),
     ]);
     const clock = decodeClock(first[0]!.payload);
     expect(clock.ok && clock.value).toMatchObject({ seq: 0, ts: EPOCH, rate_hz: 4, started_at: EPOCH });
-    // Only whole seconds (seq 0 and 4 at 4 Hz) carry the state.
+    // Once a second each (4 ticks at 4 Hz), the second unit a tick before the first: a fleet's
+    // states do not all land on one tick.
     expect(ticks.map((t) => t.filter((m) => m.topic === topics.state('u1')).length)).toEqual([1, 0, 0, 0, 1]);
+    expect(ticks.map((t) => t.filter((m) => m.topic === topics.state('u2')).length)).toEqual([0, 0, 0, 1, 0]);
+    const state = ticks[3]!.find((m) => m.topic === topics.state('u2'))!;
+    expect(state.payload).toBe(ticks[3]!.find((m) => m.topic === topics.frame('u2'))!.payload);
     const frame = ticks[2]!.find((m) => m.topic === topics.frame('u2'))!;
     expect(frame).toMatchObject({ qos: 1, retain: false, frame: { unit: 'u2', seq: 2 } });
     const decoded = decodeFrame(frame.payload);
     expect(decoded.ok && decoded.value.seq).toBe(2);
     // Only JSON frames are marked for the publish log.
     expect(ticks.flat().filter((m) => m.frame).every((m) => m.topic.endsWith('/frame'))).toBe(true);
+  });
+
+  it('plans a tick in slices exactly as in one piece, the clock with the first slice only', () => {
+    const options = { rateHz: 4, compact: true, publishesClock: true };
+    const whole = plan(options, 4, 5).flat();
+    const fleet = new Fleet({ units: 5, seed: 3 });
+    const p = new PublishPlan(options);
+    const sliced: PlannedMessage[] = [];
+    for (let seq = 0; seq < 4; seq++) {
+      const stamp = { ...tickStamp(seq, EPOCH, 4), lateMs: 0, skipped: 0 };
+      for (const from of [0, 2, 4]) p.tick(stamp, EPOCH, fleet.tick(stamp, seq === 0 ? 0 : 0.25, from, from + 2), (m) => sliced.push(m), from);
+    }
+    expect(sliced.map((m) => [m.topic, String(m.payload)])).toEqual(whole.map((m) => [m.topic, String(m.payload)]));
   });
 
   it('leaves the clock to another shard and the compact stream out when told', () => {

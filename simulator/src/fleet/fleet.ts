@@ -47,13 +47,14 @@ export class Fleet {
     return this.byId.get(id);
   }
 
-  /** Steps every unit by `dtS` and returns one frame per unit stamped with this tick. */
-  tick(stamp: TickStamp, dtS: number): Frame[] {
-    const frames: Frame[] = new Array(this.units.length);
-    for (let i = 0; i < this.units.length; i++) {
+  /** Steps the units [from, to) (default: every unit) by `dtS`; one frame per unit stamped with this tick. */
+  tick(stamp: TickStamp, dtS: number, from = 0, to = this.units.length): Frame[] {
+    const end = Math.min(to, this.units.length);
+    const frames: Frame[] = new Array(Math.max(0, end - from));
+    for (let i = from; i < end; i++) {
       const unit = this.units[i]!;
       unit.step(dtS);
-      frames[i] = unit.frame(stamp);
+      frames[i - from] = unit.frame(stamp);
     }
     return frames;
   }
