@@ -16,7 +16,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Cleanup } from '../dist/stack/temp.js';
 import { startBenchInfluxd } from '../dist/stack/influxd.js';
-import { ceilingFps, measureWriter, median } from '../dist/scenarios/throughput.js';
+import { ceilingFps, measureWriter } from '../dist/scenarios/throughput.js';
+import { sweepOrder, sweepRow, sweepSummary } from '../dist/scenarios/writer-sweep.js';
 import { resultsDir } from '../dist/paths.js';
 
 const arg = (name, fallback) => {
@@ -32,7 +33,6 @@ if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds: an in
 if (!(Number.isInteger(frames) && frames >= 1000 && frames <= 60_000)) throw new Error(`--frames: an integer in [1000, 60000], got ${arg('frames')}`);
 
 const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
-const ratio = (a, b) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
 const startedAt = new Date();
 const loadBefore = load();
 const rows = [];
@@ -41,25 +41,12 @@ const cleanup = new Cleanup();
 try {
   const influx = await startBenchInfluxd(cleanup);
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? sizes : [...sizes].reverse();
-    const inputs = r % 2 === 0 ? ['batches', 'per-unit'] : ['per-unit', 'batches'];
-    for (const size of order) {
+    const order = sweepOrder(sizes, r);
+    for (const size of order.sizes) {
       const ceiling = await ceilingFps(influx, frames, size);
       const w = {};
-      for (const input of inputs) w[input] = await measureWriter(influx, input, ceiling, { frames, batchSize: size });
-      const row = {
-        round: r + 1,
-        batch_size: size,
-        ceiling_fps: ceiling,
-        batches_fps: w.batches.writer_fps,
-        per_unit_fps: w['per-unit'].writer_fps,
-        batches_vs_ceiling: w.batches.writer_vs_ceiling,
-        per_unit_vs_ceiling: w['per-unit'].writer_vs_ceiling,
-        batches_lost: w.batches.writer_loss.lost,
-        per_unit_lost: w['per-unit'].writer_loss.lost,
-        slow_consumer_disconnects: w.batches.writer_slow_consumer_disconnects + w['per-unit'].writer_slow_consumer_disconnects,
-        load: load(),
-      };
+      for (const input of order.inputs) w[input === 'per-unit' ? 'per_unit' : input] = await measureWriter(influx, input, ceiling, { frames, batchSize: size });
+      const row = sweepRow(r + 1, size, ceiling, w, load());
       rows.push(row);
       console.error(JSON.stringify(row));
     }
@@ -69,20 +56,7 @@ try {
 }
 
 const loadAfter = load();
-const summary = sizes.map((size) => {
-  const of = rows.filter((x) => x.batch_size === size);
-  const med = (k) => Math.round(median(of.map((x) => x[k])));
-  const ceiling = med('ceiling_fps');
-  return {
-    batch_size: size,
-    ceiling_fps: ceiling,
-    batches_fps: med('batches_fps'),
-    per_unit_fps: med('per_unit_fps'),
-    batches_vs_ceiling: ratio(med('batches_fps'), ceiling),
-    per_unit_vs_ceiling: ratio(med('per_unit_fps'), ceiling),
-    lost: of.reduce((n, x) => n + x.batches_lost + x.per_unit_lost, 0),
-  };
-});
+const summary = sweepSummary(sizes, rows);
 
 console.log(`writer batch-size sweep: ${frames} frames a burst, ${rounds} round(s), load ${loadBefore.join(' ')} → ${loadAfter.join(' ')}`);
 console.log('| batch size | ceiling fps | writer fps, batches | writer fps, per-unit | batches / ceiling | per-unit / ceiling | lost |');

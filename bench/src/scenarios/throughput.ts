@@ -196,7 +196,8 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
+/** a / b to 3 decimals; 0 when b is 0. */
+export const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
 
 /** Frames per second the fleet can step and encode (JSON + compact) on one core, no I/O. */
 async function simulatorCapacity(): Promise<number> {
