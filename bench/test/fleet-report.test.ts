@@ -19,6 +19,8 @@ const writer: WriterCeiling = {
   batch_size: 1000,
   writer_vs_ceiling: 0.75,
 };
+const writers = { batches: { ...writer, writer_fps: 10_200, writer_vs_ceiling: 0.85 }, per_unit: writer };
+const oneUnit = { aedes: { p50_ms: 4, p99_ms: 9, max_ms: 12, delivered_pct: 100 }, mosquitto: { p50_ms: 2, p99_ms: 6, max_ms: 8, delivered_pct: 100 } };
 const harness = { aedes: { cpu_pct: {}, shards: [] }, mosquitto: { cpu_pct: {}, shards: [] } };
 /** Storage of `units` units × seqs [0, n): every frame once, then the given edits. */
 function storage(units: number, n: number, edit: { drop?: number; twice?: number; extra?: number } = {}) {
@@ -44,14 +46,16 @@ describe('kpp bench fleet report', () => {
         aedes: { p50_ms: 10, p99_ms: 60, max_ms: 90, delivered_pct: 100 },
         mosquitto: { p50_ms: 5, p99_ms: 40, max_ms: 70, delivered_pct: 100 },
       },
+      oneUnit,
       harness,
+      storageInput: 'batches',
       storageDurationS: 600,
       storage: { aedes: storage(10, 600, { drop: 10, twice: 4 }), mosquitto: storage(10, 600, { extra: 3 }) },
-      writer,
+      writer: writers,
       shardsSpeedup: 1.7,
       load,
     });
-    for (const k of ['units', 'duration_s', 'aedes', 'mosquitto', 'p99_ratio', 'published', 'stored', 'lost', 'duplicated', 'writer_vs_ceiling', 'shards_speedup']) {
+    for (const k of ['units', 'duration_s', 'aedes', 'mosquitto', 'p99_ratio', 'one_unit', 'storage_input', 'published', 'stored', 'lost', 'duplicated', 'writer_vs_ceiling', 'shards_speedup']) {
       expect(r).toHaveProperty(k);
     }
     expect(Object.keys(r.aedes).sort()).toEqual(['delivered_pct', 'max_ms', 'p50_ms', 'p99_ms']);
@@ -61,21 +65,35 @@ describe('kpp bench fleet report', () => {
     expect(r).toMatchObject({ published: 12_000, stored: 11_993, lost: 10, duplicated: 4, publish_log_shortfall: 3 });
   });
 
-  it('writer_vs_ceiling is the ratio measured in the run, with its figures alongside', () => {
-    const parts = {
-      units: 1,
-      durationS: 1,
-      delivery: { aedes: { p50_ms: 1, p99_ms: 1, max_ms: 1, delivered_pct: 100 }, mosquitto: { p50_ms: 1, p99_ms: 1, max_ms: 1, delivered_pct: 100 } },
-      harness,
-      storageDurationS: 1,
-      storage: { aedes: storage(1, 10), mosquitto: storage(1, 10) },
-      shardsSpeedup: 1,
-      load,
-    };
-    expect(fleetReport({ ...parts, writer }).writer_vs_ceiling).toBe(0.75);
-    const r = fleetReport({ ...parts, writer: { ...writer, writer_vs_ceiling: 0.91 } });
-    expect(r.writer_vs_ceiling).toBe(0.91);
-    expect(r.writer).toMatchObject({ ceiling_fps: 12_000, batch_size: 1000 });
+  const parts = {
+    units: 1,
+    durationS: 1,
+    delivery: { aedes: { p50_ms: 1, p99_ms: 1, max_ms: 1, delivered_pct: 100 }, mosquitto: { p50_ms: 1, p99_ms: 1, max_ms: 1, delivered_pct: 100 } },
+    oneUnit,
+    harness,
+    storageDurationS: 1,
+    storage: { aedes: storage(1, 10), mosquitto: storage(1, 10) },
+    shardsSpeedup: 1,
+    load,
+  };
+
+  it('writer_vs_ceiling is the ratio measured in the run on the storage part\u2019s input, both inputs alongside', () => {
+    const r = fleetReport({ ...parts, storageInput: 'batches', writer: writers });
+    expect(r.storage_input).toBe('batches');
+    expect(r.writer_vs_ceiling).toBe(0.85);
+    expect(fleetReport({ ...parts, storageInput: 'per-unit', writer: writers }).writer_vs_ceiling).toBe(0.75);
+    expect(Object.keys(r.writer).sort()).toEqual(['batches', 'per_unit']);
+    expect(r.writer.batches).toMatchObject({ writer_fps: 10_200, ceiling_fps: 12_000, batch_size: 1000 });
+    // One ceiling, measured once, for both inputs.
+    expect(r.writer.per_unit.ceiling_fps).toBe(r.writer.batches.ceiling_fps);
+  });
+
+  it('one unit: Aedes and Mosquitto latency with their own p99 ratio', () => {
+    const r = fleetReport({ ...parts, storageInput: 'batches', writer: writers });
+    expect(r.one_unit).toEqual({ ...oneUnit, p99_ratio: 1.5 });
+    expect(Object.keys(r.one_unit.aedes).sort()).toEqual(['delivered_pct', 'max_ms', 'p50_ms', 'p99_ms']);
+    const zero = { ...oneUnit, mosquitto: { ...oneUnit.mosquitto, p99_ms: 0 } };
+    expect(fleetReport({ ...parts, oneUnit: zero, storageInput: 'batches', writer: writers }).one_unit.p99_ratio).toBe(0);
   });
 
   it('counts published frames of the window from the shards\u2019 publish logs only', () => {

@@ -3,7 +3,7 @@ import type { FrameCount } from '../loss.js';
 import type { FrameWindow } from '../probes/frame-window.js';
 import type { LoadNote } from '../machine.js';
 import type { ProcUsage } from '../proc-stats.js';
-import type { WriterCeiling } from '../scenarios/throughput.js';
+import type { WriterCeiling, WriterInput } from '../scenarios/throughput.js';
 
 /** Tick → TCP subscriber of every unit's frames, over a window of whole ticks. */
 export interface FleetDelivery {
@@ -51,6 +51,20 @@ export function harnessOf(usage: Record<string, ProcUsage>, shardHealth: readonl
   return { cpu_pct, shards };
 }
 
+/** One unit, one shard: the delivery part's latency without the fleet's load, Aedes then Mosquitto. */
+export interface FleetOneUnit {
+  aedes: FleetDelivery;
+  mosquitto: FleetDelivery;
+  /** Aedes p99 / Mosquitto p99. */
+  p99_ratio: number;
+}
+
+/** The writer against the one raw ceiling of the run, on fleet batches and on per-unit frames (the same burst). */
+export interface FleetWriter {
+  batches: WriterCeiling;
+  per_unit: WriterCeiling;
+}
+
 export interface FleetReport {
   units: number;
   duration_s: number;
@@ -58,6 +72,9 @@ export interface FleetReport {
   mosquitto: FleetDelivery;
   /** Aedes p99 / Mosquitto p99. */
   p99_ratio: number;
+  one_unit: FleetOneUnit;
+  /** What the storage part's writer read: fleet batches (`--fleet-batches true`, as `kpp up` runs it) or per-unit frames. */
+  storage_input: WriterInput;
   /** Seconds of the storage part's window (each broker). */
   storage_duration_s: number;
   /** Storage part (shards → broker → writer → influxd), summed over the Aedes and Mosquitto runs. */
@@ -68,12 +85,12 @@ export interface FleetReport {
   duplicated: number;
   /** Frames stored that the shards' publish logs do not list (acknowledgements the logs missed): neither lost nor duplicated. */
   publish_log_shortfall: number;
-  /** Writer frames/s against raw line protocol POSTed at the writer's batch size, in this run. */
+  /** Writer frames/s against raw line protocol POSTed at the writer's batch size, in this run, on the storage part's input (`storage_input`). */
   writer_vs_ceiling: number;
   /** Frames/s two simulator shards (processes) step and encode against one, all units. */
   shards_speedup: number;
   storage: { aedes: FleetStorage; mosquitto: FleetStorage };
-  writer: WriterCeiling;
+  writer: FleetWriter;
   /** The delivery parts' load generator and probe (see FleetHarness). */
   harness: { aedes: FleetHarness; mosquitto: FleetHarness };
   load: LoadNote;
@@ -99,14 +116,21 @@ export function publishedInSeqs(logs: readonly PublishLogContents[], fromSeq: nu
   return out;
 }
 
+/** Aedes p99 over Mosquitto p99 (3 decimals; 0 when Mosquitto's is 0). */
+export function p99Ratio(aedes: FleetDelivery, mosquitto: FleetDelivery): number {
+  return mosquitto.p99_ms > 0 ? Math.round((aedes.p99_ms / mosquitto.p99_ms) * 1000) / 1000 : 0;
+}
+
 export function fleetReport(parts: {
   units: number;
   durationS: number;
   delivery: { aedes: FleetDelivery; mosquitto: FleetDelivery };
+  oneUnit: { aedes: FleetDelivery; mosquitto: FleetDelivery };
+  storageInput: WriterInput;
   harness: { aedes: FleetHarness; mosquitto: FleetHarness };
   storageDurationS: number;
   storage: { aedes: FleetStorage; mosquitto: FleetStorage };
-  writer: WriterCeiling;
+  writer: FleetWriter;
   shardsSpeedup: number;
   load: LoadNote;
 }): FleetReport {
@@ -118,14 +142,16 @@ export function fleetReport(parts: {
     duration_s: parts.durationS,
     aedes,
     mosquitto,
-    p99_ratio: mosquitto.p99_ms > 0 ? Math.round((aedes.p99_ms / mosquitto.p99_ms) * 1000) / 1000 : 0,
+    p99_ratio: p99Ratio(aedes, mosquitto),
+    one_unit: { ...parts.oneUnit, p99_ratio: p99Ratio(parts.oneUnit.aedes, parts.oneUnit.mosquitto) },
+    storage_input: parts.storageInput,
     storage_duration_s: parts.storageDurationS,
     published: sum('published'),
     stored: sum('stored'),
     lost: sum('lost'),
     duplicated: sum('duplicated'),
     publish_log_shortfall: sum('publish_log_shortfall'),
-    writer_vs_ceiling: parts.writer.writer_vs_ceiling,
+    writer_vs_ceiling: parts.writer[parts.storageInput === 'batches' ? 'batches' : 'per_unit'].writer_vs_ceiling,
     shards_speedup: parts.shardsSpeedup,
     storage: parts.storage,
     writer: parts.writer,

@@ -11,7 +11,7 @@ import { LatencyProbe, nowMs } from '../probes/latency-probe.js';
 import { ProcWatcher } from '../proc-stats.js';
 import { measureWindow } from '../probes/measure-window.js';
 import { sleep } from '../scenario.js';
-import { measureWriterVsCeiling } from '../scenarios/throughput.js';
+import { measureWriterVsCeiling, type WriterInput } from '../scenarios/throughput.js';
 import { startKppBroker, startMosquitto, type BrokerKind, type BrokerUnderTest } from '../stack/brokers.js';
 import { startKppSim, startKppWriter, type SimProcess } from '../stack/components.js';
 import { startBenchInfluxd, type BenchInfluxd } from '../stack/influxd.js';
@@ -25,42 +25,69 @@ export interface FleetOptions {
   storageDurationS?: number;
   /** Simulator shards (processes) feeding the broker. */
   shards?: number;
+  /** What the storage part's writer reads (default `batches`, as `kpp up` runs it). */
+  storageInput?: WriterInput;
   progress?(fraction: number, label: string): void;
 }
 
 const RATE_HZ = 10;
 const WARM_S = 5;
+/** The one-unit delivery part's window: 20 s, or --duration when shorter. */
+const ONE_UNIT_S = 20;
 
 /**
  * `kpp bench fleet`: the delivery part (simulator shards → broker → one TCP subscriber of every
- * unit's frames) and the storage part (shards → broker → writer → influxd), each with Aedes and
- * then with Mosquitto in its place, in one run; plus the writer against the raw line-protocol
- * ceiling on the same influxd, and the shards' capacity against one process.
+ * unit's frames) and the storage part (shards → broker → writer → influxd; the writer on fleet
+ * batches unless `storageInput` is `per-unit`), each with Aedes and then with Mosquitto in its
+ * place, in one run; then the delivery part again with one unit and one shard; the writer on
+ * both inputs against one raw line-protocol ceiling on the same influxd, and the shards'
+ * capacity against one process.
  */
 export async function runFleet(opts: FleetOptions): Promise<FleetReport> {
   const shards = opts.shards ?? 2;
   const storageS = opts.storageDurationS ?? opts.durationS;
+  const storageInput = opts.storageInput ?? 'batches';
   const progress = opts.progress ?? (() => undefined);
   const load = loadMeter();
   const delivery = {} as Record<BrokerKind, FleetDelivery>;
   const harness = {} as Record<BrokerKind, FleetHarness>;
   const storage = {} as Record<BrokerKind, FleetStorage>;
+  const oneUnit = {} as Record<BrokerKind, FleetDelivery>;
   const cleanup = new Cleanup();
+  const STEPS = 7;
   try {
     const influx = await startBenchInfluxd(cleanup);
     const kinds: BrokerKind[] = ['aedes', 'mosquitto'];
     for (const [i, kind] of kinds.entries()) {
-      const part = (j: number) => (f: number) => progress((i * 2 + j + f) / 6, `${kind}: ${j === 0 ? 'delivery' : 'storage'}`);
+      const part = (j: number) => (f: number) => progress((i * 2 + j + f) / STEPS, `${kind}: ${j === 0 ? 'delivery' : 'storage'}`);
       ({ delivery: delivery[kind], harness: harness[kind] } = await deliveryPart(kind, opts.units, shards, opts.durationS, part(0)));
-      storage[kind] = await storagePart(kind, influx, opts.units, shards, storageS, part(1));
+      storage[kind] = await storagePart(kind, influx, opts.units, shards, storageS, storageInput, part(1));
     }
-    progress(4 / 6, 'writer vs raw ceiling');
-    // After the storage parts, whose windows lie in the past: the burst's points never fall in them.
-    const writer = await measureWriterVsCeiling(influx);
-    progress(5 / 6, 'shard capacity');
+    for (const [i, kind] of kinds.entries()) {
+      const part = (f: number) => progress((4 + (i + f) / 2) / STEPS, `${kind}: one unit`);
+      oneUnit[kind] = (await deliveryPart(kind, 1, 1, Math.min(ONE_UNIT_S, opts.durationS), part)).delivery;
+    }
+    progress(5 / STEPS, 'writer vs raw ceiling');
+    // After the storage parts, whose windows lie in the past: the bursts' points never fall in them.
+    // The storage part's input first; one ceiling for both.
+    const inputs: WriterInput[] = storageInput === 'batches' ? ['batches', 'per-unit'] : ['per-unit', 'batches'];
+    const w = await measureWriterVsCeiling(influx, inputs);
+    progress(6 / STEPS, 'shard capacity');
     const shardsSpeedup = await shardSpeedup(opts.units, shards);
     progress(1, 'done');
-    return fleetReport({ units: opts.units, durationS: opts.durationS, delivery, harness, storageDurationS: storageS, storage, writer, shardsSpeedup, load: load.stop() });
+    return fleetReport({
+      units: opts.units,
+      durationS: opts.durationS,
+      delivery,
+      oneUnit,
+      harness,
+      storageInput,
+      storageDurationS: storageS,
+      storage,
+      writer: { batches: w.batches, per_unit: w['per-unit'] },
+      shardsSpeedup,
+      load: load.stop(),
+    });
   } finally {
     await cleanup.run();
   }
@@ -77,7 +104,8 @@ async function startShards(cleanup: Cleanup, broker: BrokerUnderTest, units: num
       startKppSim(cleanup, broker, units, RATE_HZ, {
         // A loaded shared machine starts node processes slowly.
         timeoutMs: 90_000,
-        extraArgs: ['--shard', `${k + 1}/${shards}`, '--clock-epoch-ms', String(epoch), ...(logs[k] ? ['--publish-log', logs[k]] : [])],
+        // Fleet batches explicitly (the simulator's default): the storage part's writer may read them.
+        extraArgs: ['--shard', `${k + 1}/${shards}`, '--clock-epoch-ms', String(epoch), '--fleet-batch', 'true', ...(logs[k] ? ['--publish-log', logs[k]] : [])],
       }),
     ),
   );
@@ -113,11 +141,16 @@ async function deliveryPart(kind: BrokerKind, units: number, shards: number, sec
   }
 }
 
-async function storagePart(kind: BrokerKind, influx: BenchInfluxd, units: number, shards: number, seconds: number, progress: (f: number) => void): Promise<FleetStorage> {
+/**
+ * Shards → broker → `kpp writer` → influxd; the writer on fleet batches (`--fleet-batches true`,
+ * as `kpp up` runs it) or on per-unit frames. `published` is the per-unit frames' PUBACKs either
+ * way (the publish logs do not list batches): the shards drain on stop, so both are delivered.
+ */
+async function storagePart(kind: BrokerKind, influx: BenchInfluxd, units: number, shards: number, seconds: number, input: WriterInput, progress: (f: number) => void): Promise<FleetStorage> {
   const cleanup = new Cleanup();
   try {
     const broker = await startBroker(kind, cleanup);
-    await startKppWriter(cleanup, broker, influx.url, { clientId: `bench-fleet-writer-${kind}` });
+    await startKppWriter(cleanup, broker, influx.url, { clientId: `bench-fleet-writer-${kind}`, extraArgs: ['--fleet-batches', String(input === 'batches')] });
     const dir = await cleanup.tempDir('kpp-bench-fleet-');
     const { epoch, sims, logs } = await startShards(cleanup, broker, units, shards, dir);
     const m = await measureWindow([], epoch, RATE_HZ, WARM_S, seconds, progress);

@@ -64,8 +64,9 @@ export class LoadPublisher {
     return this.expect({ cmd: 'paced', rate, seconds, units }, 'paced');
   }
 
-  burst(count: number, units: number, window = 2000): Promise<Reply<'burst'>> {
-    return this.expect({ cmd: 'burst', count, units, window }, 'burst');
+  /** `count` frames as fast as the broker acknowledges them; as fleet batches, one group per tick, with `fleetBatches`. */
+  burst(count: number, units: number, window = 2000, fleetBatches = false): Promise<Reply<'burst'>> {
+    return this.expect({ cmd: 'burst', count, units, window, fleetBatches }, 'burst');
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,8 @@
 export type PublisherCommand =
   | { cmd: 'connect'; url: string; username?: string; password?: string }
   | { cmd: 'paced'; rate: number; seconds: number; units: number }
-  | { cmd: 'burst'; count: number; units: number; window: number }
+  /** `window` counts frames; with `fleetBatches` each tick's frames go out as fleet batches (encodeFleetBatches), QoS 1. */
+  | { cmd: 'burst'; count: number; units: number; window: number; fleetBatches?: boolean }
   | { cmd: 'close' };
 
 export type PublisherReply =
@@ -26,8 +27,11 @@ export type PublisherReply =
     }
   | {
       kind: 'burst';
+      /** Frames (lines of fleet batches when publishing batches), published and acknowledged. */
       published: number;
       acked: number;
+      /** MQTT messages published: frames, or fleet batches. */
+      messages: number;
       errors: number;
       fromTs: number;
       toTs: number;

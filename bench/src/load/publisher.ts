@@ -4,7 +4,7 @@
  * simulator (MQTT 3.1.1, QoS 1 frames). Commands arrive over IPC; each is answered once.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { topics } from '@kpp/protocol';
+import { encodeFleetBatches, topics } from '@kpp/protocol';
 import { mqttClientOptions } from '@kpp/runtime';
 import { buildFramePool } from './frame-pool.js';
 import type { PublisherCommand, PublisherReply } from './publisher-protocol.js';
@@ -13,6 +13,7 @@ const pool = buildFramePool();
 let client: MqttClient | undefined;
 const topicCache: string[] = [];
 const topicOf = (i: number) => (topicCache[i] ??= topics.frame(`u${i + 1}`));
+const FLEET_TOPIC = topics.fleetFrames('bench-load');
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -78,38 +79,57 @@ async function paced(rate: number, seconds: number, units: number): Promise<Publ
   };
 }
 
-/** `count` frames as fast as the broker acknowledges them, at most `window` unacknowledged. */
-async function burst(count: number, units: number, window: number): Promise<PublisherReply> {
+/**
+ * `count` frames as fast as the broker acknowledges them, at most about `window` frames
+ * unacknowledged. With `fleetBatches` the same frames go out tick by tick as fleet batches on
+ * kpp/v1/fleet/bench-load/frames (encodeFleetBatches of the tick's JSON frames, QoS 1): a
+ * batch's acknowledgement counts its lines.
+ */
+async function burst(count: number, units: number, window: number, fleetBatches: boolean): Promise<PublisherReply> {
   const c = client!;
   const t0 = Math.floor(now());
   let published = 0;
+  let messages = 0;
   let acked = 0;
   let errors = 0;
   let wake: (() => void) | undefined;
-  const onAck = (err?: Error) => {
-    if (err) errors++;
-    else acked++;
+  const settle = (frames: number) => (err?: Error) => {
+    if (err) errors += frames;
+    else acked += frames;
     if (wake && published - acked - errors < window / 2) {
       const w = wake;
       wake = undefined;
       w();
     }
   };
+  const onAck = settle(1);
   const started = now();
   while (published < count) {
     while (published < count && published - acked - errors < window) {
       const seq = Math.floor(published / units);
-      const u = published % units;
       // 1 ms between a unit's frames: every frame is its own point in InfluxDB.
-      c.publish(topicOf(u), pool.frame(u, seq, seq / 1000, t0 + seq), { qos: 1 }, onAck);
-      published++;
+      if (fleetBatches) {
+        // One tick's frames (published is at a tick's start here), as few batch messages as fit.
+        const n = Math.min(units, count - published);
+        const jsons = Array.from({ length: n }, (_, u) => pool.frame(u, seq, seq / 1000, t0 + seq));
+        for (const batch of encodeFleetBatches(jsons)) {
+          c.publish(FLEET_TOPIC, batch, { qos: 1 }, settle(batch.split('\n').length));
+          messages++;
+        }
+        published += n;
+      } else {
+        const u = published % units;
+        c.publish(topicOf(u), pool.frame(u, seq, seq / 1000, t0 + seq), { qos: 1 }, onAck);
+        published++;
+        messages++;
+      }
     }
     if (published < count) await new Promise<void>((r) => (wake = r));
   }
   const deadline = now() + 60_000;
   while (acked + errors < published && now() < deadline) await sleep(5);
   const lastSeq = Math.floor((count - 1) / units);
-  return { kind: 'burst', published, acked, errors, fromTs: t0, toTs: t0 + lastSeq, seconds: (now() - started) / 1000, startedAt: started };
+  return { kind: 'burst', published, acked, errors, messages, fromTs: t0, toTs: t0 + lastSeq, seconds: (now() - started) / 1000, startedAt: started };
 }
 
 process.on('message', (raw) => {
@@ -122,7 +142,7 @@ process.on('message', (raw) => {
       case 'paced':
         return paced(msg.rate, msg.seconds, msg.units);
       case 'burst':
-        return burst(msg.count, msg.units, msg.window);
+        return burst(msg.count, msg.units, msg.window, msg.fleetBatches ?? false);
       case 'close':
         await client?.endAsync().catch(() => undefined);
         return { kind: 'closed' };

@@ -37,6 +37,9 @@ export interface ThroughputResult {
   simulator_capacity_fps: number;
 }
 
+/** What the writer reads in a writer-vs-ceiling burst: per-unit frames, or the same frames as fleet batches (`--fleet-batches true`). */
+export type WriterInput = 'per-unit' | 'batches';
+
 /** The writer against the raw line-protocol ceiling, equal batch size, on one influxd. */
 export interface WriterCeiling {
   frames: number;
@@ -193,7 +196,8 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
+/** a / b to 3 decimals; 0 when b is 0. */
+export const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : 0);
 
 /** Frames per second the fleet can step and encode (JSON + compact) on one core, no I/O. */
 async function simulatorCapacity(): Promise<number> {
@@ -220,36 +224,61 @@ async function simulatorCapacity(): Promise<number> {
   return Math.round(n / ((performance.now() - started) / 1000));
 }
 
-function writerCeilingOf(frames: number, wb: WriterBurst, ceiling: number): WriterCeiling {
+function writerCeilingOf(frames: number, wb: WriterBurst, ceiling: number, batchSize = BATCH_SIZE): WriterCeiling {
   return {
     frames,
     writer_fps: wb.fps,
     writer_loss: wb.loss,
     writer_slow_consumer_disconnects: wb.slowConsumerDisconnects,
     ceiling_fps: ceiling,
-    batch_size: BATCH_SIZE,
+    batch_size: batchSize,
     writer_vs_ceiling: ratio(wb.fps, ceiling),
   };
 }
 
+export interface WriterCeilingOptions {
+  /** Frames of the burst and of the ceiling (default 50 000). */
+  frames?: number;
+  /** The writer's `batchSize` and the ceiling's lines per POST (default the writer's 1000). */
+  batchSize?: number;
+}
+
 /**
- * The writer against the ceiling on its own: a KPP broker, the load publisher and a fresh
- * `kpp writer` on `influx`, the ceiling first and then the burst (for `kpp bench fleet`, which
- * has no throughput stack running).
+ * The writer against the ceiling on its own: the ceiling first (once), then for each of `inputs`
+ * in turn a KPP broker, the load publisher and a fresh `kpp writer` on `influx`, and the same
+ * burst (for `kpp bench fleet`, which has no throughput stack running).
  */
-export async function measureWriterVsCeiling(influx: BenchInfluxd, frames = 50_000): Promise<WriterCeiling> {
+export async function measureWriterVsCeiling<I extends WriterInput>(influx: BenchInfluxd, inputs: readonly I[], opts: WriterCeilingOptions = {}): Promise<Record<I, WriterCeiling>> {
+  const frames = opts.frames ?? 50_000;
+  const batchSize = opts.batchSize ?? BATCH_SIZE;
+  const ceiling = await ceilingFps(influx, frames, batchSize);
+  const out = {} as Record<I, WriterCeiling>;
+  for (const input of inputs) out[input] = await measureWriter(influx, input, ceiling, { frames, batchSize });
+  return out;
+}
+
+/**
+ * One writer burst against a ceiling already measured: a KPP broker, the load publisher and a
+ * fresh `kpp writer` (`--fleet-batches` on for `batches`, `--batch-size`) on `influx`; the load
+ * publisher bursts the same frames per unit or, for `batches`, as one tick's fleet batches at a time.
+ */
+export async function measureWriter(influx: BenchInfluxd, input: WriterInput, ceiling: number, opts: WriterCeilingOptions = {}): Promise<WriterCeiling> {
+  const frames = opts.frames ?? 50_000;
+  const batchSize = opts.batchSize ?? BATCH_SIZE;
   const cleanup = new Cleanup();
   try {
-    const ceiling = await ceilingFps(influx, frames);
     const broker = await startKppBroker(cleanup);
     const pub = await LoadPublisher.start(cleanup);
     await pub.connect(broker.url, broker.users?.sim);
-    await startKppWriter(cleanup, broker, influx.url, { clientId: 'bench-writer-ceiling' });
+    await startKppWriter(cleanup, broker, influx.url, {
+      clientId: `bench-writer-ceiling-${input}`,
+      extraArgs: ['--fleet-batches', String(input === 'batches'), '--batch-size', String(batchSize)],
+    });
     // As in the throughput run: the writer creates its database on start, then subscribes.
     await sleep(500);
-    const wb = await writerBurst(influx, broker, pub, frames);
+    const wb = await writerBurst(influx, broker, pub, frames, input === 'batches');
     await pub.close();
-    return writerCeilingOf(frames, wb, ceiling);
+    return writerCeilingOf(frames, wb, ceiling, batchSize);
   } finally {
     await cleanup.run();
   }
@@ -273,8 +302,8 @@ async function waitForPoints(influx: BenchInfluxd, db: string, fromTs: number, t
   }
 }
 
-/** The same lines the writer would write, pre-built, POSTed in the writer's batch size, one at a time. */
-async function ceilingFps(influx: BenchInfluxd, frames: number): Promise<number> {
+/** The same lines the writer would write, pre-built, POSTed `batchSize` lines at a time (the writer's), one request at a time. */
+export async function ceilingFps(influx: BenchInfluxd, frames: number, batchSize = BATCH_SIZE): Promise<number> {
   await influx.query('CREATE DATABASE ceiling');
   const pool = buildFramePool();
   const t0 = Date.now();
@@ -286,7 +315,7 @@ async function ceilingFps(influx: BenchInfluxd, frames: number): Promise<number>
     lines.push(toLine(framePoint(r.value)) as string);
   }
   const batches: string[] = [];
-  for (let i = 0; i < lines.length; i += BATCH_SIZE) batches.push(lines.slice(i, i + BATCH_SIZE).join('\n'));
+  for (let i = 0; i < lines.length; i += batchSize) batches.push(lines.slice(i, i + batchSize).join('\n'));
   const started = performance.now();
   for (const body of batches) await influx.write('ceiling', body);
   const s = (performance.now() - started) / 1000;
@@ -354,10 +383,10 @@ interface WriterBurst {
   slowConsumerDisconnects: number;
 }
 
-async function writerBurst(influx: BenchInfluxd, broker: BrokerUnderTest, pub: LoadPublisher, frames: number): Promise<WriterBurst> {
+async function writerBurst(influx: BenchInfluxd, broker: BrokerUnderTest, pub: LoadPublisher, frames: number, fleetBatches = false): Promise<WriterBurst> {
   const before = slowConsumerDisconnects(broker);
   const started = performance.now();
-  const r = await pub.burst(frames, UNITS);
+  const r = await pub.burst(frames, UNITS, 2000, fleetBatches);
   // A slow-consumer disconnect costs the writer a reconnect (1 s) and a redelivery: allow stalls.
   const w = await waitForPoints(influx, 'kpp', r.fromTs, r.toTs, r.acked, 15_000, 120_000);
   const loss = countLoss(r.acked, w.stored);

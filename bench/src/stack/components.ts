@@ -5,12 +5,15 @@ import { logLine, startKpp } from './kpp-process.js';
 import type { BrokerUnderTest } from './brokers.js';
 import type { Cleanup } from './temp.js';
 
-/** `kpp writer` as its own process, from `broker` into `influxUrl` (db kpp), spool in a temp dir. */
+/**
+ * `kpp writer` as its own process, from `broker` into `influxUrl` (db kpp), spool in a temp dir;
+ * `extraArgs` after the bench's own (`--fleet-batches true`, `--batch-size N`).
+ */
 export async function startKppWriter(
   cleanup: Cleanup,
   broker: BrokerUnderTest,
   influxUrl: string,
-  opts: { nodeArgs?: string[]; clientId?: string } = {},
+  opts: { nodeArgs?: string[]; clientId?: string; extraArgs?: string[] } = {},
 ): Promise<ManagedProcess> {
   const dir = await cleanup.tempDir('kpp-bench-writer-');
   const env: NodeJS.ProcessEnv = {};
@@ -27,6 +30,7 @@ export async function startKppWriter(
       '--spool-dir', join(dir, 'spool'),
       '--dead-letter-file', join(dir, 'dead-letter.jsonl'),
       '--client-id', opts.clientId ?? 'bench-writer',
+      ...(opts.extraArgs ?? []),
     ],
     { env, readyWhen: /"msg":"writer started"/, ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) },
   );

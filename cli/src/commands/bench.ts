@@ -75,8 +75,9 @@ function progressBar(on: boolean): cliProgress.SingleBar | undefined {
 }
 
 /**
- * `kpp bench fleet [--units N] [--duration S] [--storage-duration S] [--json]`: the fleet at 10 Hz through Aedes and
- * then Mosquitto (delivery to a subscriber of every unit; storage through writer and influxd).
+ * `kpp bench fleet [--units N] [--duration S] [--storage-duration S] [--storage-input per-unit|batches] [--json]`: the
+ * fleet at 10 Hz through Aedes and then Mosquitto (delivery to a subscriber of every unit, and of
+ * one unit; storage through writer and influxd, the writer on fleet batches by default).
  * Writes bench/results/fleet-<date>-<hhmm>.json; stdout gets one JSON object with --json.
  */
 function registerBenchFleet(bench: Command): void {
@@ -85,9 +86,10 @@ function registerBenchFleet(bench: Command): void {
     .description('1000-unit fleet at 10 Hz: delivery and storage, Aedes then Mosquitto, simulator shards')
     .option('--units <n>', 'units in the fleet', '1000')
     .option('--storage-duration <s>', 'seconds of the storage part\'s window (default: --duration; the storage target is 600)')
+    .option('--storage-input <input>', 'what the storage part\'s writer reads: batches (fleet batches, as kpp up runs it) or per-unit (kpp/v1/units/+/frame)', 'batches')
     .action(async (_opts: unknown, cmd: Command) => {
       // --duration (default 60 here), --json and --no-progress are the `kpp bench` options.
-      const flags = cmd.optsWithGlobals<{ units: string; duration?: string; storageDuration?: string; json?: boolean; progress: boolean }>();
+      const flags = cmd.optsWithGlobals<{ units: string; duration?: string; storageDuration?: string; storageInput: string; json?: boolean; progress: boolean }>();
       flags.duration ??= '60';
       const units = Number(flags.units);
       if (!(Number.isInteger(units) && units >= 1 && units <= 10_000)) throw new KppError('BAD_ARGUMENT', `--units must be an integer in [1, 10000], got "${flags.units}"`);
@@ -95,11 +97,13 @@ function registerBenchFleet(bench: Command): void {
       if (!(durationS > 0 && durationS <= 3600)) throw new KppError('BAD_ARGUMENT', `--duration must be seconds in (0, 3600], got "${flags.duration}"`);
       const storageDurationS = Number(flags.storageDuration ?? flags.duration);
       if (!(storageDurationS > 0 && storageDurationS <= 3600)) throw new KppError('BAD_ARGUMENT', `--storage-duration must be seconds in (0, 3600], got "${flags.storageDuration}"`);
+      const storageInput = flags.storageInput;
+      if (storageInput !== 'batches' && storageInput !== 'per-unit') throw new KppError('BAD_ARGUMENT', `--storage-input must be batches or per-unit, got "${storageInput}"`);
       const { runFleet, writeFleetResult } = await import('@kpp/bench');
       const bar = progressBar(flags.progress);
       bar?.start(1000, 0, { scenario: 'fleet', label: 'starting' });
       try {
-        const report = await runFleet({ units, durationS, storageDurationS, progress: (f, label) => bar?.update(Math.round(f * 1000), { scenario: 'fleet', label }) });
+        const report = await runFleet({ units, durationS, storageDurationS, storageInput, progress: (f, label) => bar?.update(Math.round(f * 1000), { scenario: 'fleet', label }) });
         bar?.stop();
         await writeFleetResult(report);
         process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : JSON.stringify(report, null, 2) + '\n');

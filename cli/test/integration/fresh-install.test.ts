@@ -49,6 +49,8 @@ const SHORT_FORMS: Record<string, string> = {
     'npx kpp bench fleet --units 1000 --duration 60 --json --help',
   'npx kpp bench fleet --units 1000 --duration 60 --storage-duration 600 --json':
     'npx kpp bench fleet --units 1000 --duration 60 --storage-duration 600 --json --help',
+  'npx kpp bench fleet --units 1000 --duration 60 --storage-input per-unit --json':
+    'npx kpp bench fleet --units 1000 --duration 60 --storage-input per-unit --json --help',
   // broker/README.md, Mosquitto as the MQTT 5 broker (long-running clients of it)
   "npx kpp writer --mqtt-url mqtt://127.0.0.1:1883 --mqtt-username writer --mqtt-password '<password>'":
     "npx kpp writer --mqtt-url mqtt://127.0.0.1:1883 --mqtt-username writer --mqtt-password '<password>' --help",
