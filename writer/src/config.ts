@@ -5,6 +5,12 @@ import { ROLLUP_RETENTION_POLICY, TOPIC_ROOT, isValidComponentId, parseUnitShard
  * The writer's configuration: one flat schema, resolved by the CLI with
  * `resolveConfig('writer', writerConfigSchema, sources)` (defaults < file < KPP_WRITER_* < flags).
  */
+/**
+ * Points per InfluxDB write by default: the fastest of 250…5000 in the writer batch-size sweep
+ * (bench/README.md "Writer batch size"), on fleet batches and on per-unit frames alike.
+ */
+export const DEFAULT_BATCH_SIZE = 2000;
+
 export const writerConfigSchema = z.object({
   // MQTT input
   mqttUrl: z.string().url().default('mqtt://127.0.0.1:1883').describe('broker to read frames and health from (mqtt://, mqtts://, ws://, wss://)'),
@@ -44,7 +50,7 @@ export const writerConfigSchema = z.object({
   httpTimeoutMs: z.number().int().min(100).max(300_000).default(10_000).describe('timeout of one InfluxDB request, ms'),
 
   // Batching and retries
-  batchSize: z.number().int().min(1).max(50_000).default(1000).describe('points per InfluxDB write at most'),
+  batchSize: z.number().int().min(1).max(50_000).default(DEFAULT_BATCH_SIZE).describe('points per InfluxDB write at most'),
   flushIntervalMs: z.number().int().min(1).max(60_000).default(1000).describe('a partial batch is written after this many ms'),
   maxRetries: z.number().int().min(0).default(0).describe('retriable failures (network, 429, 5xx) of one batch before it is dead-lettered; 0 = retry for ever (the spool holds the data)'),
   retryMinDelayMs: z.number().int().min(1).default(250).describe('first retry delay, ms (doubles per failure)'),

@@ -1,4 +1,4 @@
-export { writerConfigSchema, type WriterConfig, type WriterConfigInput } from './config.js';
+export { DEFAULT_BATCH_SIZE, writerConfigSchema, type WriterConfig, type WriterConfigInput } from './config.js';
 export { createWriter, type Writer, type WriterDeps, type WriterStats } from './writer.js';
 export { framePoint, healthPoint, toLine } from './points.js';
 export { createDispatcher, type Dispatch } from './handlers/dispatcher.js';

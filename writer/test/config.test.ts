@@ -13,7 +13,7 @@ describe('writer config', () => {
       rp: 'autogen',
       fsyncIntervalMs: 100,
       healthIntervalMs: 1000,
-      batchSize: 1000,
+      batchSize: 2000,
       maxRetries: 0,
     });
   });

@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import { decodeFrame, KppError, topics } from '@kpp/protocol';
 import { mqttClientOptions } from '@kpp/runtime';
-import { framePoint, toLine } from '@kpp/writer';
+import { DEFAULT_BATCH_SIZE, framePoint, toLine } from '@kpp/writer';
 import { LoadPublisher } from '../load/publisher-client.js';
 import { buildFramePool } from '../load/frame-pool.js';
 import { countLoss, lossless, type LossCount } from '../loss.js';
@@ -82,7 +82,7 @@ export interface ThroughputScenarioResult {
 }
 
 const UNITS = 1000;
-const BATCH_SIZE = 1000; // the writer's default batchSize
+const BATCH_SIZE = DEFAULT_BATCH_SIZE;
 
 /**
  * Simulator frames → KPP broker → `kpp writer` → influxd, every component its own process; the
@@ -239,7 +239,7 @@ function writerCeilingOf(frames: number, wb: WriterBurst, ceiling: number, batch
 export interface WriterCeilingOptions {
   /** Frames of the burst and of the ceiling (default 50 000). */
   frames?: number;
-  /** The writer's `batchSize` and the ceiling's lines per POST (default the writer's 1000). */
+  /** The writer's `batchSize` and the ceiling's lines per POST (default the writer's DEFAULT_BATCH_SIZE). */
   batchSize?: number;
 }
 
