@@ -8,8 +8,10 @@
  * The .cpuprofile files go to profileDir (default: a temp dir; open them in Chrome DevTools);
  * the summary goes to bench/results/profile-<yyyy-mm-dd>.json.
  *
- * 1. `kpp sim` at 1000 units, 10 Hz, publishing to mosquitto (tick cost: physics, encoding, publish).
- * 2. `kpp broker` and `kpp writer` carrying 10 000 frames/s from the load publisher into influxd.
+ * 1. `kpp sim` at 1000 units, 10 Hz, publishing to mosquitto (tick cost: physics, encoding, publish),
+ *    and one shard of two (`--shard 1/2`, 500 units: what each shard of `kpp bench fleet` runs).
+ * 2. `kpp broker` and `kpp writer` carrying 10 000 frames/s from the load publisher into influxd,
+ *    and the writer on fleet batches taking a 50 000-frame burst (the writer-vs-ceiling path).
  * 3. Memory of `kpp up` at 3 units: RSS against V8 heap, and of a bare `kpp` that only loaded its modules.
  */
 import { execFileSync } from 'node:child_process';
@@ -55,6 +57,49 @@ const top = (name) => {
     sim.proc.signal('SIGINT');
     await Promise.race([sim.proc.exited, sleep(20_000)]);
     report.sim_1000u_top = top('sim-1000u');
+  } finally {
+    await c.run();
+  }
+}
+
+// 1b. One shard of two at 1000 units, on the fleet bench's shared clock epoch.
+{
+  const c = new Cleanup();
+  try {
+    const mosq = await startMosquitto(c);
+    const epoch = String(Math.ceil(Date.now() / 1000) * 1000 + 2000);
+    const sim = await startKppSim(c, mosq, 1000, 10, { nodeArgs: prof('sim-shard-500u'), extraArgs: ['--shard', '1/2', '--clock-epoch-ms', epoch] });
+    const health = new HealthWatch(mosq.url, 'simulator', `${sim.instance}-1`);
+    await health.start();
+    c.add(() => health.stop());
+    await sleep(12_000);
+    report.sim_shard_500u_health = health.latest;
+    sim.proc.signal('SIGINT');
+    await sleep(1000);
+    sim.proc.signal('SIGINT');
+    await Promise.race([sim.proc.exited, sleep(20_000)]);
+    report.sim_shard_500u_top = top('sim-shard-500u');
+  } finally {
+    await c.run();
+  }
+}
+
+// 2a. The writer on fleet batches: a 50 000-frame burst, 1000 units a tick.
+{
+  const c = new Cleanup();
+  try {
+    const influx = await startBenchInfluxd(c);
+    const broker = await startKppBroker(c);
+    const writer = await startKppWriter(c, broker, influx.url, { nodeArgs: prof('writer-batches'), extraArgs: ['--fleet-batches', 'true'] });
+    const pub = await LoadPublisher.start(c);
+    await pub.connect(broker.url, broker.users.sim);
+    const t = performance.now();
+    report.writer_batches_burst = await pub.burst(50_000, 1000, 2000, true);
+    await sleep(8000);
+    report.writer_batches_burst_s = Math.round(performance.now() - t) / 1000;
+    await pub.close();
+    await writer.stop(30_000);
+    report.writer_batches_top = top('writer-batches');
   } finally {
     await c.run();
   }
