@@ -40,48 +40,35 @@ const top = (name) => {
   return file ? topFrames(join(dir, file), 12) : [];
 };
 
-// 1. The simulator at 1000 units.
-{
+/** Profiles `kpp sim` at 1000 units against mosquitto for `seconds`: its health at the end and its top frames, under `name`. */
+async function profileSim(name, seconds, extraArgs = [], instanceSuffix = '') {
   const c = new Cleanup();
   try {
     const mosq = await startMosquitto(c);
-    const health = new HealthWatch(mosq.url, 'simulator');
+    const sim = await startKppSim(c, mosq, 1000, 10, { nodeArgs: prof(name), extraArgs });
+    const health = new HealthWatch(mosq.url, 'simulator', `${sim.instance}${instanceSuffix}`);
     await health.start();
     c.add(() => health.stop());
-    const sim = await startKppSim(c, mosq, 1000, 10, { nodeArgs: prof('sim-1000u') });
-    await sleep(10_000);
-    report.sim_1000u_health = health.latest;
+    await sleep(seconds * 1000);
+    const latest = health.latest;
     // A second SIGINT exits at once (the first waits on in-flight QoS 1 publishes); the profile is written on exit.
     sim.proc.signal('SIGINT');
     await sleep(1000);
     sim.proc.signal('SIGINT');
     await Promise.race([sim.proc.exited, sleep(20_000)]);
-    report.sim_1000u_top = top('sim-1000u');
+    return { health: latest, top: top(name) };
   } finally {
     await c.run();
   }
 }
 
+// 1. The simulator at 1000 units in one process.
+({ health: report.sim_1000u_health, top: report.sim_1000u_top } = await profileSim('sim-1000u', 10));
+
 // 1b. One shard of two at 1000 units, on the fleet bench's shared clock epoch.
 {
-  const c = new Cleanup();
-  try {
-    const mosq = await startMosquitto(c);
-    const epoch = String(Math.ceil(Date.now() / 1000) * 1000 + 2000);
-    const sim = await startKppSim(c, mosq, 1000, 10, { nodeArgs: prof('sim-shard-500u'), extraArgs: ['--shard', '1/2', '--clock-epoch-ms', epoch] });
-    const health = new HealthWatch(mosq.url, 'simulator', `${sim.instance}-1`);
-    await health.start();
-    c.add(() => health.stop());
-    await sleep(12_000);
-    report.sim_shard_500u_health = health.latest;
-    sim.proc.signal('SIGINT');
-    await sleep(1000);
-    sim.proc.signal('SIGINT');
-    await Promise.race([sim.proc.exited, sleep(20_000)]);
-    report.sim_shard_500u_top = top('sim-shard-500u');
-  } finally {
-    await c.run();
-  }
+  const epoch = String(Math.ceil(Date.now() / 1000) * 1000 + 2000);
+  ({ health: report.sim_shard_500u_health, top: report.sim_shard_500u_top } = await profileSim('sim-shard-500u', 12, ['--shard', '1/2', '--clock-epoch-ms', epoch], '-1'));
 }
 
 // 2a. The writer on fleet batches: a 50 000-frame burst, 1000 units a tick.

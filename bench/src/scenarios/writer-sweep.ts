@@ -1,14 +1,18 @@
 import { median, ratio, type WriterCeiling } from './throughput.js';
 
 /** One size of one round of bench/scripts/writer-batch-sweep.mjs: the ceiling and the writer on both inputs at that batch size. */
-export interface SweepRow {
-  round: number;
+/** The figures of one batch size: the ceiling and the writer on both inputs. */
+interface SweepFigures {
   batch_size: number;
   ceiling_fps: number;
   batches_fps: number;
   per_unit_fps: number;
   batches_vs_ceiling: number;
   per_unit_vs_ceiling: number;
+}
+
+export interface SweepRow extends SweepFigures {
+  round: number;
   batches_lost: number;
   per_unit_lost: number;
   slow_consumer_disconnects: number;
@@ -17,13 +21,7 @@ export interface SweepRow {
 }
 
 /** Per batch size over the rounds: medians of the frames/s, the ratios of those medians, frames lost in all. */
-export interface SweepSummary {
-  batch_size: number;
-  ceiling_fps: number;
-  batches_fps: number;
-  per_unit_fps: number;
-  batches_vs_ceiling: number;
-  per_unit_vs_ceiling: number;
+export interface SweepSummary extends SweepFigures {
   lost: number;
 }
 
