@@ -8,7 +8,8 @@ export type JsonObject = Record<string, unknown>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-const NON_ASCII = /[^\x00-\x7f]/;
+// Any code unit above U+007F; written as a range from U+0080 so the regex holds no control characters.
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** UTF-8 length of a string without allocating (lone surrogates count as U+FFFD, 3 bytes). */
 export function utf8ByteLength(text: string): number {
