@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePublishLog } from '@kpp/simulator';
 import { writeFleetResult } from '../src/fleet/run-fleet.js';
-import { deliveryOf, fleetReport, harnessOf, publishedInSeqs } from '../src/fleet/fleet-report.js';
+import { deliveryOf, fleetReport, harnessOf, publishedInSeqs, type FleetStorage } from '../src/fleet/fleet-report.js';
 import { compareFrames } from '../src/loss.js';
 import { FrameWindow } from '../src/probes/frame-window.js';
 import type { WriterCeiling } from '../src/scenarios/throughput.js';
@@ -23,7 +23,7 @@ const writers = { batches: { ...writer, writer_fps: 10_200, writer_vs_ceiling: 0
 const oneUnit = { aedes: { p50_ms: 4, p99_ms: 9, max_ms: 12, delivered_pct: 100 }, mosquitto: { p50_ms: 2, p99_ms: 6, max_ms: 8, delivered_pct: 100 } };
 const harness = { aedes: { cpu_pct: {}, shards: [] }, mosquitto: { cpu_pct: {}, shards: [] } };
 /** Storage of `units` units × seqs [0, n): every frame once, then the given edits. */
-function storage(units: number, n: number, edit: { drop?: number; twice?: number; extra?: number } = {}) {
+function storage(units: number, n: number, edit: { drop?: number; twice?: number; extra?: number } = {}): FleetStorage {
   const published = new Map<string, number[]>();
   const stored: { unit: string; seq: number }[] = [];
   for (let u = 1; u <= units; u++) {
@@ -34,7 +34,7 @@ function storage(units: number, n: number, edit: { drop?: number; twice?: number
   stored.splice(0, edit.drop ?? 0);
   for (let i = 0; i < (edit.twice ?? 0); i++) stored.push({ ...stored[i]! });
   for (let i = 0; i < (edit.extra ?? 0); i++) stored.push({ unit: 'u1', seq: n + i });
-  return compareFrames(published, stored);
+  return { ...compareFrames(published, stored), drain_s: 0 };
 }
 
 describe('kpp bench fleet report', () => {
@@ -115,9 +115,9 @@ describe('kpp bench fleet report', () => {
   });
 
   it('storage: a frame stored twice is duplicated, one missing from the logs is publish-log shortfall', () => {
-    expect(storage(2, 5, { twice: 3 })).toEqual({ published: 10, stored: 10, lost: 0, duplicated: 3, publish_log_shortfall: 0 });
-    expect(storage(2, 5, { extra: 2 })).toEqual({ published: 10, stored: 12, lost: 0, duplicated: 0, publish_log_shortfall: 2 });
-    expect(storage(2, 5, { drop: 3 })).toEqual({ published: 10, stored: 7, lost: 3, duplicated: 0, publish_log_shortfall: 0 });
+    expect(storage(2, 5, { twice: 3 })).toEqual({ published: 10, stored: 10, lost: 0, duplicated: 3, publish_log_shortfall: 0, drain_s: 0 });
+    expect(storage(2, 5, { extra: 2 })).toEqual({ published: 10, stored: 12, lost: 0, duplicated: 0, publish_log_shortfall: 2, drain_s: 0 });
+    expect(storage(2, 5, { drop: 3 })).toEqual({ published: 10, stored: 7, lost: 3, duplicated: 0, publish_log_shortfall: 0, drain_s: 0 });
   });
 
   it('harness: CPU per process and each shard\u2019s clock; a shard that sent no health reads -1', () => {

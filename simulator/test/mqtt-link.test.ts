@@ -24,6 +24,8 @@ const msg = (topic: string, qos: 0 | 1, retain = false, onAcked?: () => void): O
 /** A client whose broker acknowledges only when told to. */
 class SlowAckClient extends EventEmitter {
   connected = true;
+  /** As mqtt.js once `end()` is called: still connected, and every new publish fails at once. */
+  disconnecting = false;
   readonly pending: { topic: string; qos: number; cb: (err?: Error) => void }[] = [];
   publish(
     topic: string,
@@ -31,7 +33,8 @@ class SlowAckClient extends EventEmitter {
     opts: { qos: number },
     cb: (err?: Error) => void,
   ): void {
-    if (opts.qos === 0) cb();
+    if (this.disconnecting) cb(new Error('client disconnecting'));
+    else if (opts.qos === 0) cb();
     else this.pending.push({ topic, qos: opts.qos, cb });
   }
   ackAll(): void {
@@ -117,5 +120,17 @@ describe('MqttLink in-flight window', () => {
     await expect(link.drain(2000)).resolves.toBe(true);
     clearInterval(timer);
     expect(link.stats()).toMatchObject({ acked: 5, inflight: 0, buffered: 0 });
+  });
+
+  it('hands nothing more to a client that is ending: the last acknowledgements do not pump the buffer into failures', () => {
+    const client = new SlowAckClient();
+    const errors: Error[] = [];
+    const link = new MqttLink(client as unknown as MqttClient, 300_000, (err) => errors.push(err), 1000);
+    // A shard far behind at stop: a full window and a deep buffer (deep enough to overflow the stack).
+    for (let i = 0; i < 200_000; i++) link.publish(msg(`frame/${i}`, 1));
+    client.disconnecting = true;
+    client.ackAll();
+    expect(errors).toEqual([]);
+    expect(link.stats()).toMatchObject({ acked: 1000, inflight: 0, buffered: 199_000, publishErrors: 0 });
   });
 });

@@ -10,6 +10,13 @@ export interface AckGateDeps {
 }
 
 /**
+ * A full spool counts as full again (warned once, and once "room again") until it is back below
+ * this fill: trimmed one batch at a time, it would otherwise flip between full and not at every
+ * InfluxDB write and log both each time (hundreds of lines a minute with the writer behind).
+ */
+const ROOM_AGAIN_BELOW = 0.9;
+
+/**
  * The gate between MQTT acknowledgements and the spool: a message is acknowledged only once
  * its line is in the spool. While the spool is full acknowledgements wait for room (the broker
  * holds the messages meanwhile); a failed write is retried, never acknowledged.
@@ -43,17 +50,23 @@ export class AckGate {
         clock.setTimeout(attempt, 1000);
       }
     };
-    if (sp.hasRoom(bytes)) return attempt();
+    if (sp.hasRoom(bytes)) {
+      this.endFullSpell();
+      return attempt();
+    }
     if (this.fullSince === undefined) {
       this.fullSince = clock.now();
       log.warn({ spool: sp.stats() }, 'spool full: no longer acknowledging MQTT messages (the broker holds them)');
     }
     void sp.waitForRoom(bytes).then(() => {
-      if (this.fullSince !== undefined) {
-        log.info({ heldMs: clock.now() - this.fullSince }, 'spool has room again; acknowledging');
-        this.fullSince = undefined;
-      }
+      this.endFullSpell();
       attempt();
     });
+  }
+
+  private endFullSpell(): void {
+    if (this.fullSince === undefined || this.spool.fill() > ROOM_AGAIN_BELOW) return;
+    this.deps.logger.info({ heldMs: this.deps.clock.now() - this.fullSince }, 'spool has room again; acknowledging');
+    this.fullSince = undefined;
   }
 }

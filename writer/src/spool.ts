@@ -130,6 +130,11 @@ export class Spool {
     return this.pendingBytes === 0 || this.pendingBytes + bytes <= this.opts.maxBytes;
   }
 
+  /** Unconfirmed bytes as a fraction of `maxBytes`. */
+  fill(): number {
+    return this.pendingBytes / this.opts.maxBytes;
+  }
+
   /** Resolves once a record of `bytes` fits (after InfluxDB confirmed enough), or on close. */
   waitForRoom(bytes: number): Promise<void> {
     if (this.hasRoom(bytes) || this.closed) return Promise.resolve();

@@ -15,7 +15,13 @@ export interface FleetDelivery {
 }
 
 /** Frames of the storage window, publish logs against InfluxDB, frame by frame (see compareFrames). */
-export type FleetStorage = FrameCount;
+export type FleetStorage = FrameCount & {
+  /**
+   * Seconds from the window's end until InfluxDB held its last frame (the writer's backlog,
+   * held by the spool and the broker, drained): 0-ish when the writer kept pace.
+   */
+  drain_s: number;
+};
 
 /**
  * The load generator and the probe during a delivery window: CPU of each process (% of one
@@ -136,7 +142,7 @@ export function fleetReport(parts: {
 }): FleetReport {
   const { aedes, mosquitto } = parts.delivery;
   const s = [parts.storage.aedes, parts.storage.mosquitto];
-  const sum = (k: keyof FleetStorage) => s.reduce((n, x) => n + x[k], 0);
+  const sum = (k: keyof FrameCount) => s.reduce((n, x) => n + x[k], 0);
   return {
     units: parts.units,
     duration_s: parts.durationS,

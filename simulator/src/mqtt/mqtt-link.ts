@@ -65,7 +65,7 @@ export class MqttLink {
   }
 
   publish(msg: OutgoingMessage): void {
-    const open = this.client.connected && this.inflight < this.maxInflight;
+    const open = this.sendable() && this.inflight < this.maxInflight;
     if (msg.qos === 1 && !msg.retain) {
       this.buffer.push(msg);
       if (open) this.pump();
@@ -98,11 +98,20 @@ export class MqttLink {
 
   /** Sends buffered messages, oldest first, while connected and the window has room. */
   private pump(): void {
-    while (this.client.connected && this.inflight < this.maxInflight) {
+    while (this.sendable() && this.inflight < this.maxInflight) {
       const next = this.buffer.shift();
       if (!next) return;
       this.send(next);
     }
+  }
+
+  /**
+   * Connected and not ending. An ending mqtt.js client (`end()` waits for what is in flight)
+   * fails every new publish synchronously in its callback, which would pump the next one: one
+   * "publish failed" and one stack frame per buffered message, until the stack overflowed.
+   */
+  private sendable(): boolean {
+    return this.client.connected && !this.client.disconnecting;
   }
 
   private send(msg: OutgoingMessage): void {
