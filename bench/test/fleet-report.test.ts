@@ -53,9 +53,10 @@ describe('kpp bench fleet report', () => {
       storage: { aedes: storage(10, 600, { drop: 10, twice: 4 }), mosquitto: storage(10, 600, { extra: 3 }) },
       writer: writers,
       shardsSpeedup: 1.7,
+      machineSpeedup: 1.8,
       load,
     });
-    for (const k of ['units', 'duration_s', 'aedes', 'mosquitto', 'p99_ratio', 'one_unit', 'storage_input', 'published', 'stored', 'lost', 'duplicated', 'writer_vs_ceiling', 'shards_speedup']) {
+    for (const k of ['units', 'duration_s', 'aedes', 'mosquitto', 'p99_ratio', 'one_unit', 'storage_input', 'published', 'stored', 'lost', 'duplicated', 'writer_vs_ceiling', 'shards_speedup', 'machine_speedup']) {
       expect(r).toHaveProperty(k);
     }
     expect(Object.keys(r.aedes).sort()).toEqual(['delivered_pct', 'max_ms', 'p50_ms', 'p99_ms']);
@@ -74,6 +75,7 @@ describe('kpp bench fleet report', () => {
     storageDurationS: 1,
     storage: { aedes: storage(1, 10), mosquitto: storage(1, 10) },
     shardsSpeedup: 1,
+    machineSpeedup: 1,
     load,
   };
 

@@ -95,6 +95,11 @@ export interface FleetReport {
   writer_vs_ceiling: number;
   /** Frames/s two simulator shards (processes) step and encode against one, all units. */
   shards_speedup: number;
+  /**
+   * The same split of a pure-compute loop (no allocation, no I/O), in this run: what this machine
+   * gives two processes at all, the bound shards_speedup is read against.
+   */
+  machine_speedup: number;
   storage: { aedes: FleetStorage; mosquitto: FleetStorage };
   writer: FleetWriter;
   /** The delivery parts' load generator and probe (see FleetHarness). */
@@ -138,6 +143,7 @@ export function fleetReport(parts: {
   storage: { aedes: FleetStorage; mosquitto: FleetStorage };
   writer: FleetWriter;
   shardsSpeedup: number;
+  machineSpeedup: number;
   load: LoadNote;
 }): FleetReport {
   const { aedes, mosquitto } = parts.delivery;
@@ -159,6 +165,7 @@ export function fleetReport(parts: {
     publish_log_shortfall: sum('publish_log_shortfall'),
     writer_vs_ceiling: parts.writer[parts.storageInput === 'batches' ? 'batches' : 'per_unit'].writer_vs_ceiling,
     shards_speedup: parts.shardsSpeedup,
+    machine_speedup: parts.machineSpeedup,
     storage: parts.storage,
     writer: parts.writer,
     harness: parts.harness,

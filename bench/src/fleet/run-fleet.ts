@@ -74,6 +74,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetReport> {
     const w = await measureWriterVsCeiling(influx, inputs);
     progress(6 / STEPS, 'shard capacity');
     const shardsSpeedup = await shardSpeedup(opts.units, shards);
+    const machineSpeedup = await machineSpeedupOf(shards);
     progress(1, 'done');
     return fleetReport({
       units: opts.units,
@@ -86,6 +87,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetReport> {
       storage,
       writer: { batches: w.batches, per_unit: w['per-unit'] },
       shardsSpeedup,
+      machineSpeedup,
       load: load.stop(),
     });
   } finally {
@@ -208,25 +210,49 @@ async function shardSpeedup(units: number, shards: number): Promise<number> {
 /** Runs one `kpp sim --offline` process per entry at once; the slowest one's simulated wall time. */
 async function offlineWallS(unitsPerProcess: number[], ticks: number): Promise<number> {
   const walls = await Promise.all(
-    unitsPerProcess.map(
-      (units) =>
-        new Promise<number>((resolve, reject) => {
-          const child = spawn(process.execPath, [kppBin(), 'sim', '--offline', '--json', '--units', String(units), '--ticks', String(ticks)], { stdio: ['ignore', 'pipe', 'inherit'] });
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          child.once('error', reject);
-          child.once('exit', (code) => {
-            if (code !== 0) return reject(new Error(`kpp sim --offline exited ${code}`));
-            try {
-              resolve((JSON.parse(out) as { wall_time_s: number }).wall_time_s);
-            } catch (err) {
-              reject(err as Error);
-            }
-          });
-        }),
+    unitsPerProcess.map((units) =>
+      childWallS([kppBin(), 'sim', '--offline', '--json', '--units', String(units), '--ticks', String(ticks)], 'kpp sim --offline', (out) => (JSON.parse(out) as { wall_time_s: number }).wall_time_s),
     ),
   );
   return Math.max(...walls);
+}
+
+/** Rounds of 10⁸ integer additions for all the work (about 3 s on this machine in one process). */
+const SPIN_ROUNDS = 40;
+
+/** shardSpeedup's split applied to a loop of integer additions: one process all of it, over the slowest of `shards` sharing it. */
+async function machineSpeedupOf(shards: number): Promise<number> {
+  // In a function (top-level bindings of `node -e` are not optimised) and in rounds (a counter past
+  // 2³¹ leaves V8's small integers): the loop's speed is then the core's alone.
+  const spin = (rounds: number) =>
+    childWallS(
+      ['-e', `(() => { const t = performance.now(); let x = 0; for (let r = 0; r < ${rounds}; r++) for (let i = 0; i < 1e8; i++) x += i & 7; console.log((performance.now() - t) / 1000, x > 0); })();`],
+      'spin loop',
+      (out) => Number.parseFloat(out),
+    );
+  const one = await spin(SPIN_ROUNDS);
+  const split = Math.max(...(await Promise.all(Array.from({ length: shards }, () => spin(Math.ceil(SPIN_ROUNDS / shards))))));
+  return split > 0 ? Math.round((one / split) * 100) / 100 : 0;
+}
+
+/** Runs `node args…` and reads its own timing (seconds) from its stdout. */
+function childWallS(args: string[], what: string, read: (stdout: string) => number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${what} exited ${code}`));
+      try {
+        const s = read(out);
+        if (!Number.isFinite(s)) throw new Error(`${what} printed no timing: ${out.slice(0, 200)}`);
+        resolve(s);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
 }
 
 /** bench/results/fleet-<date>-<hhmm>.json (UTC): a second run of the day keeps the first. */
