@@ -27,7 +27,7 @@ export const simulatorConfigSchema = z.object({
     .string()
     .min(1)
     .optional()
-    .describe('append the seq ranges the broker acknowledged to this file, so loss checks (`kpp chaos`) can compare them with InfluxDB'),
+    .describe('append the seq ranges the broker acknowledged (per-unit frame and fleet batch both) to this file, so loss checks (`kpp chaos`) can compare them with InfluxDB'),
   maxCatchUpTicks: z.number().int().min(1).max(100).default(5).describe('ticks run at once to catch up after the process stalled; older ones are skipped'),
   healthIntervalMs: z.number().int().min(100).max(60_000).default(1000).describe('ms between health messages'),
   shard: z

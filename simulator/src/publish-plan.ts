@@ -1,10 +1,12 @@
 import { createCompactEncoder, encodeClock, encodeFleetBatches, encodeFrame, encodeMeta, topics, type Frame } from '@kpp/protocol';
 import type { TickInfo } from './clock/index.js';
+import type { FrameRef } from './mqtt/delivery-tracker.js';
 import type { OutgoingMessage } from './mqtt/mqtt-link.js';
 
-/** A message the plan wants sent; `frame` marks a JSON frame, whose acknowledgement the publish log records. */
+/** A message the plan wants sent; `frames` marks what carries frames, whose acknowledgements the publish log records. */
 export interface PlannedMessage extends Omit<OutgoingMessage, 'onAcked'> {
-  frame?: { unit: string; seq: number };
+  /** The frames it carries: one for a per-unit frame, the batch's for a fleet batch. */
+  frames?: readonly FrameRef[];
 }
 
 export interface PublishPlanOptions {
@@ -49,7 +51,13 @@ export class PublishPlan {
     if (source === undefined || jsons.length === 0) return;
     // Unretained QoS 1 like the per-unit frames: the simulator's offline buffer and inflight
     // window hold it the same way, and a persistent-session reader gets every tick.
-    for (const batch of encodeFleetBatches(jsons)) emit({ topic: topics.fleetFrames(source), payload: batch, qos: 1, retain: false });
+    let next = 0;
+    for (const batch of encodeFleetBatches(jsons)) {
+      const lines = lineCount(batch);
+      const refs = frames.slice(next, next + lines).map((f) => ({ unit: f.unit, seq: f.seq }));
+      next += lines;
+      emit({ topic: topics.fleetFrames(source), payload: batch, qos: 1, retain: false, frames: refs });
+    }
   }
 
   meta(unitIds: readonly string[], emit: (msg: PlannedMessage) => void): void {
@@ -59,7 +67,7 @@ export class PublishPlan {
   /** Emits one unit's messages; returns its JSON frame, which the fleet batch reuses byte for byte. */
   private frame(frame: Frame, withState: boolean, emit: (msg: PlannedMessage) => void): string {
     const json = encodeFrame(frame);
-    emit({ topic: topics.frame(frame.unit), payload: json, qos: 1, retain: false, frame: { unit: frame.unit, seq: frame.seq } });
+    emit({ topic: topics.frame(frame.unit), payload: json, qos: 1, retain: false, frames: [{ unit: frame.unit, seq: frame.seq }] });
     if (withState) emit({ topic: topics.state(frame.unit), payload: json, qos: 1, retain: true });
     if (this.options.compact) {
       let enc = this.encoders.get(frame.unit);
@@ -71,4 +79,11 @@ export class PublishPlan {
     }
     return json;
   }
+}
+
+/** Lines of a fleet batch (a JSON frame never holds a raw newline). */
+function lineCount(batch: string): number {
+  let n = 1;
+  for (let i = batch.indexOf('\n'); i !== -1; i = batch.indexOf('\n', i + 1)) n++;
+  return n;
 }

@@ -78,6 +78,9 @@ export class SimulatorService implements Service {
         maxInflight: config.maxInflight,
         stopDrainMs: config.stopDrainMs,
         publishLog: config.publishLog,
+        framePaths: config.fleetBatch ? 2 : 1,
+        // Twice the offline buffer's span: a message older than that was dropped, not delayed.
+        frameHorizonTicks: Math.ceil(2 * config.offlineBufferSeconds * config.rateHz),
       },
       this.log,
     );

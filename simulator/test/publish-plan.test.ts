@@ -39,11 +39,11 @@ describe('publish plan', () => {
     const state = ticks[3]!.find((m) => m.topic === topics.state('u2'))!;
     expect(state.payload).toBe(ticks[3]!.find((m) => m.topic === topics.frame('u2'))!.payload);
     const frame = ticks[2]!.find((m) => m.topic === topics.frame('u2'))!;
-    expect(frame).toMatchObject({ qos: 1, retain: false, frame: { unit: 'u2', seq: 2 } });
+    expect(frame).toMatchObject({ qos: 1, retain: false, frames: [{ unit: 'u2', seq: 2 }] });
     const decoded = decodeFrame(frame.payload);
     expect(decoded.ok && decoded.value.seq).toBe(2);
-    // Only JSON frames are marked for the publish log.
-    expect(ticks.flat().filter((m) => m.frame).every((m) => m.topic.endsWith('/frame'))).toBe(true);
+    // Only JSON frames are marked for the publish log (no batches without a source).
+    expect(ticks.flat().filter((m) => m.frames).every((m) => m.topic.endsWith('/frame'))).toBe(true);
   });
 
   it('plans a tick in slices exactly as in one piece, the clock with the first slice only', () => {
@@ -82,11 +82,12 @@ describe('publish plan', () => {
       expect(batches.length).toBeGreaterThan(1);
       for (const b of batches) {
         expect(b).toMatchObject({ qos: 1, retain: false });
-        expect(b.frame).toBeUndefined(); // the publish log counts per-unit frames only
         expect(utf8ByteLength(b.payload as string)).toBeLessThanOrEqual(MAX_FLEET_BATCH_BYTES);
         const decoded = decodeFleetBatch(b.payload);
         expect(decoded.ok && decoded.value.rejected).toEqual([]);
         expect(decoded.ok && decoded.value.frames.every((f) => f.seq === seq)).toBe(true);
+        // The batch names the frames it carries, for the publish log.
+        expect(b.frames).toEqual(decoded.ok && decoded.value.frames.map((f) => ({ unit: f.unit, seq: f.seq })));
       }
       expect(batches.flatMap((b) => (b.payload as string).split('\n'))).toEqual(perUnit);
     }

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { mqttClientOptions, type Logger } from '@kpp/runtime';
 import type { PlannedMessage } from '../publish-plan.js';
+import { DeliveryTracker } from './delivery-tracker.js';
 import { MqttLink, type LinkStats } from './mqtt-link.js';
 import { PublishLog } from './publish-log.js';
 
@@ -15,6 +16,10 @@ export interface MqttOutputOptions {
   stopDrainMs: number;
   /** File the acknowledged frames are appended to, if any. */
   publishLog?: string | undefined;
+  /** Messages each frame goes out in (2 with fleet batches): logged once all are acknowledged. */
+  framePaths: number;
+  /** Ticks after which a frame acknowledged on some paths only is forgotten (its other message dropped). */
+  frameHorizonTicks: number;
 }
 
 export interface MqttOutputHandlers {
@@ -33,6 +38,7 @@ export class MqttOutput {
   private client: MqttClient | undefined;
   private link: MqttLink | undefined;
   private publishLog: PublishLog | undefined;
+  private delivered: DeliveryTracker | undefined;
 
   constructor(
     private readonly options: MqttOutputOptions,
@@ -70,8 +76,9 @@ export class MqttOutput {
   /** Starts the publish log's run (if there is a log): the frames acknowledged from now on belong to it. */
   beginRun(startedAtMs: number, rateHz: number): void {
     if (!this.options.publishLog) return;
-    this.publishLog = new PublishLog(this.options.publishLog);
-    this.publishLog.beginRun(startedAtMs, rateHz);
+    const log = (this.publishLog = new PublishLog(this.options.publishLog));
+    log.beginRun(startedAtMs, rateHz);
+    this.delivered = new DeliveryTracker(this.options.framePaths, this.options.frameHorizonTicks, (unit, seq) => log.acked(unit, seq));
   }
 
   subscribe(filter: string): void {
@@ -83,9 +90,18 @@ export class MqttOutput {
   publish(msg: PlannedMessage): void {
     const link = this.link;
     if (!link) return;
-    const log = this.publishLog;
-    const frame = msg.frame;
-    link.publish(log && frame ? { ...msg, onAcked: () => log.acked(frame.unit, frame.seq) } : msg);
+    const delivered = this.delivered;
+    const refs = msg.frames;
+    link.publish(
+      delivered && refs
+        ? {
+            ...msg,
+            onAcked: () => {
+              for (const r of refs) delivered.acked(r.unit, r.seq);
+            },
+          }
+        : msg,
+    );
   }
 
   /** What is buffered goes out first (while connected), then the client ends after what is in flight. */

@@ -2,7 +2,8 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 
 /**
  * The simulator's own record of what it delivered: every frame the broker acknowledged
- * (PUBACK), appended to a text file as seq ranges per unit, so a loss check (`kpp chaos`) can
+ * (PUBACK) on every message it went out in (per-unit frame and, with fleet batches, its batch:
+ * `DeliveryTracker`), appended to a text file as seq ranges per unit, so a loss check (`kpp chaos`) can
  * compare it with what InfluxDB holds. Seq restarts at 0 whenever the simulator starts, so every
  * line names its run by the run's tick-0 instant (`started_at`, epoch ms), which with the rate
  * also gives each frame's `ts`.
