@@ -46,7 +46,7 @@ async function profileSim(name, seconds, extraArgs = [], instanceSuffix = '') {
   try {
     const mosq = await startMosquitto(c);
     const sim = await startKppSim(c, mosq, 1000, 10, { nodeArgs: prof(name), extraArgs });
-    const health = new HealthWatch(mosq.url, 'simulator', `${sim.instance}${instanceSuffix}`);
+    const health = new HealthWatch(mosq.url, 'simulator', `${sim.instance}${instanceSuffix}`, sim.startedAtMs);
     await health.start();
     c.add(() => health.stop());
     await sleep(seconds * 1000);
@@ -131,7 +131,8 @@ async function profileSim(name, seconds, extraArgs = [], instanceSuffix = '') {
     c.add(() => up.stop(15_000));
     const port = JSON.parse(up.output.split('\n').find((l) => l.includes('"msg":"broker started"'))).mqttPort;
     const creds = JSON.parse(readFileSync(join(dir, 'data', 'credentials.json'), 'utf8'));
-    const health = new HealthWatch(`mqtt://127.0.0.1:${port}`, 'writer', { username: 'viewer', password: creds.viewer });
+    // `kpp up`'s writer runs as instance w1 (the writer's default).
+    const health = new HealthWatch(`mqtt://127.0.0.1:${port}`, 'writer', 'w1', Date.now(), { username: 'viewer', password: creds.viewer });
     await health.start();
     c.add(() => health.stop());
     await sleep(8000);
