@@ -25,20 +25,31 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * `maxBytes`. Consumers of the whole fleet read a few such messages per tick instead of one per unit.
  */
 export function encodeFleetBatches(jsonFrames: readonly string[], maxBytes = MAX_FLEET_BATCH_BYTES): string[] {
-  const batches: string[] = [];
+  return packFleetBatches(jsonFrames, maxBytes).map((b) => b.payload);
+}
+
+/** One batch payload of packFleetBatches and how many of the frames, in order, it holds. */
+export interface PackedFleetBatch {
+  payload: string;
+  frames: number;
+}
+
+/** encodeFleetBatches with each batch's frame count: a publisher tells which frames went in which message. */
+export function packFleetBatches(jsonFrames: readonly string[], maxBytes = MAX_FLEET_BATCH_BYTES): PackedFleetBatch[] {
+  const batches: PackedFleetBatch[] = [];
   let lines: string[] = [];
   let bytes = 0;
   for (const json of jsonFrames) {
     const size = utf8ByteLength(json);
     if (lines.length > 0 && bytes + 1 + size > maxBytes) {
-      batches.push(lines.join('\n'));
+      batches.push({ payload: lines.join('\n'), frames: lines.length });
       lines = [];
       bytes = 0;
     }
     bytes += (lines.length > 0 ? 1 : 0) + size;
     lines.push(json);
   }
-  if (lines.length > 0) batches.push(lines.join('\n'));
+  if (lines.length > 0) batches.push({ payload: lines.join('\n'), frames: lines.length });
   return batches;
 }
 

@@ -1,4 +1,4 @@
-import { createCompactEncoder, encodeClock, encodeFleetBatches, encodeFrame, encodeMeta, topics, type Frame } from '@kpp/protocol';
+import { createCompactEncoder, encodeClock, encodeFrame, encodeMeta, packFleetBatches, topics, type Frame } from '@kpp/protocol';
 import type { TickInfo } from './clock/index.js';
 import type { FrameRef } from './mqtt/delivery-tracker.js';
 import type { OutgoingMessage } from './mqtt/mqtt-link.js';
@@ -47,16 +47,15 @@ export class PublishPlan {
     const source = this.options.fleetBatchSource;
     // Each unit's state once a second, the units spread over the second's ticks: a whole
     // fleet's states on one tick doubled that tick's QoS 1 burst (and filled the inflight window).
-    const jsons = frames.map((frame, k) => this.frame(frame, (tick.seq + firstUnit + k) % this.ticksPerSecond === 0, emit));
+    const refs: FrameRef[] = frames.map((f) => ({ unit: f.unit, seq: f.seq }));
+    const jsons = frames.map((frame, k) => this.frame(frame, refs[k]!, (tick.seq + firstUnit + k) % this.ticksPerSecond === 0, emit));
     if (source === undefined || jsons.length === 0) return;
     // Unretained QoS 1 like the per-unit frames: the simulator's offline buffer and inflight
     // window hold it the same way, and a persistent-session reader gets every tick.
     let next = 0;
-    for (const batch of encodeFleetBatches(jsons)) {
-      const lines = lineCount(batch);
-      const refs = frames.slice(next, next + lines).map((f) => ({ unit: f.unit, seq: f.seq }));
-      next += lines;
-      emit({ topic: topics.fleetFrames(source), payload: batch, qos: 1, retain: false, frames: refs });
+    for (const batch of packFleetBatches(jsons)) {
+      emit({ topic: topics.fleetFrames(source), payload: batch.payload, qos: 1, retain: false, frames: refs.slice(next, next + batch.frames) });
+      next += batch.frames;
     }
   }
 
@@ -65,9 +64,9 @@ export class PublishPlan {
   }
 
   /** Emits one unit's messages; returns its JSON frame, which the fleet batch reuses byte for byte. */
-  private frame(frame: Frame, withState: boolean, emit: (msg: PlannedMessage) => void): string {
+  private frame(frame: Frame, ref: FrameRef, withState: boolean, emit: (msg: PlannedMessage) => void): string {
     const json = encodeFrame(frame);
-    emit({ topic: topics.frame(frame.unit), payload: json, qos: 1, retain: false, frames: [{ unit: frame.unit, seq: frame.seq }] });
+    emit({ topic: topics.frame(frame.unit), payload: json, qos: 1, retain: false, frames: [ref] });
     if (withState) emit({ topic: topics.state(frame.unit), payload: json, qos: 1, retain: true });
     if (this.options.compact) {
       let enc = this.encoders.get(frame.unit);
@@ -79,11 +78,4 @@ export class PublishPlan {
     }
     return json;
   }
-}
-
-/** Lines of a fleet batch (a JSON frame never holds a raw newline). */
-function lineCount(batch: string): number {
-  let n = 1;
-  for (let i = batch.indexOf('\n'); i !== -1; i = batch.indexOf('\n', i + 1)) n++;
-  return n;
 }

@@ -96,8 +96,8 @@ export interface FleetReport {
   /** Frames/s two simulator shards (processes) step and encode against one, all units. */
   shards_speedup: number;
   /**
-   * The same split of a pure-compute loop (no allocation, no I/O), in this run: what this machine
-   * gives two processes at all, the bound shards_speedup is read against.
+   * The same split of a pure-compute loop (no allocation, no I/O), in this run: a reference for
+   * shards_speedup of what the machine gave two processes at that moment (noisy on a shared VM).
    */
   machine_speedup: number;
   storage: { aedes: FleetStorage; mosquitto: FleetStorage };
